@@ -1,0 +1,25 @@
+import { Command } from '@sapphire/framework';
+import { MessageFlags } from 'discord.js';
+
+/** `/ping`: the gateway heartbeat round trip and a database round trip, measured now. */
+export class PingCommand extends Command {
+	public constructor(context: Command.LoaderContext, options: Command.Options) {
+		super(context, { ...options, name: 'ping', description: 'Show the gateway and database round-trip times' });
+	}
+
+	public override registerApplicationCommands(registry: Command.Registry) {
+		registry.registerChatInputCommand((builder) => builder.setName(this.name).setDescription(this.description));
+	}
+
+	public override async chatInputRun(interaction: Command.ChatInputCommandInteraction) {
+		const startedDb = performance.now();
+		await this.container.orm.em.fork().getConnection().execute('select 1');
+		const dbMs = performance.now() - startedDb;
+		const gatewayMs = this.container.client.ws.ping;
+		const gateway = gatewayMs >= 0 ? `${Math.round(gatewayMs)} ms` : 'not measured yet (first heartbeat pending)';
+		return interaction.reply({
+			content: `Pong! Gateway: ${gateway} · Database: ${dbMs.toFixed(1)} ms`,
+			flags: MessageFlags.Ephemeral
+		});
+	}
+}

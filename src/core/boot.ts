@@ -1,0 +1,113 @@
+import './container.ts';
+import { container, Events, type SapphireClient } from '@sapphire/framework';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Status } from 'discord.js';
+import type { Logger } from 'pino';
+import { Emulator } from '../sandbox/index.ts';
+import { createClient } from './client.ts';
+import { createOrmConfig } from './database/config.ts';
+import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
+import type { Env } from './env.ts';
+import { Health } from './health.ts';
+import { pluginEntities } from './plugins/entities.ts';
+import { type BoundedRedis, connectRedis } from './redis.ts';
+import { Shutdown } from './shutdown.ts';
+import { WorkTracker } from './work.ts';
+
+/** What {@link startFacet} started, for the entry point and tests. */
+export interface FacetHandle {
+	client: SapphireClient;
+	orm: MikroORM;
+	redis: BoundedRedis;
+	emulator: Emulator | null;
+	embedded: EmbeddedDatabase | null;
+	shutdown: Shutdown;
+	/** Milliseconds from the call to the gateway being ready. */
+	readyMs: number;
+}
+
+/** Options for {@link startFacet}. */
+export interface StartOptions {
+	env: Env;
+	logger: Logger;
+}
+
+/**
+ * Starts everything in dependency order: Redis, the database (embedded when no DATABASE_URL),
+ * migrations, the sandbox emulator (when no token), then the client and the API.
+ * Every started part registers its own shutdown step, so a failure half-way still cleans up.
+ */
+export async function startFacet({ env, logger }: StartOptions): Promise<FacetHandle> {
+	const started = performance.now();
+	const shutdown = new Shutdown(logger, env.SHUTDOWN_TIMEOUT_MS);
+	const health = new Health();
+	const work = new WorkTracker();
+	Object.assign(container, { env, log: logger, health, shutdown, work });
+
+	try {
+		const redis = await connectRedis(env.REDIS_URL, logger);
+		shutdown.add('redis', async () => {
+			await redis.quit().catch(() => redis.disconnect());
+		});
+		health.add({ name: 'redis', check: () => redis.status === 'ready' });
+
+		let embedded: EmbeddedDatabase | null = null;
+		if (!env.DATABASE_URL) {
+			embedded = await startEmbeddedDatabase({ dataDir: `${env.DATA_DIR}/pglite`, maxConnections: 10 });
+			logger.info({ pid: embedded.pid, startMs: embedded.startMs, dataDir: `${env.DATA_DIR}/pglite` }, 'embedded database started');
+			const db = embedded;
+			shutdown.add('embedded database', () => db.stop());
+		}
+		const orm = await MikroORM.init(
+			createOrmConfig({ clientUrl: env.DATABASE_URL ?? embedded!.url, entities: pluginEntities(), poolMax: 10 })
+		);
+		shutdown.add('database', () => orm.close());
+		const applied = await orm.migrator.up();
+		if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+		health.add({
+			name: 'database',
+			check: async () => {
+				await orm.em.fork().getConnection().execute('select 1');
+				return true;
+			}
+		});
+
+		let emulator: Emulator | null = null;
+		let restUrl = env.EMULATOR_URL ? `${env.EMULATOR_URL.replace(/\/$/, '')}/api` : undefined;
+		let token = env.DISCORD_TOKEN;
+		if (env.mode === 'sandbox' && !env.EMULATOR_URL) {
+			emulator = new Emulator({ port: env.EMULATOR_PORT, heartbeatIntervalMs: 15_000, logger: logger.child({ source: 'emulator' }) });
+			await emulator.start();
+			const emu = emulator;
+			shutdown.add('emulator', () => emu.stop());
+			restUrl = emulator.restUrl;
+			token = emulator.botToken;
+		}
+		if (!token) throw new Error('no DISCORD_TOKEN and no emulator to connect to');
+
+		const client = createClient(env, logger, { restUrl });
+		Object.assign(container, { orm, redis });
+		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
+
+		shutdown.add('client', async () => {
+			await container.server?.disconnect().catch(() => undefined);
+			await client.destroy();
+		});
+		// Registered last, so it runs first: finish accepted work while every connection is still open.
+		shutdown.add('in-flight work', async () => {
+			health.shuttingDown = true;
+			const drained = await work.drain(env.SHUTDOWN_TIMEOUT_MS - 2_000);
+			if (!drained) logger.error({ pending: work.size }, 'in-flight work did not finish before the deadline');
+		});
+
+		// Ready means commands are registered too: before that, an interaction could name an unknown command.
+		const ready = new Promise<void>((resolve) => client.once(Events.ApplicationCommandRegistriesRegistered, () => resolve()));
+		await client.login(token);
+		await ready;
+		const readyMs = Math.round(performance.now() - started);
+		return { client, orm, redis, emulator, embedded, shutdown, readyMs };
+	} catch (error) {
+		await shutdown.run('start failed');
+		throw error;
+	}
+}

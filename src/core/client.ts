@@ -1,0 +1,56 @@
+import { ApplicationCommandRegistries, LogLevel, RegisterBehavior, SapphireClient } from '@sapphire/framework';
+import '@sapphire/plugin-api/register';
+import { GatewayIntentBits, Options, Partials } from 'discord.js';
+import type { Logger } from 'pino';
+import type { Env } from './env.ts';
+import { codeRoot } from './paths.ts';
+import { PinoSapphireLogger } from './sapphire-logger.ts';
+
+/** Only what Facet's features read: guild structure, members, messages (and their length), reactions, voice. */
+export const FacetIntents = [
+	GatewayIntentBits.Guilds,
+	GatewayIntentBits.GuildMembers,
+	GatewayIntentBits.GuildMessages,
+	GatewayIntentBits.GuildMessageReactions,
+	GatewayIntentBits.GuildVoiceStates,
+	GatewayIntentBits.MessageContent
+];
+
+/** Where the client connects: real Discord, or the sandbox emulator's REST base. */
+export interface ClientTarget {
+	restUrl?: string;
+}
+
+/** Builds the Sapphire client with lean caches: Facet never needs message history or presences. */
+export function createClient(env: Env, logger: Logger, target: ClientTarget): SapphireClient {
+	// One PUT per scope instead of a request per command; identical sets are skipped by Sapphire.
+	ApplicationCommandRegistries.setDefaultBehaviorWhenNotIdentical(RegisterBehavior.BulkOverwrite);
+	return new SapphireClient({
+		intents: FacetIntents,
+		partials: [Partials.Message, Partials.Reaction, Partials.Channel, Partials.GuildMember, Partials.User],
+		baseUserDirectory: codeRoot,
+		loadMessageCommandListeners: false,
+		loadDefaultErrorListeners: true,
+		logger: { instance: new PinoSapphireLogger(logger), level: LogLevel.Info },
+		makeCache: Options.cacheWithLimits({
+			...Options.DefaultMakeCacheSettings,
+			MessageManager: 0,
+			PresenceManager: 0,
+			ReactionManager: 0,
+			ReactionUserManager: 0,
+			ThreadMemberManager: 0,
+			GuildEmojiManager: 0,
+			GuildStickerManager: 0,
+			GuildInviteManager: 0,
+			GuildScheduledEventManager: 0,
+			StageInstanceManager: 0,
+			AutoModerationRuleManager: 0
+		}),
+		rest: target.restUrl ? { api: target.restUrl } : {},
+		api: {
+			prefix: '',
+			listenOptions: { port: env.API_PORT, host: env.API_HOST },
+			maximumBodyLength: 64 * 1024
+		}
+	});
+}

@@ -1,0 +1,22 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Env } from './env.ts';
+import type { Health } from './health.ts';
+import type { BoundedRedis } from './redis.ts';
+import type { Shutdown } from './shutdown.ts';
+import type { WorkTracker } from './work.ts';
+
+declare module '@sapphire/pieces' {
+	interface Container {
+		/** Parsed environment. */
+		env: Env;
+		/** The pino logger (Sapphire's `container.logger` writes into it too). */
+		log: Logger;
+		orm: MikroORM;
+		redis: BoundedRedis;
+		health: Health;
+		shutdown: Shutdown;
+		/** Accepted work a shutdown waits for. */
+		work: WorkTracker;
+	}
+}

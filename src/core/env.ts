@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** Where the bot runs: the offline sandbox (no token) or real Discord. */
+export type FacetMode = 'sandbox' | 'discord';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+const optionalString = z
+	.string()
+	.optional()
+	.transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const urlWithProtocol = (protocols: string[]) =>
+	z.string().refine((value) => {
+		try {
+			return protocols.includes(new URL(value).protocol);
+		} catch {
+			return false;
+		}
+	}, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/** The schema of every environment variable Facet reads. Defaults live here and nowhere else. */
+export const EnvSchema = z.object({
+	NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+	DISCORD_TOKEN: optionalString,
+	DISCORD_CLIENT_ID: optionalString,
+	DISCORD_CLIENT_SECRET: optionalString,
+	DATABASE_URL: optionalString.pipe(urlWithProtocol(['postgres:', 'postgresql:']).optional()),
+	REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+	API_PORT: port(8787),
+	API_HOST: z.string().min(1).default('0.0.0.0'),
+	EMULATOR_PORT: port(8790),
+	/** Connect to an emulator already running elsewhere (another bot process, tests) instead of starting one. */
+	EMULATOR_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
+	DATA_DIR: z.string().min(1).default('./data'),
+	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000)
+});
+
+/** Parsed, validated environment. */
+export type Env = z.infer<typeof EnvSchema> & { mode: FacetMode };
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class EnvError extends Error {
+	public readonly issues: string[];
+
+	public constructor(issues: string[]) {
+		super(`Invalid environment:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+		this.name = 'EnvError';
+		this.issues = issues;
+	}
+}
+
+/**
+ * Parses the environment once. Every missing or invalid variable is reported together,
+ * never the value itself (it may be a secret).
+ */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+	const result = EnvSchema.safeParse(source);
+	if (!result.success) {
+		const issues = result.error.issues.map((issue) => {
+			const name = issue.path.join('.') || '(root)';
+			return `${name}: ${issue.message}`;
+		});
+		throw new EnvError(issues);
+	}
+	const env = result.data;
+	return { ...env, mode: env.DISCORD_TOKEN ? 'discord' : 'sandbox' };
+}

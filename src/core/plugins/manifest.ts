@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+
+/** What a plugin declares about itself. The core reads nothing else from a plugin. */
+export interface PluginManifest<Settings extends z.ZodType = z.ZodType> {
+	/** Unique, lowercase; also the prefix of its tables, pieces and routes. */
+	name: string;
+	description: string;
+	/** Whether a guild that never toggled the plugin has it on. */
+	defaultEnabled: boolean;
+	/** A required plugin cannot be switched off. */
+	required: boolean;
+	/** Folder holding the plugin's piece folders (`commands/`, `listeners/`, …). */
+	directory: string;
+	/** Per-guild settings; parsing `{}` must give the defaults. */
+	settings: Settings;
+	/** MikroORM entities (defineEntity) the plugin owns. */
+	entities: unknown[];
+	onEnable?(guildId: string): Promise<void> | void;
+	onDisable?(guildId: string): Promise<void> | void;
+}
+
+/** Declares a plugin with its types inferred. */
+export function definePlugin<Settings extends z.ZodType>(manifest: PluginManifest<Settings>): PluginManifest<Settings> {
+	if (!/^[a-z][a-z0-9-]{1,31}$/.test(manifest.name)) throw new Error(`invalid plugin name "${manifest.name}"`);
+	return manifest;
+}

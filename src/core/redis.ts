@@ -1,0 +1,81 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** Defaults of the Redis connection. */
+export const DefaultRedisOptions = {
+	/** Commands waiting while disconnected; past it a command fails at once instead of piling up. */
+	maxOfflineQueue: 1_000,
+	connectTimeoutMs: 3_000,
+	maxRetryDelayMs: 5_000
+};
+
+/** Thrown when Redis cannot be reached at start; its message tells the host what to do. */
+export class RedisUnavailableError extends Error {
+	public constructor(url: string, cause: string) {
+		super(
+			`Redis is not reachable at REDIS_URL=${redactUrl(url)} (${cause}).\n` +
+				'  Start Redis (for example: redis-server --daemonize yes --port 6379), or set REDIS_URL to a reachable server.'
+		);
+		this.name = 'RedisUnavailableError';
+	}
+}
+
+function redactUrl(url: string): string {
+	try {
+		const parsed = new URL(url);
+		if (parsed.password) parsed.password = '***';
+		return parsed.toString();
+	} catch {
+		return '(unparsable)';
+	}
+}
+
+/** ioredis with a bounded offline queue: a long outage cannot grow memory without limit. */
+export class BoundedRedis extends Redis {
+	public maxOfflineQueue = DefaultRedisOptions.maxOfflineQueue;
+
+	// biome-ignore lint/suspicious/noExplicitAny: ioredis' Command type is internal.
+	public override sendCommand(command: any, stream?: any): any {
+		const queue = (this as unknown as { offlineQueue?: { length: number } }).offlineQueue;
+		if (this.status !== 'ready' && queue && queue.length >= this.maxOfflineQueue) {
+			command.reject(new Error(`Redis offline queue is full (${this.maxOfflineQueue} commands); command ${command.name} dropped`));
+			return command.promise;
+		}
+		return super.sendCommand(command, stream);
+	}
+}
+
+/**
+ * Connects to Redis and waits until it answers. Unreachable at start → one {@link RedisUnavailableError};
+ * later outages are logged once when they begin and once when they end, not per retry.
+ */
+export async function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<BoundedRedis> {
+	let firstConnect = true;
+	let down = false;
+	const redis = new BoundedRedis(url, {
+		lazyConnect: true,
+		connectTimeout: DefaultRedisOptions.connectTimeoutMs,
+		maxRetriesPerRequest: 3,
+		// BullMQ and our pub/sub need a connection that survives outages: retry forever with a cap.
+		retryStrategy: (times) => (firstConnect ? null : Math.min(times * 200, DefaultRedisOptions.maxRetryDelayMs)),
+		...options
+	});
+	redis.on('error', (error: Error) => {
+		if (firstConnect || down) return;
+		down = true;
+		logger.error({ err: { message: error.message } }, 'Redis connection lost; retrying');
+	});
+	redis.on('ready', () => {
+		if (down) logger.info('Redis connection restored');
+		down = false;
+	});
+	try {
+		await redis.connect();
+		await redis.ping();
+	} catch (error) {
+		redis.disconnect();
+		throw new RedisUnavailableError(url, (error as Error).message);
+	}
+	firstConnect = false;
+	return redis;
+}

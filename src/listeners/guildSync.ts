@@ -1,0 +1,19 @@
+import { Events, Listener } from '@sapphire/framework';
+import type { Client } from 'discord.js';
+import { CoreGuild } from '../core/entities/CoreGuild.ts';
+
+/** On ready, records every guild the bot is in (one statement for all of them). */
+export class CoreReadyGuildSync extends Listener<typeof Events.ClientReady> {
+	public constructor(context: Listener.LoaderContext, options: Listener.Options) {
+		super(context, { ...options, event: Events.ClientReady, once: true });
+	}
+
+	public run(client: Client<true>) {
+		const rows = client.guilds.cache.map((guild) => ({ id: guild.id, name: guild.name, leftAt: null, updatedAt: new Date() }));
+		this.container.log.info({ guilds: rows.length, user: client.user.tag }, 'gateway ready');
+		if (rows.length === 0) return;
+		return this.container.work.track(async () => {
+			await this.container.orm.em.fork().upsertMany(CoreGuild, rows);
+		});
+	}
+}

@@ -1,0 +1,4 @@
+import type { PluginManifest } from '../core/plugins/manifest.ts';
+
+/** The plugins this build of Facet loads, in load order. Add a plugin by listing its manifest here. */
+export const plugins: PluginManifest[] = [];
