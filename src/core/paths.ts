@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** True when running the TypeScript sources directly (Node type stripping), false in the built `dist/`. */
@@ -19,10 +19,10 @@ function findAppRoot(start: string): string {
 export const appRoot = findAppRoot(dirname(fileURLToPath(import.meta.url)));
 
 /**
- * The folder holding the running code: `src/` from source, `dist/` when built.
+ * The folder holding the running code: `src/` from source, `dist/` (or any build folder) when built.
  * Bundled chunks move modules around, so never resolve siblings from `import.meta.url`.
  */
-export const codeRoot = join(appRoot, runningFromSource ? 'src' : 'dist');
+export const codeRoot = join(appRoot, relative(appRoot, fileURLToPath(import.meta.url)).split(sep)[0] ?? 'src');
 
 /** Extension of the running code's files. */
 export const codeExtension = runningFromSource ? '.ts' : '.js';
