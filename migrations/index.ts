@@ -1,4 +1,4 @@
-import { Migration20261122164254 } from './Migration20261122164254.ts';
+import { Migration20261122164725 } from './Migration20261122164725.ts';
 
 // Every migration, in order. Listed explicitly so the built output needs no file globbing.
-export const migrationsList = [{ name: 'Migration20261122164254', class: Migration20261122164254 }];
+export const migrationsList = [{ name: 'Migration20261122164725', class: Migration20261122164725 }];

@@ -1,8 +1,9 @@
-import { Command } from '@sapphire/framework';
+import type { Command } from '@sapphire/framework';
+import { FacetCommand } from '../core/commands.ts';
 import { MessageFlags } from 'discord.js';
 
 /** `/ping`: the gateway heartbeat round trip and a database round trip, measured now. */
-export class PingCommand extends Command {
+export class PingCommand extends FacetCommand {
 	public constructor(context: Command.LoaderContext, options: Command.Options) {
 		super(context, { ...options, name: 'ping', description: 'Show the gateway and database round-trip times' });
 	}

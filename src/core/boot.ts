@@ -9,7 +9,12 @@ import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
 import type { Env } from './env.ts';
 import { Health } from './health.ts';
-import { pluginEntities } from './plugins/entities.ts';
+import { pluginEntities, pluginMigrations } from './plugins/entities.ts';
+import { CommandSync } from './plugins/command-sync.ts';
+import type { PluginManifest } from './plugins/manifest.ts';
+import { PluginOwnership } from './plugins/ownership.ts';
+import { PluginService } from './plugins/service.ts';
+import { plugins as listedPlugins } from '../plugins/index.ts';
 import { type BoundedRedis, connectRedis } from './redis.ts';
 import { Shutdown } from './shutdown.ts';
 import { WorkTracker } from './work.ts';
@@ -30,6 +35,8 @@ export interface FacetHandle {
 export interface StartOptions {
 	env: Env;
 	logger: Logger;
+	/** Plugins to load; defaults to the list in src/plugins/index.ts. Tests pass fixtures here. */
+	plugins?: PluginManifest[];
 }
 
 /**
@@ -37,7 +44,7 @@ export interface StartOptions {
  * migrations, the sandbox emulator (when no token), then the client and the API.
  * Every started part registers its own shutdown step, so a failure half-way still cleans up.
  */
-export async function startFacet({ env, logger }: StartOptions): Promise<FacetHandle> {
+export async function startFacet({ env, logger, plugins: manifests = listedPlugins }: StartOptions): Promise<FacetHandle> {
 	const started = performance.now();
 	const shutdown = new Shutdown(logger, env.SHUTDOWN_TIMEOUT_MS);
 	const health = new Health();
@@ -59,7 +66,12 @@ export async function startFacet({ env, logger }: StartOptions): Promise<FacetHa
 			shutdown.add('embedded database', () => db.stop());
 		}
 		const orm = await MikroORM.init(
-			createOrmConfig({ clientUrl: env.DATABASE_URL ?? embedded!.url, entities: pluginEntities(), poolMax: 10 })
+			createOrmConfig({
+				clientUrl: env.DATABASE_URL ?? embedded!.url,
+				entities: pluginEntities(manifests),
+				migrations: pluginMigrations(manifests),
+				poolMax: 10
+			})
 		);
 		shutdown.add('database', () => orm.close());
 		const applied = await orm.migrator.up();
@@ -71,6 +83,12 @@ export async function startFacet({ env, logger }: StartOptions): Promise<FacetHa
 				return true;
 			}
 		});
+
+		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }));
+		await plugins.start();
+		shutdown.add('plugin state', () => plugins.stop());
+		const pluginOwnership = new PluginOwnership(manifests);
+		Object.assign(container, { plugins, pluginOwnership });
 
 		let emulator: Emulator | null = null;
 		let restUrl = env.EMULATOR_URL ? `${env.EMULATOR_URL.replace(/\/$/, '')}/api` : undefined;
@@ -85,8 +103,19 @@ export async function startFacet({ env, logger }: StartOptions): Promise<FacetHa
 		}
 		if (!token) throw new Error('no DISCORD_TOKEN and no emulator to connect to');
 
-		const client = createClient(env, logger, { restUrl });
-		Object.assign(container, { orm, redis });
+		const client = createClient(env, logger, { restUrl }, manifests);
+		const commandSync = new CommandSync({
+			orm,
+			rest: client.rest,
+			logger: logger.child({ source: 'commands' }),
+			ownership: pluginOwnership,
+			isEnabled: (guildId, plugin) => plugins.isEnabled(guildId, plugin)
+		});
+		// The process that made a change re-syncs that guild's commands; the others only refresh their cache.
+		plugins.on('changed', (guildId, _plugin, local) => {
+			if (local) void work.track(commandSync.syncGuild(guildId)).catch((error) => logger.error({ err: error, guildId }, 'command sync failed'));
+		});
+		Object.assign(container, { orm, redis, commandSync });
 		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
 
 		shutdown.add('client', async () => {

@@ -3,6 +3,7 @@ import '@sapphire/plugin-api/register';
 import { GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Env } from './env.ts';
+import type { PluginManifest } from './plugins/manifest.ts';
 import { codeRoot } from './paths.ts';
 import { PinoSapphireLogger } from './sapphire-logger.ts';
 
@@ -22,10 +23,10 @@ export interface ClientTarget {
 }
 
 /** Builds the Sapphire client with lean caches: Facet never needs message history or presences. */
-export function createClient(env: Env, logger: Logger, target: ClientTarget): SapphireClient {
+export function createClient(env: Env, logger: Logger, target: ClientTarget, plugins: PluginManifest[]): SapphireClient {
 	// One PUT per scope instead of a request per command; identical sets are skipped by Sapphire.
 	ApplicationCommandRegistries.setDefaultBehaviorWhenNotIdentical(RegisterBehavior.BulkOverwrite);
-	return new SapphireClient({
+	const client = new SapphireClient({
 		intents: FacetIntents,
 		partials: [Partials.Message, Partials.Reaction, Partials.Channel, Partials.GuildMember, Partials.User],
 		baseUserDirectory: codeRoot,
@@ -53,4 +54,9 @@ export function createClient(env: Env, logger: Logger, target: ClientTarget): Sa
 			maximumBodyLength: 64 * 1024
 		}
 	});
+	// The api and scheduled-tasks stores exist only now (postInitialization): register the folders again so
+	// they are reached, then each plugin's folder, whose piece folders are named after the stores.
+	client.stores.registerPath(codeRoot);
+	for (const plugin of plugins) client.stores.registerPath(plugin.directory);
+	return client;
 }

@@ -5,6 +5,9 @@ import type { Health } from './health.ts';
 import type { BoundedRedis } from './redis.ts';
 import type { Shutdown } from './shutdown.ts';
 import type { WorkTracker } from './work.ts';
+import type { CommandSync } from './plugins/command-sync.ts';
+import type { PluginOwnership } from './plugins/ownership.ts';
+import type { PluginService } from './plugins/service.ts';
 
 declare module '@sapphire/pieces' {
 	interface Container {
@@ -18,5 +21,11 @@ declare module '@sapphire/pieces' {
 		shutdown: Shutdown;
 		/** Accepted work a shutdown waits for. */
 		work: WorkTracker;
+		/** Per-guild plugin switches, settings and audit log. */
+		plugins: PluginService;
+		/** Which plugin owns a piece. */
+		pluginOwnership: PluginOwnership;
+		/** Application command registration (global and per guild). */
+		commandSync: CommandSync;
 	}
 }

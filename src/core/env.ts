@@ -34,7 +34,25 @@ export const EnvSchema = z.object({
 	DATA_DIR: z.string().min(1).default('./data'),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
-	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000)
+	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+	/** Derives the key that seals session cookies (AES-256-GCM). Unset in the sandbox → a random key per process. */
+	SESSION_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+	/** Lifetime of a dashboard session (capped by the OAuth token's own lifetime). */
+	SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(7 * 86_400),
+	/** Where browsers reach the API (OAuth redirect URI, `Secure` cookies when https). Unset → http://localhost:API_PORT. */
+	API_PUBLIC_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
+	/** The dashboard's origin: the only CORS origin granted, and where a login lands. Unset → API_PUBLIC_URL's origin. */
+	DASHBOARD_ORIGIN: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
+	/** Discord's web base for OAuth2 (`/oauth2/authorize`, `/api/v10/...`). Unset → the REST base the bot uses, without `/api`. */
+	DISCORD_BASE_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
+	/** Requests per window per session (or per IP without a session). */
+	API_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(120),
+	API_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
+	/** Trust `X-Forwarded-For`/`X-Forwarded-Proto` from a reverse proxy in front of the API. */
+	API_TRUST_PROXY: z
+		.enum(['true', 'false', '1', '0', ''])
+		.default('false')
+		.transform((value) => value === 'true' || value === '1')
 });
 
 /** Parsed, validated environment. */

@@ -12,6 +12,7 @@ export class CoreGuildCreate extends Listener<typeof Events.GuildCreate> {
 		this.container.log.info({ guildId: guild.id }, 'joined guild');
 		return this.container.work.track(async () => {
 			await this.container.orm.em.fork().upsert(CoreGuild, { id: guild.id, name: guild.name, leftAt: null, updatedAt: new Date() });
+			await this.container.commandSync.syncGuild(guild.id);
 		});
 	}
 }

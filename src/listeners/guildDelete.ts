@@ -14,6 +14,7 @@ export class CoreGuildDelete extends Listener<typeof Events.GuildDelete> {
 		this.container.log.info({ guildId: guild.id }, 'left guild');
 		return this.container.work.track(async () => {
 			await this.container.orm.em.fork().nativeUpdate(CoreGuild, { id: guild.id }, { leftAt: new Date(), updatedAt: new Date() });
+			await this.container.commandSync.forget(guild.id);
 		});
 	}
 }

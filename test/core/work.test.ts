@@ -54,7 +54,9 @@ describe('Shutdown', () => {
 
 	it('GIVEN a hanging step THEN the shutdown ends at its deadline, unclean', async () => {
 		const shutdown = new Shutdown(pino({ level: 'silent' }), 300);
-		shutdown.add('hangs', () => sleep(10_000));
+		shutdown.add('hangs', async () => {
+			await sleep(10_000);
+		});
 		const started = Date.now();
 		expect(await shutdown.run('test')).toBe(false);
 		expect(Date.now() - started).toBeLessThan(1_000);

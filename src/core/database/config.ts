@@ -1,18 +1,23 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { migrationsList } from '../../../migrations/index.ts';
+import { CoreAuditEntry } from '../entities/CoreAuditEntry.ts';
+import { CoreCommandSync } from '../entities/CoreCommandSync.ts';
 import { CoreGuild } from '../entities/CoreGuild.ts';
+import { CorePluginState } from '../entities/CorePluginState.ts';
 import { appRoot } from '../paths.ts';
 import { join } from 'node:path';
 
 /** Entities the core owns; plugins add theirs through their manifests. */
-export const coreEntities = [CoreGuild];
+export const coreEntities = [CoreGuild, CorePluginState, CoreAuditEntry, CoreCommandSync];
 
 /** Options for {@link createOrmConfig}. */
 export interface OrmConfigOptions {
 	clientUrl: string;
 	/** Plugin entities appended to the core's. */
 	entities?: unknown[];
+	/** Plugin-shipped migrations appended to the project's list. */
+	migrations?: { name: string; class: new (...args: never[]) => unknown }[];
 	poolMax?: number;
 	debug?: boolean;
 }
@@ -24,7 +29,8 @@ export interface OrmConfigOptions {
 export function createOrmConfig(options: OrmConfigOptions): Options {
 	return defineConfig({
 		clientUrl: options.clientUrl,
-		entities: [...coreEntities, ...((options.entities ?? []) as typeof coreEntities)],
+		// biome-ignore lint/suspicious/noExplicitAny: entity schemas of different shapes.
+		entities: [...coreEntities, ...(options.entities ?? [])] as any[],
 		extensions: [Migrator],
 		pool: { min: 0, max: options.poolMax ?? 10 },
 		debug: options.debug ?? false,
@@ -33,7 +39,8 @@ export function createOrmConfig(options: OrmConfigOptions): Options {
 			tableName: 'core_migrations',
 			path: join(appRoot, 'migrations'),
 			pathTs: join(appRoot, 'migrations'),
-			migrationsList,
+			// biome-ignore lint/suspicious/noExplicitAny: MikroORM's Migration constructor type.
+			migrationsList: [...migrationsList, ...(options.migrations ?? [])] as any[],
 			emit: 'ts',
 			snapshot: false,
 			transactional: true,

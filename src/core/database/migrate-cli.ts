@@ -17,6 +17,8 @@ try {
 		const applied = await orm.migrator.up();
 		logger.info({ applied: applied.map((m) => m.name) }, applied.length ? 'migrations applied' : 'database is up to date');
 	} else if (command === 'create') {
+		// Diff against a database that has every committed migration, so a new one holds only the change.
+		await orm.migrator.up();
 		const result = await orm.migrator.create(undefined, false, process.argv[3] === '--initial');
 		logger.info({ file: result.fileName }, result.fileName ? 'migration created: add it to migrations/index.ts' : 'no changes');
 	} else if (command === 'pending') {

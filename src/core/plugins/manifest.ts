@@ -15,6 +15,11 @@ export interface PluginManifest<Settings extends z.ZodType = z.ZodType> {
 	settings: Settings;
 	/** MikroORM entities (defineEntity) the plugin owns. */
 	entities: unknown[];
+	/**
+	 * Migrations shipped with the plugin itself, run after the project's own `migrations/` list. Plugins in
+	 * this repository keep theirs in `migrations/`; this is for plugins that live elsewhere (and test fixtures).
+	 */
+	migrations?: { name: string; class: new (...args: never[]) => unknown }[];
 	onEnable?(guildId: string): Promise<void> | void;
 	onDisable?(guildId: string): Promise<void> | void;
 }

@@ -1,0 +1,14 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/** A plugin's switch and settings in one guild. No row means: the manifest's default, default settings. */
+export const CorePluginState = defineEntity({
+	name: 'CorePluginState',
+	tableName: 'core_plugin_state',
+	properties: {
+		guildId: p.string().primary().length(20),
+		plugin: p.string().primary().length(32),
+		enabled: p.boolean().nullable(),
+		settings: p.json<Record<string, unknown>>().defaultRaw(`'{}'`),
+		updatedAt: p.datetime().defaultRaw('now()')
+	}
+});

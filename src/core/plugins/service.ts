@@ -1,0 +1,260 @@
+import { EventEmitter } from 'node:events';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { CoreAuditEntry } from '../entities/CoreAuditEntry.ts';
+import { CorePluginState } from '../entities/CorePluginState.ts';
+import { FacetError, FacetIdentifiers, type FieldErrors, SettingsValidationError } from '../errors.ts';
+import type { PluginManifest } from './manifest.ts';
+
+/** Who made a change, for the audit log. */
+export interface Actor {
+	id: string;
+	source: 'command' | 'api' | 'revert' | 'system';
+}
+
+/** The pub/sub channel on which processes announce a changed plugin state. */
+export const PLUGIN_STATE_CHANNEL = 'facet:plugin-state';
+/** Audit key used for a plugin's on/off switch. */
+export const ENABLED_KEY = '$enabled';
+
+interface CachedState {
+	enabled: boolean | null;
+	settings: Record<string, unknown>;
+}
+
+/** Events of {@link PluginService}: `changed` after any process changed a state. */
+export interface PluginServiceEvents {
+	/** `local` is true in the process that made the change. */
+	changed: [guildId: string, plugin: string, local: boolean];
+}
+
+const stateKey = (guildId: string, plugin: string) => `${guildId}:${plugin}`;
+
+function zodFieldErrors(error: z.ZodError): FieldErrors {
+	const fields: FieldErrors = {};
+	for (const issue of error.issues) {
+		const path = issue.path.join('.') || '(root)';
+		(fields[path] ??= []).push(issue.message);
+	}
+	return fields;
+}
+
+/**
+ * Per-guild plugin switches and settings. Reads come from an in-process cache loaded once at start, so
+ * no Discord event ever queries the database; writes go to the database with their audit entries in one
+ * transaction, then are announced over Redis so every process reloads that one row.
+ */
+export class PluginService extends EventEmitter<PluginServiceEvents> {
+	readonly #manifests: Map<string, PluginManifest>;
+	readonly #orm: MikroORM;
+	readonly #redis: Redis;
+	readonly #logger: Logger;
+	readonly #cache = new Map<string, CachedState>();
+	readonly #instance = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+	#subscriber: Redis | null = null;
+
+	public constructor(manifests: PluginManifest[], orm: MikroORM, redis: Redis, logger: Logger) {
+		super();
+		this.#manifests = new Map(manifests.map((manifest) => [manifest.name, manifest]));
+		this.#orm = orm;
+		this.#redis = redis;
+		this.#logger = logger;
+	}
+
+	/** Every plugin, in load order. */
+	public list(): PluginManifest[] {
+		return [...this.#manifests.values()];
+	}
+
+	/** A plugin's manifest, or undefined. */
+	public get(name: string): PluginManifest | undefined {
+		return this.#manifests.get(name);
+	}
+
+	/** Loads every stored state (one query) and subscribes to changes made by other processes. */
+	public async start(): Promise<void> {
+		const rows = await this.#orm.em.fork().find(CorePluginState, {});
+		for (const row of rows) this.#cache.set(stateKey(row.guildId, row.plugin), { enabled: row.enabled ?? null, settings: row.settings });
+		this.#subscriber = this.#redis.duplicate();
+		this.#subscriber.on('message', (_channel: string, message: string) => void this.#onRemoteChange(message));
+		this.#subscriber.on('error', () => undefined);
+		await this.#subscriber.subscribe(PLUGIN_STATE_CHANNEL);
+	}
+
+	/** Stops listening for changes. */
+	public async stop(): Promise<void> {
+		await this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect());
+		this.#subscriber = null;
+	}
+
+	/** Whether the plugin is on in the guild. Synchronous, from memory: safe on every event. */
+	public isEnabled(guildId: string, plugin: string): boolean {
+		const manifest = this.#manifests.get(plugin);
+		if (!manifest) return false;
+		if (manifest.required) return true;
+		return this.#cache.get(stateKey(guildId, plugin))?.enabled ?? manifest.defaultEnabled;
+	}
+
+	/** The plugin's settings in the guild, defaults filled in. Synchronous, from memory. */
+	public settings<T = Record<string, unknown>>(guildId: string, plugin: string): T {
+		const manifest = this.#requireManifest(plugin);
+		const stored = this.#cache.get(stateKey(guildId, plugin))?.settings ?? {};
+		const parsed = manifest.settings.safeParse(stored);
+		// A stored value that no longer passes (schema changed) falls back to defaults rather than failing every event.
+		return (parsed.success ? parsed.data : manifest.settings.parse({})) as T;
+	}
+
+	/** Async form of {@link PluginService.settings}, for API routes. */
+	public async getSettings(guildId: string, plugin: string): Promise<Record<string, unknown>> {
+		return this.settings(guildId, plugin);
+	}
+
+	/** Switches a plugin on or off in a guild. Refuses required plugins. Audited. */
+	public async setEnabled(guildId: string, plugin: string, enabled: boolean, actor: Actor): Promise<{ changed: boolean }> {
+		const manifest = this.#requireManifest(plugin);
+		if (manifest.required && !enabled) {
+			throw new FacetError(FacetIdentifiers.PluginRequired, `The ${plugin} plugin is required and cannot be disabled.`, { plugin });
+		}
+		const before = this.isEnabled(guildId, plugin);
+		if (before === enabled) return { changed: false };
+		await this.#write(guildId, plugin, actor, (state) => {
+			state.enabled = enabled;
+			return [{ key: ENABLED_KEY, before: { value: before }, after: { value: enabled } }];
+		});
+		try {
+			await (enabled ? manifest.onEnable : manifest.onDisable)?.(guildId);
+		} catch (error) {
+			this.#logger.error({ err: error, guildId, plugin }, 'plugin enable/disable hook failed');
+		}
+		return { changed: true };
+	}
+
+	/**
+	 * Merges `patch` into the guild's settings after validating the result with the plugin's schema.
+	 * Invalid → {@link SettingsValidationError} with field errors, nothing written. Keys set to `undefined` are reset.
+	 */
+	public async updateSettings(guildId: string, plugin: string, patch: Record<string, unknown>, actor: Actor): Promise<Record<string, unknown>> {
+		const manifest = this.#requireManifest(plugin);
+		const current = { ...(this.#cache.get(stateKey(guildId, plugin))?.settings ?? {}) };
+		const next: Record<string, unknown> = { ...current };
+		for (const [key, value] of Object.entries(patch)) {
+			if (value === undefined) delete next[key];
+			else next[key] = value;
+		}
+		const result = manifest.settings.safeParse(next);
+		if (!result.success) throw new SettingsValidationError(plugin, zodFieldErrors(result.error));
+		const known = new Set(Object.keys(result.data as Record<string, unknown>));
+		const unknownKeys = Object.keys(patch).filter((key) => !known.has(key));
+		if (unknownKeys.length) throw new SettingsValidationError(plugin, Object.fromEntries(unknownKeys.map((key) => [key, ['unknown setting']])));
+
+		const changes = Object.keys(patch)
+			.filter((key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]))
+			.map((key) => ({
+				key,
+				before: key in current ? { value: current[key] } : null,
+				after: key in next ? { value: next[key] } : null
+			}));
+		if (changes.length === 0) return this.settings(guildId, plugin);
+		await this.#write(guildId, plugin, actor, (state) => {
+			state.settings = next;
+			return changes;
+		});
+		return this.settings(guildId, plugin);
+	}
+
+	#requireManifest(plugin: string): PluginManifest {
+		const manifest = this.#manifests.get(plugin);
+		if (!manifest) throw new FacetError(FacetIdentifiers.UnknownPlugin, `There is no plugin named "${plugin}".`, { plugin });
+		return manifest;
+	}
+
+	/** Applies a change to a guild's state row and writes its audit entries in one transaction, then announces it. */
+	async #write(
+		guildId: string,
+		plugin: string,
+		actor: Actor,
+		mutate: (state: CachedState) => { key: string; before: { value: unknown } | null; after: { value: unknown } | null }[],
+		revertOf: number | null = null
+	): Promise<void> {
+		const cached = this.#cache.get(stateKey(guildId, plugin));
+		const state: CachedState = { enabled: cached?.enabled ?? null, settings: { ...(cached?.settings ?? {}) } };
+		const changes = mutate(state);
+		await this.#orm.em.fork().transactional(async (em) => {
+			await em.upsert(CorePluginState, { guildId, plugin, enabled: state.enabled, settings: state.settings, updatedAt: new Date() });
+			for (const change of changes) {
+				em.create(CoreAuditEntry, { guildId, actorId: actor.id, source: actor.source, plugin, key: change.key, before: change.before, after: change.after, revertOf });
+			}
+		});
+		this.#cache.set(stateKey(guildId, plugin), state);
+		this.emit('changed', guildId, plugin, true);
+		await this.#redis.publish(PLUGIN_STATE_CHANNEL, JSON.stringify({ guildId, plugin, from: this.#instance })).catch((error: Error) => {
+			// The write is committed; other processes catch up on their next start. Say so loudly.
+			this.#logger.error({ err: error, guildId, plugin }, 'could not announce a plugin change over Redis');
+		});
+	}
+
+	/** Restores the value an audit entry replaced; the revert is itself audited. */
+	public async revert(guildId: string, entryId: number, actor: Actor): Promise<{ plugin: string; key: string }> {
+		const entry = await this.#orm.em.fork().findOne(CoreAuditEntry, { id: entryId, guildId });
+		if (!entry) throw new FacetError(FacetIdentifiers.UnknownAuditEntry, `There is no audit entry #${entryId} in this server.`, { entryId });
+		const manifest = this.#requireManifest(entry.plugin);
+		if (entry.key === ENABLED_KEY) {
+			const wanted = entry.before ? Boolean(entry.before.value) : manifest.defaultEnabled;
+			const before = this.isEnabled(guildId, entry.plugin);
+			if (manifest.required && !wanted) throw new FacetError(FacetIdentifiers.PluginRequired, `The ${entry.plugin} plugin is required.`, {});
+			await this.#write(
+				guildId,
+				entry.plugin,
+				{ ...actor, source: 'revert' },
+				(state) => {
+					state.enabled = entry.before ? wanted : null;
+					return [{ key: ENABLED_KEY, before: { value: before }, after: { value: wanted } }];
+				},
+				entry.id
+			);
+			return { plugin: entry.plugin, key: entry.key };
+		}
+		const current = { ...(this.#cache.get(stateKey(guildId, entry.plugin))?.settings ?? {}) };
+		const next = { ...current };
+		if (entry.before) next[entry.key] = entry.before.value;
+		else delete next[entry.key];
+		const result = manifest.settings.safeParse(next);
+		if (!result.success) throw new SettingsValidationError(entry.plugin, zodFieldErrors(result.error));
+		await this.#write(
+			guildId,
+			entry.plugin,
+			{ ...actor, source: 'revert' },
+			(state) => {
+				state.settings = next;
+				return [{ key: entry.key, before: entry.key in current ? { value: current[entry.key] } : null, after: entry.before ?? null }];
+			},
+			entry.id
+		);
+		return { plugin: entry.plugin, key: entry.key };
+	}
+
+	/** The guild's audit log, newest first. */
+	public async audit(guildId: string, options: { limit?: number; before?: number; plugin?: string } = {}) {
+		const where: Record<string, unknown> = { guildId };
+		if (options.before) where.id = { $lt: options.before };
+		if (options.plugin) where.plugin = options.plugin;
+		return this.#orm.em.fork().find(CoreAuditEntry, where, { orderBy: { id: 'desc' }, limit: Math.min(options.limit ?? 25, 100) });
+	}
+
+	async #onRemoteChange(message: string): Promise<void> {
+		let parsed: { guildId: string; plugin: string; from: string };
+		try {
+			parsed = JSON.parse(message);
+		} catch {
+			return;
+		}
+		if (parsed.from === this.#instance) return;
+		// One query per change (not per event): reload just that row.
+		const row = await this.#orm.em.fork().findOne(CorePluginState, { guildId: parsed.guildId, plugin: parsed.plugin });
+		if (row) this.#cache.set(stateKey(row.guildId, row.plugin), { enabled: row.enabled ?? null, settings: row.settings });
+		else this.#cache.delete(stateKey(parsed.guildId, parsed.plugin));
+		this.emit('changed', parsed.guildId, parsed.plugin, false);
+	}
+}
