@@ -118,6 +118,9 @@ export async function startFacet({ env, logger, plugins: manifests = listedPlugi
 		Object.assign(container, { orm, redis, commandSync });
 		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
 
+		shutdown.add('scheduled tasks', async () => {
+			await container.tasks?.close().catch(() => undefined);
+		});
 		shutdown.add('client', async () => {
 			await container.server?.disconnect().catch(() => undefined);
 			await client.destroy();

@@ -1,5 +1,6 @@
 import { ApplicationCommandRegistries, LogLevel, RegisterBehavior, SapphireClient } from '@sapphire/framework';
 import '@sapphire/plugin-api/register';
+import '@sapphire/plugin-scheduled-tasks/register';
 import { GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Env } from './env.ts';
@@ -20,6 +21,21 @@ export const FacetIntents = [
 /** Where the client connects: real Discord, or the sandbox emulator's REST base. */
 export interface ClientTarget {
 	restUrl?: string;
+}
+
+/** BullMQ wants ioredis options, not a URL. */
+export function redisConnectionOptions(url: string) {
+	const parsed = new URL(url);
+	return {
+		host: parsed.hostname,
+		port: Number(parsed.port || 6379),
+		username: parsed.username || undefined,
+		password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+		db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
+		tls: parsed.protocol === 'rediss:' ? {} : undefined,
+		// BullMQ workers need blocking commands that never time out.
+		maxRetriesPerRequest: null
+	};
 }
 
 /** Builds the Sapphire client with lean caches: Facet never needs message history or presences. */
@@ -48,6 +64,7 @@ export function createClient(env: Env, logger: Logger, target: ClientTarget, plu
 			AutoModerationRuleManager: 0
 		}),
 		rest: target.restUrl ? { api: target.restUrl } : {},
+		tasks: { queue: env.TASKS_QUEUE, bull: { connection: redisConnectionOptions(env.REDIS_URL) } },
 		api: {
 			prefix: '',
 			listenOptions: { port: env.API_PORT, host: env.API_HOST },

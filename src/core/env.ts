@@ -31,6 +31,8 @@ export const EnvSchema = z.object({
 	EMULATOR_PORT: port(8790),
 	/** Connect to an emulator already running elsewhere (another bot process, tests) instead of starting one. */
 	EMULATOR_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
+	/** BullMQ queue of scheduled tasks; processes sharing it run each job once. */
+	TASKS_QUEUE: z.string().regex(/^[\w:-]{1,64}$/, 'letters, digits, _ - : only').default('facet-tasks'),
 	DATA_DIR: z.string().min(1).default('./data'),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

@@ -1,4 +1,5 @@
 import type { PluginManifest } from '../core/plugins/manifest.ts';
+import { configPlugin } from './config/index.ts';
 
 /** The plugins this build of Facet loads, in load order. Add a plugin by listing its manifest here. */
-export const plugins: PluginManifest[] = [];
+export const plugins: PluginManifest[] = [configPlugin];

@@ -1,0 +1,163 @@
+import type { IncomingMessage } from 'node:http';
+import { container } from '@sapphire/pieces';
+import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
+import { DiscordAPIError, type Guild, type GuildMember, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
+import { appendSetCookie, parseCookies, serializeCookie } from './cookies.ts';
+import { sendError } from './errors.ts';
+import { type GuildContext, type ManageAccess, isSecureRequest, requestState } from './request-state.ts';
+import { getApiServices } from './services.ts';
+import type { Session } from './sessions.ts';
+
+/** What decides whether a member may manage a guild, as plain data (see {@link canManageGuild}). */
+export interface ManageFacts {
+	isOwner: boolean;
+	/** Union of the permissions of the member's roles, `@everyone` included. */
+	permissions: bigint;
+	roleIds: Iterable<string>;
+	/** Roles the guild's config grants dashboard access. */
+	dashboardRoles: readonly string[];
+}
+
+/** Owner, Administrator, Manage Guild, or a dashboard role — in that order — else `null`. */
+export function canManageGuild(facts: ManageFacts): ManageAccess | null {
+	if (facts.isOwner) return 'owner';
+	if ((facts.permissions & PermissionFlagsBits.Administrator) !== 0n) return 'administrator';
+	if ((facts.permissions & PermissionFlagsBits.ManageGuild) !== 0n) return 'manage_guild';
+	if (facts.dashboardRoles.length > 0) {
+		const granted = new Set(facts.dashboardRoles);
+		for (const id of facts.roleIds) if (granted.has(id)) return 'dashboard_role';
+	}
+	return null;
+}
+
+/** The facts of a member as the bot sees them (its own cache of roles and their permissions). */
+export function manageFactsOf(guild: Guild, member: GuildMember, dashboardRoles: readonly string[]): ManageFacts {
+	let permissions = guild.roles.everyone?.permissions.bitfield ?? 0n;
+	for (const role of member.roles.cache.values()) permissions |= role.permissions.bitfield;
+	return { isOwner: guild.ownerId === member.id, permissions, roleIds: member.roles.cache.keys(), dashboardRoles };
+}
+
+type SettingsReader = { getSettings?: (guildId: string, plugin: string) => Promise<Record<string, unknown>> };
+
+/**
+ * Roles the config plugin grants dashboard access in a guild (`dashboardRoles`), read through
+ * `container.plugins.getSettings`; none while that service is missing or the setting is malformed.
+ */
+export async function dashboardRolesOf(guildId: string): Promise<string[]> {
+	const plugins = (container as unknown as { plugins?: SettingsReader }).plugins;
+	if (typeof plugins?.getSettings !== 'function') return [];
+	const settings = await plugins.getSettings(guildId, 'config');
+	const roles = settings?.dashboardRoles;
+	return Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : [];
+}
+
+/** The request's session from its sealed cookie, looked up once per request; `null` when absent or invalid. */
+export async function resolveSession(request: IncomingMessage): Promise<Session | null> {
+	const state = requestState(request);
+	if (state.session !== undefined) return state.session;
+	const api = getApiServices();
+	state.cookies ??= parseCookies(request.headers.cookie);
+	const sealed = state.cookies.get(api.config.cookieName);
+	state.sessionCookieSent = sealed !== undefined;
+	const id = sealed && api.sealer ? api.sealer.open(sealed) : null;
+	state.session = id ? await api.sessions.get(id) : null;
+	return state.session;
+}
+
+/** A `Set-Cookie` that removes the session cookie. */
+export function clearSessionCookie(request: IncomingMessage, response: ApiResponse): void {
+	const { config } = getApiServices();
+	appendSetCookie(
+		response,
+		serializeCookie(config.cookieName, '', { maxAgeSeconds: 0, secure: isSecureRequest(request, config.secureCookies, config.trustProxy) })
+	);
+}
+
+/**
+ * The request's session, or `null` after answering 401 `unauthorized` (and clearing a cookie that did not open).
+ * @example
+ * const session = await requireSession(request, response);
+ * if (!session) return;
+ */
+export async function requireSession(request: ApiRequest, response: ApiResponse): Promise<Session | null> {
+	let session: Session | null;
+	try {
+		session = await resolveSession(request);
+	} catch (error) {
+		getApiServices().logger.error({ err: error }, 'session lookup failed');
+		sendError(response, 'service_unavailable');
+		return null;
+	}
+	if (session) return session;
+	if (requestState(request).sessionCookieSent) clearSessionCookie(request, response);
+	sendError(response, 'unauthorized');
+	return null;
+}
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+/**
+ * The one-line guard of every guild route: a session (401), a guild the bot is in (404 `unknown_guild`),
+ * and a member who may manage it **as the bot sees them now** (403 `forbidden`): owner, Administrator,
+ * Manage Guild or a dashboard role. Answers the error itself and returns `null`; checked once per request.
+ * @example
+ * const ctx = await requireGuildManager(request, response);
+ * if (!ctx) return;
+ * response.json({ name: ctx.guild.name });
+ */
+export async function requireGuildManager(request: ApiRequest, response: ApiResponse, guildId?: string): Promise<GuildContext | null> {
+	const state = requestState(request);
+	const id = guildId ?? request.params.guild ?? '';
+	if (state.guild !== undefined && (state.guild === null || state.guild.guild.id === id)) {
+		if (state.guild === null && !response.writableEnded) sendError(response, 'forbidden');
+		return state.guild;
+	}
+	state.guild = await checkGuildManager(request, response, id);
+	return state.guild;
+}
+
+async function checkGuildManager(request: ApiRequest, response: ApiResponse, guildId: string): Promise<GuildContext | null> {
+	const session = await requireSession(request, response);
+	if (!session) return null;
+	const client = container.client;
+	if (!client?.isReady()) {
+		sendError(response, 'service_unavailable');
+		return null;
+	}
+	const guild = SNOWFLAKE.test(guildId) ? client.guilds.cache.get(guildId) : undefined;
+	if (!guild?.available) {
+		sendError(response, 'unknown_guild');
+		return null;
+	}
+	let member: GuildMember;
+	let dashboardRoles: string[];
+	try {
+		member = await guild.members.fetch(session.userId);
+	} catch (error) {
+		if (error instanceof DiscordAPIError && (error.code === RESTJSONErrorCodes.UnknownMember || error.code === RESTJSONErrorCodes.UnknownUser)) {
+			sendError(response, 'forbidden');
+			return null;
+		}
+		getApiServices().logger.error({ err: error, guildId }, 'member lookup failed');
+		sendError(response, 'service_unavailable');
+		return null;
+	}
+	try {
+		dashboardRoles = await dashboardRolesOf(guild.id);
+	} catch (error) {
+		// Failing closed on dashboard roles only: owners and managers still get in.
+		getApiServices().logger.warn({ err: error, guildId }, 'dashboard roles unreadable; granting by permissions only');
+		dashboardRoles = [];
+	}
+	const access = canManageGuild(manageFactsOf(guild, member, dashboardRoles));
+	if (!access) {
+		sendError(response, 'forbidden');
+		return null;
+	}
+	return { session, guild, member, access };
+}
+
+/** True for a route whose path has a `[guild]` parameter: the API guards it before it runs. */
+export function isGuildRoute(path: readonly string[]): boolean {
+	return path.includes('[guild]') || path.includes(':guild');
+}

@@ -1,0 +1,89 @@
+import type { Env } from '../env.ts';
+
+/** Facet's API defaults, in one place. Values that hosts tune come from the environment instead. */
+export const DefaultApiOptions = {
+	/** Name of the cookie holding the sealed session id. */
+	cookieName: 'facet_session',
+	/** How long an OAuth `state` may wait for its callback. */
+	stateTtlSeconds: 600,
+	/** OAuth2 scopes the login asks for. */
+	scopes: ['identify', 'guilds'] as readonly string[],
+	/** Deadline of each call to Discord's OAuth2 endpoints. */
+	oauthTimeoutMs: 10_000,
+	/** How long the user's own guild list (from OAuth) is reused before asking Discord again. */
+	userGuildsCacheSeconds: 60,
+	/** First path segments that are never rate limited (health probes call them from one address). */
+	rateLimitExempt: ['livez', 'readyz', 'metrics'] as readonly string[],
+	/** Prefix of every Redis key the API writes. */
+	redisPrefix: 'facet:api:'
+};
+
+/** Everything the API's services need, resolved once from the environment and the client's REST target. */
+export interface ApiConfig {
+	sandbox: boolean;
+	/** Discord's web base, e.g. `https://discord.com` or the emulator's URL. */
+	discordBaseUrl: string;
+	/** `${discordBaseUrl}/api/v10`: token, revoke and `users/@me` live here. */
+	restBaseUrl: string;
+	/** The OAuth client id when configured; otherwise resolved from the logged-in application at request time. */
+	clientId: string | null;
+	clientSecret: string | null;
+	/** Where browsers reach the API. */
+	publicUrl: string;
+	redirectUri: string;
+	dashboardOrigin: string;
+	/** Origins whose browser requests may change state (the dashboard, and the API's own origin). */
+	trustedOrigins: ReadonlySet<string>;
+	secureCookies: boolean;
+	trustProxy: boolean;
+	sessionTtlSeconds: number;
+	rateLimit: { max: number; windowSeconds: number };
+	cookieName: string;
+	stateTtlSeconds: number;
+	scopes: readonly string[];
+	oauthTimeoutMs: number;
+	userGuildsCacheSeconds: number;
+	rateLimitExempt: ReadonlySet<string>;
+	redisPrefix: string;
+}
+
+/** What {@link resolveApiConfig} reads besides the environment. */
+export interface ApiConfigSources {
+	env: Env;
+	/** The REST base the bot's client uses (`https://discord.com/api`, or the emulator's `…/api`). */
+	restApi?: string;
+	/** The client secret the sandbox emulator accepts. */
+	sandboxClientSecret?: string;
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+/** Builds the {@link ApiConfig}: explicit env first, then what the running client and the sandbox imply. */
+export function resolveApiConfig({ env, restApi, sandboxClientSecret }: ApiConfigSources): ApiConfig {
+	const sandbox = env.mode === 'sandbox';
+	const discordBaseUrl = trimSlash(env.DISCORD_BASE_URL ?? trimSlash(restApi ?? 'https://discord.com/api').replace(/\/api$/, ''));
+	const publicUrl = trimSlash(env.API_PUBLIC_URL ?? `http://localhost:${env.API_PORT}`);
+	const dashboardOrigin = new URL(env.DASHBOARD_ORIGIN ?? publicUrl).origin;
+	return {
+		sandbox,
+		discordBaseUrl,
+		restBaseUrl: `${discordBaseUrl}/api/v10`,
+		clientId: env.DISCORD_CLIENT_ID ?? null,
+		clientSecret: env.DISCORD_CLIENT_SECRET ?? (sandbox ? (sandboxClientSecret ?? null) : null),
+		publicUrl,
+		redirectUri: `${publicUrl}/oauth/callback`,
+		dashboardOrigin,
+		trustedOrigins: new Set([dashboardOrigin, new URL(publicUrl).origin]),
+		secureCookies: publicUrl.startsWith('https:'),
+		trustProxy: env.API_TRUST_PROXY,
+		sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+		rateLimit: { max: env.API_RATE_LIMIT_MAX, windowSeconds: env.API_RATE_LIMIT_WINDOW_SECONDS },
+		cookieName: DefaultApiOptions.cookieName,
+		stateTtlSeconds: DefaultApiOptions.stateTtlSeconds,
+		scopes: DefaultApiOptions.scopes,
+		oauthTimeoutMs: DefaultApiOptions.oauthTimeoutMs,
+		userGuildsCacheSeconds: DefaultApiOptions.userGuildsCacheSeconds,
+		rateLimitExempt: new Set(DefaultApiOptions.rateLimitExempt),
+		redisPrefix: DefaultApiOptions.redisPrefix
+	};
+}

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { container } from '@sapphire/pieces';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { SANDBOX_CLIENT_SECRET } from '../../sandbox/seed.ts';
+import type { Env } from '../env.ts';
+import { type ApiConfig, resolveApiConfig } from './config.ts';
+import { DiscordOAuth } from './discord-oauth.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { Sealer } from './seal.ts';
+import { OAuthStateStore, type Session, SessionStore } from './sessions.ts';
+
+/** What {@link ApiServices} is built from. */
+export interface ApiServicesOptions {
+	env: Env;
+	redis: Redis;
+	logger: Logger;
+	/** The REST base the bot's client uses; the OAuth base is derived from it unless DISCORD_BASE_URL is set. */
+	restApi?: string;
+	/** Resolves the OAuth client id when DISCORD_CLIENT_ID is unset (the logged-in application's id). */
+	applicationId?: () => string | null | undefined;
+}
+
+/** The dashboard API's services: configuration, sessions, OAuth states, rate limits, cookie sealing, Discord OAuth2. */
+export class ApiServices {
+	public readonly config: ApiConfig;
+	public readonly sessions: SessionStore;
+	public readonly states: OAuthStateStore;
+	public readonly limiter: RateLimiter;
+	/** `null` when no key is available (Discord mode without SESSION_SECRET): every login answers 503. */
+	public readonly sealer: Sealer | null;
+	public readonly redis: Redis;
+	public readonly logger: Logger;
+	readonly #applicationId: () => string | null | undefined;
+
+	public constructor(options: ApiServicesOptions) {
+		this.config = resolveApiConfig({ env: options.env, restApi: options.restApi, sandboxClientSecret: SANDBOX_CLIENT_SECRET });
+		this.redis = options.redis;
+		this.logger = options.logger;
+		this.#applicationId = options.applicationId ?? (() => null);
+		this.sessions = new SessionStore(options.redis, this.config.redisPrefix);
+		this.states = new OAuthStateStore(options.redis, this.config.redisPrefix);
+		this.limiter = new RateLimiter(options.redis, this.config.redisPrefix, this.config.rateLimit);
+		if (options.env.SESSION_SECRET) {
+			this.sealer = new Sealer(options.env.SESSION_SECRET, 'session-cookie');
+		} else if (this.config.sandbox) {
+			this.sealer = new Sealer(randomBytes(32), 'session-cookie');
+			options.logger.warn('SESSION_SECRET is unset: sealing session cookies with a random key made for this process (sandbox); sessions end when it stops');
+		} else {
+			this.sealer = null;
+			options.logger.warn('SESSION_SECRET is unset: the dashboard login is disabled (answers 503) until it is set');
+		}
+		if (!this.config.sandbox && !this.config.clientSecret) {
+			options.logger.warn('DISCORD_CLIENT_SECRET is unset: the dashboard login is disabled (answers 503) until it is set');
+		}
+	}
+
+	/** The OAuth2 client, or `null` while something it needs (client id, secret, sealing key) is missing. */
+	public oauth(): DiscordOAuth | null {
+		const clientId = this.config.clientId ?? this.#applicationId() ?? null;
+		if (!clientId || !this.config.clientSecret || !this.sealer) return null;
+		return new DiscordOAuth({
+			discordBaseUrl: this.config.discordBaseUrl,
+			restBaseUrl: this.config.restBaseUrl,
+			clientId,
+			clientSecret: this.config.clientSecret,
+			redirectUri: this.config.redirectUri,
+			scopes: this.config.scopes,
+			timeoutMs: this.config.oauthTimeoutMs
+		});
+	}
+
+	/**
+	 * Ids of the guilds the session's user is in, from their OAuth token, cached briefly in Redis.
+	 * Used only to narrow which guilds to check; the right to manage one is always decided from the bot's view.
+	 */
+	public async userGuildIds(session: Session): Promise<string[]> {
+		const key = `${this.config.redisPrefix}user-guilds:${session.id}`;
+		const cached = await this.redis.get(key);
+		if (cached !== null) {
+			try {
+				const ids = JSON.parse(cached) as unknown;
+				if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return ids;
+			} catch {
+				// Fall through and ask Discord again.
+			}
+		}
+		const oauth = this.oauth();
+		if (!oauth) return [];
+		const ids = await oauth.fetchUserGuildIds(session.accessToken);
+		await this.redis.set(key, JSON.stringify(ids), 'EX', this.config.userGuildsCacheSeconds);
+		return ids;
+	}
+
+	/** Forgets what was cached for a session (on logout). */
+	public async forgetSession(sessionId: string): Promise<void> {
+		await this.redis.del(`${this.config.redisPrefix}user-guilds:${sessionId}`);
+	}
+}
+
+declare module '@sapphire/pieces' {
+	interface Container {
+		/** The dashboard API's services (sessions, OAuth, rate limits); made on first use by {@link getApiServices}. */
+		api?: ApiServices;
+	}
+}
+
+/**
+ * The process' {@link ApiServices}, built on first use from the container (env, Redis, logger, client),
+ * so no boot step is required; boot may also assign `container.api` itself.
+ */
+export function getApiServices(): ApiServices {
+	if (container.api) return container.api;
+	const client = container.client;
+	const restApi = (client?.options.rest as { api?: string } | undefined)?.api;
+	container.api = new ApiServices({
+		env: container.env,
+		redis: container.redis,
+		logger: container.log.child({ source: 'api' }),
+		restApi,
+		applicationId: () => container.client?.application?.id ?? container.client?.user?.id ?? null
+	});
+	return container.api;
+}

@@ -1,0 +1,17 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { definePlugin } from '../../core/plugins/manifest.ts';
+import { ConfigSettings } from './lib/settings.ts';
+
+export type { ConfigSettings } from './lib/settings.ts';
+
+/** Guild settings, plugin switches and the audit log. Required: it is how every other plugin is switched. */
+export const configPlugin = definePlugin({
+	name: 'config',
+	description: 'Server settings, plugin switches and the audit log',
+	defaultEnabled: true,
+	required: true,
+	directory: dirname(fileURLToPath(import.meta.url)),
+	settings: ConfigSettings,
+	entities: []
+});

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id');
+
+/** True when `name` is an IANA time zone this runtime knows. */
+export function isValidTimeZone(name: string): boolean {
+	if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(name)) return false;
+	try {
+		new Intl.DateTimeFormat('en-US', { timeZone: name });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** Every IANA time zone, for autocomplete. */
+export const TIME_ZONES: readonly string[] = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
+
+/** Locales Discord supports, which Facet accepts for a guild. */
+export const LOCALES = [
+	'en-US', 'en-GB', 'bg', 'zh-CN', 'zh-TW', 'hr', 'cs', 'da', 'nl', 'fi', 'fr', 'de', 'el', 'hi', 'hu', 'it', 'ja', 'ko', 'lt',
+	'no', 'pl', 'pt-BR', 'ro', 'ru', 'es-ES', 'es-419', 'sv-SE', 'th', 'tr', 'uk', 'vi', 'id'
+] as const;
+
+/** The config plugin's per-guild settings, with their defaults. */
+export const ConfigSettings = z.object({
+	welcomeChannel: snowflake.nullable().default(null),
+	welcomeMessage: z.string().trim().min(1, 'must not be empty').max(1_500, 'at most 1500 characters').default('Welcome to {server}, {user}!'),
+	dailyChannel: snowflake.nullable().default(null),
+	timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Paris').default('UTC'),
+	locale: z.enum(LOCALES).default('en-US'),
+	dashboardRoles: z.array(snowflake).max(25, 'at most 25 roles').default([])
+});
+
+/** Parsed config settings. */
+export type ConfigSettings = z.infer<typeof ConfigSettings>;
+
+/** Setting keys, with the label a person reads. */
+export const SETTING_LABELS: Record<keyof ConfigSettings, string> = {
+	welcomeChannel: 'Welcome channel',
+	welcomeMessage: 'Welcome message',
+	dailyChannel: 'Daily channel',
+	timezone: 'Time zone',
+	locale: 'Locale',
+	dashboardRoles: 'Dashboard roles'
+};
+
+/** Fills `{user}` and `{server}` in a welcome message. */
+export function renderWelcome(template: string, values: { user: string; server: string }): string {
+	return template.replaceAll('{user}', values.user).replaceAll('{server}', values.server);
+}
+
+/** Shows a setting's value the way Discord renders mentions. */
+export function formatSetting(key: string, value: unknown): string {
+	if (value === null || value === undefined) return '*not set*';
+	if (key === 'welcomeChannel' || key === 'dailyChannel') return `<#${value}>`;
+	if (key === 'dashboardRoles') return Array.isArray(value) && value.length ? value.map((id) => `<@&${id}>`).join(', ') : '*none*';
+	if (key === '$enabled') return value ? 'on' : 'off';
+	if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 200)}…` : value;
+	return JSON.stringify(value);
+}

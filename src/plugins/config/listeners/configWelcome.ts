@@ -1,0 +1,25 @@
+import { Events, Listener } from '@sapphire/framework';
+import type { GuildMember } from 'discord.js';
+import { pieceActiveIn } from '../../../core/plugins/gate.ts';
+import { type ConfigSettings, renderWelcome } from '../lib/settings.ts';
+
+/** Posts the welcome message when a member joins, if a welcome channel is set. */
+export class ConfigWelcomeListener extends Listener<typeof Events.GuildMemberAdd> {
+	public constructor(context: Listener.LoaderContext, options: Listener.Options) {
+		super(context, { ...options, name: 'configWelcome', event: Events.GuildMemberAdd });
+	}
+
+	public run(member: GuildMember) {
+		if (member.user.bot || !pieceActiveIn(this, member.guild.id)) return;
+		const settings = this.container.plugins.settings<ConfigSettings>(member.guild.id, 'config');
+		if (!settings.welcomeChannel) return;
+		const channel = member.guild.channels.cache.get(settings.welcomeChannel);
+		if (!channel?.isTextBased()) return;
+		const content = renderWelcome(settings.welcomeMessage, { user: `<@${member.id}>`, server: member.guild.name });
+		return this.container.work.track(
+			channel.send({ content, allowedMentions: { users: [member.id] } }).catch((error: unknown) => {
+				this.container.log.warn({ err: error, guildId: member.guild.id, piece: this.name }, 'could not post the welcome message');
+			})
+		);
+	}
+}
