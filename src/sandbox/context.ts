@@ -1,0 +1,47 @@
+import type { SandboxActions } from './actions.ts';
+import type { FaultInjector } from './faults.ts';
+import type { Gateway } from './gateway.ts';
+import type { InteractionStore } from './interactions.ts';
+import type { EmulatorLogger } from './logger.ts';
+import type { OAuthStore } from './oauth.ts';
+import type { SandboxState } from './state.ts';
+
+/** Request counters, readable by tests as `emulator.stats`. */
+export interface EmulatorStats {
+	identifies: number;
+	resumes: number;
+	restRequests: number;
+	/** Requests per route key (`GET /channels/{channel_id}/messages`), faulted ones included. */
+	restByRoute: Record<string, number>;
+	/** 429 answers served (injected or from real bucket exhaustion). */
+	rateLimited: number;
+	/** 5xx answers served by fault injection. */
+	serverErrors: number;
+}
+
+/** Settings REST handlers and the control API read. */
+export interface ContextSettings {
+	clientSecret: string;
+	interactionAckTimeoutMs: number;
+	replyTimeoutMs: number;
+	recommendedShards: number;
+	maxConcurrency: number;
+}
+
+/** Shared services of one emulator instance, handed to REST handlers, OAuth and the control API. */
+export interface SandboxContext {
+	readonly state: SandboxState;
+	readonly actions: SandboxActions;
+	readonly gateway: Gateway;
+	readonly interactions: InteractionStore;
+	readonly oauth: OAuthStore;
+	readonly faults: FaultInjector;
+	readonly stats: EmulatorStats;
+	readonly settings: ContextSettings;
+	readonly logger: EmulatorLogger;
+	readonly applicationId: string;
+	readonly botUserId: string;
+	readonly botToken: string;
+	gatewayUrl(): string;
+	baseUrl(): string;
+}

@@ -1,0 +1,341 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ChannelType, GatewayCloseCodes, GatewayDispatchEvents } from 'discord-api-types/v10';
+import { z } from 'zod';
+import type { SandboxContext } from './context.ts';
+import { ControlError, RestError } from './errors.ts';
+import { readRaw, sendJson } from './http.ts';
+import type { InteractionOutcome, InteractionRecord, VisibleReply } from './interactions.ts';
+import { buildCommandInteraction, buildComponentInteraction } from './interactions.ts';
+import { toApiCommand, toApiMember, toApiMessage } from './serialize.ts';
+import { isSnowflake, shardOf } from './snowflake.ts';
+
+const snowflake = z.string().refine(isSnowflake, { message: 'must be a snowflake id (a string of digits)' });
+
+/** `POST /_emulator/messages`. */
+export const messageSchema = z.strictObject({
+	guild_id: snowflake,
+	channel_id: snowflake,
+	user_id: snowflake,
+	content: z.string().min(1).max(2000)
+});
+/** `POST /_emulator/reactions`. */
+export const reactionSchema = z.strictObject({
+	guild_id: snowflake,
+	channel_id: snowflake,
+	message_id: snowflake,
+	user_id: snowflake,
+	emoji: z.string().min(1).max(100)
+});
+/** `POST /_emulator/members`. */
+export const memberSchema = z
+	.strictObject({
+		guild_id: snowflake,
+		user_id: snowflake.optional(),
+		username: z
+			.string()
+			.regex(/^[a-z0-9_.]{2,32}$/, 'must be 2–32 characters of a-z, 0-9, _ and .')
+			.optional()
+	})
+	.refine((v) => (v.user_id === undefined) !== (v.username === undefined), { message: 'give exactly one of user_id or username' });
+/** `POST /_emulator/voice`. */
+export const voiceSchema = z.strictObject({
+	guild_id: snowflake,
+	user_id: snowflake,
+	channel_id: snowflake.nullable(),
+	self_mute: z.boolean().optional(),
+	self_deaf: z.boolean().optional()
+});
+/** `POST /_emulator/interactions`. */
+export const interactionSchema = z.strictObject({
+	guild_id: snowflake,
+	channel_id: snowflake,
+	user_id: snowflake,
+	command: z.string().min(1).max(200),
+	options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+	autocomplete: z.string().min(1).optional()
+});
+/** `POST /_emulator/components`. */
+export const componentSchema = z.strictObject({
+	message_id: snowflake,
+	user_id: snowflake,
+	custom_id: z.string().min(1).max(100),
+	values: z.array(z.string()).max(25).optional()
+});
+/** `POST /_emulator/faults`. */
+export const faultSchema = z.strictObject({
+	kind: z.enum(['rest_429', 'rest_500', 'gateway_disconnect', 'gateway_invalid_session']),
+	count: z.int().min(1).max(10_000).optional(),
+	route: z.string().min(1).optional(),
+	retry_after: z.number().min(0).max(60).optional(),
+	close_code: z
+		.int()
+		.refine((c) => c === 1000 || (c >= 3000 && c <= 4999), { message: 'must be 1000 or 3000–4999' })
+		.optional()
+});
+/** `POST /_emulator/guilds`. */
+export const guildSchema = z.strictObject({ name: z.string().min(2).max(100), id: snowflake.optional(), owner_id: snowflake.optional() });
+/** `POST /_emulator/reset` takes nothing (an empty object at most). */
+export const resetSchema = z.strictObject({});
+
+/** What the control API answers for an interaction or component press. */
+export type ControlReply = VisibleReply | { choices: unknown[] } | { modal: unknown };
+
+/** Snapshot of the world for `GET /_emulator/state`. */
+export interface EmulatorSnapshot {
+	guilds: Array<{
+		id: string;
+		name: string;
+		owner_id: string;
+		channels: Array<{ id: string; name: string; type: number }>;
+		roles: Array<{ id: string; name: string; permissions: string; position: number }>;
+		members: Array<{ user_id: string; roles: string[]; nick: string | null }>;
+	}>;
+	users: Array<{ id: string; username: string; bot: boolean }>;
+	gateway: { connected_shards: number[]; sessions: ReturnType<SandboxContext['gateway']['sessions']> };
+	faults: { pending: number };
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+	const result = schema.safeParse(input);
+	if (!result.success) throw new ControlError(z.prettifyError(result.error).replace(/\n\s*/g, '; '));
+	return result.data;
+}
+
+/**
+ * The control API: people acting in the sandbox (posting, reacting, joining, running
+ * commands, pressing buttons) plus faults and inspection. Methods validate their input
+ * and throw {@link ControlError}; {@link ControlApi.handle} maps that to HTTP.
+ */
+export class ControlApi {
+	readonly #ctx: SandboxContext;
+	readonly #reset: () => void;
+
+	constructor(ctx: SandboxContext, reset: () => void) {
+		this.#ctx = ctx;
+		this.#reset = reset;
+	}
+
+	/** A person posts in a channel: MESSAGE_CREATE. Returns the message JSON. */
+	sendMessage(input: z.input<typeof messageSchema>): Record<string, unknown> {
+		const body = parse(messageSchema, input);
+		const { guild } = this.#memberIn(body.guild_id, body.user_id);
+		const channel = guild.channels.get(body.channel_id);
+		if (!channel || channel.type !== ChannelType.GuildText)
+			throw new ControlError(`channel ${body.channel_id} is not a text channel of guild ${guild.id}`);
+		const message = this.#ctx.actions.postMessage(
+			{ channelId: channel.id, guildId: guild.id, authorId: body.user_id },
+			{ content: body.content }
+		);
+		return { ...toApiMessage(this.#ctx.state, message), guild_id: guild.id };
+	}
+
+	/** A person reacts to a message: MESSAGE_REACTION_ADD. */
+	addReaction(input: z.input<typeof reactionSchema>): { ok: true } {
+		const body = parse(reactionSchema, input);
+		const { guild } = this.#memberIn(body.guild_id, body.user_id);
+		if (!guild.channels.has(body.channel_id)) throw new ControlError(`channel ${body.channel_id} is not in guild ${guild.id}`);
+		const message = this.#ctx.state.messages.get(body.message_id);
+		if (!message || message.channelId !== body.channel_id || message.ephemeral) {
+			throw new ControlError(`message ${body.message_id} is not in channel ${body.channel_id}`);
+		}
+		this.#ctx.actions.addReaction(message, body.user_id, body.emoji);
+		return { ok: true };
+	}
+
+	/** A user joins a guild (an existing one, or a new user with that name): GUILD_MEMBER_ADD. */
+	joinMember(input: z.input<typeof memberSchema>): Record<string, unknown> {
+		const body = parse(memberSchema, input);
+		const { state, actions } = this.#ctx;
+		const guild = this.#guild(body.guild_id);
+		let user = body.user_id ? state.users.get(body.user_id) : undefined;
+		if (body.user_id && !user) throw new ControlError(`unknown user ${body.user_id}`);
+		if (body.username) {
+			if (state.findUser(body.username)) throw new ControlError(`username "${body.username}" is taken; pass its user_id to make it join`);
+			user = { id: state.ids.next(), username: body.username, globalName: null, bot: false };
+			state.users.set(user.id, user);
+		}
+		if (!user) throw new ControlError('give exactly one of user_id or username');
+		if (guild.members.has(user.id)) throw new ControlError(`user ${user.id} is already a member of guild ${guild.id}`);
+		actions.joinGuild(guild, user);
+		const member = guild.members.get(user.id);
+		return member ? { ...toApiMember(state, member), guild_id: guild.id } : {};
+	}
+
+	/** A person joins, moves in or leaves (`channel_id: null`) voice: VOICE_STATE_UPDATE. */
+	setVoice(input: z.input<typeof voiceSchema>): { ok: true } {
+		const body = parse(voiceSchema, input);
+		const { guild } = this.#memberIn(body.guild_id, body.user_id);
+		if (body.channel_id !== null && guild.channels.get(body.channel_id)?.type !== ChannelType.GuildVoice) {
+			throw new ControlError(`channel ${body.channel_id} is not a voice channel of guild ${guild.id}`);
+		}
+		this.#ctx.actions.setVoiceState(guild, body.user_id, body.channel_id, body.self_mute ?? false, body.self_deaf ?? false);
+		return { ok: true };
+	}
+
+	/** A person runs a slash command (or autocompletes an option); resolves with the bot's visible answer. */
+	async runInteraction(input: z.input<typeof interactionSchema>): Promise<ControlReply> {
+		const body = parse(interactionSchema, input);
+		const { record, payload } = buildCommandInteraction(this.#ctx.state, this.#ctx.interactions, this.#ctx.applicationId, body);
+		return this.#dispatchAndWait(record, payload);
+	}
+
+	/** A person presses a button or picks in a select on a bot message; resolves like {@link runInteraction}. */
+	async pressComponent(input: z.input<typeof componentSchema>): Promise<ControlReply> {
+		const body = parse(componentSchema, input);
+		const { record, payload } = buildComponentInteraction(this.#ctx.state, this.#ctx.interactions, this.#ctx.applicationId, body);
+		return this.#dispatchAndWait(record, payload);
+	}
+
+	/** Messages of a channel, oldest first, with authors. */
+	channelMessages(channelId: string): Array<Record<string, unknown>> {
+		if (!this.#ctx.state.channels.has(channelId)) throw new ControlError(`unknown channel ${channelId}`);
+		return (this.#ctx.state.history.get(channelId) ?? []).map((m) => toApiMessage(this.#ctx.state, m));
+	}
+
+	/** Slash commands visible in a guild (global and the guild's own), `guild_id` null for global ones. */
+	guildCommands(guildId: string): Array<Record<string, unknown>> {
+		this.#guild(guildId);
+		return this.#ctx.state
+			.commandsVisibleIn(guildId)
+			.map((c) => ({ ...toApiCommand(this.#ctx.applicationId, c, false), options: c.options, guild_id: c.guildId }));
+	}
+
+	/** Arms REST faults or drops gateway connections now. */
+	injectFault(input: z.input<typeof faultSchema>): { ok: true; affected: number } {
+		const body = parse(faultSchema, input);
+		const count = body.count ?? 1;
+		switch (body.kind) {
+			case 'rest_429':
+			case 'rest_500':
+				this.#ctx.faults.arm({ kind: body.kind, remaining: count, route: body.route, retryAfter: body.retry_after ?? 0.1 });
+				return { ok: true, affected: count };
+			case 'gateway_disconnect':
+				return { ok: true, affected: this.#ctx.gateway.disconnectAll(body.close_code ?? GatewayCloseCodes.UnknownError) };
+			case 'gateway_invalid_session':
+				return { ok: true, affected: this.#ctx.gateway.invalidateAll() };
+		}
+	}
+
+	/** Creates another guild with the bot in it: GUILD_CREATE. */
+	createGuild(input: z.input<typeof guildSchema>): { id: string; name: string; owner_id: string; shard_of_2: number } {
+		const body = parse(guildSchema, input);
+		const { state } = this.#ctx;
+		const id = body.id ?? state.ids.next();
+		if (state.guilds.has(id) || state.channels.has(id) || state.users.has(id)) throw new ControlError(`id ${id} is already in use`);
+		const ownerId = body.owner_id ?? [...state.users.values()].find((u) => !u.bot)?.id;
+		if (!ownerId || !state.users.has(ownerId)) throw new ControlError(`unknown owner ${body.owner_id}`);
+		const guild = this.#ctx.actions.createGuild(id, body.name, ownerId);
+		return { id: guild.id, name: guild.name, owner_id: guild.ownerId, shard_of_2: shardOf(guild.id, 2) };
+	}
+
+	/** Restores the seed. */
+	reset(input: unknown = {}): { ok: true } {
+		parse(resetSchema, input ?? {});
+		this.#reset();
+		return { ok: true };
+	}
+
+	/** Names and ids of everything, plus gateway sessions. */
+	snapshot(): EmulatorSnapshot {
+		const { state, gateway, faults } = this.#ctx;
+		return {
+			guilds: [...state.guilds.values()].map((g) => ({
+				id: g.id,
+				name: g.name,
+				owner_id: g.ownerId,
+				channels: [...g.channels.values()].map((c) => ({ id: c.id, name: c.name, type: c.type })),
+				roles: [...g.roles.values()].map((r) => ({ id: r.id, name: r.name, permissions: r.permissions.toString(), position: r.position })),
+				members: [...g.members.values()].map((m) => ({ user_id: m.userId, roles: [...m.roles], nick: m.nick }))
+			})),
+			users: [...state.users.values()].map((u) => ({ id: u.id, username: u.username, bot: u.bot })),
+			gateway: { connected_shards: gateway.connectedShards(), sessions: gateway.sessions() },
+			faults: { pending: faults.pending() }
+		};
+	}
+
+	/** HTTP entry for `/_emulator/...`; `path` is what follows `/_emulator`. */
+	async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+		const method = (req.method ?? 'GET').toUpperCase();
+		try {
+			const raw = await readRaw(req);
+			const body = (): unknown => {
+				const text = raw.toString('utf8');
+				if (text.trim() === '') return method === 'POST' && path === '/reset' ? {} : undefined;
+				try {
+					return JSON.parse(text);
+				} catch {
+					throw new ControlError('body is not valid JSON');
+				}
+			};
+			const channelMessages = /^\/channels\/([^/]+)\/messages$/.exec(path);
+			const guildCommands = /^\/guilds\/([^/]+)\/commands$/.exec(path);
+			const route = `${method} ${channelMessages ? '/channels/:id/messages' : guildCommands ? '/guilds/:id/commands' : path}`;
+			switch (route) {
+				case 'POST /messages':
+					return sendJson(res, 201, this.sendMessage(body() as never));
+				case 'POST /reactions':
+					return sendJson(res, 200, this.addReaction(body() as never));
+				case 'POST /members':
+					return sendJson(res, 201, this.joinMember(body() as never));
+				case 'POST /voice':
+					return sendJson(res, 200, this.setVoice(body() as never));
+				case 'POST /interactions':
+					return sendJson(res, 200, await this.runInteraction(body() as never));
+				case 'POST /components':
+					return sendJson(res, 200, await this.pressComponent(body() as never));
+				case 'POST /faults':
+					return sendJson(res, 200, this.injectFault(body() as never));
+				case 'POST /guilds':
+					return sendJson(res, 201, this.createGuild(body() as never));
+				case 'POST /reset':
+					return sendJson(res, 200, this.reset(body()));
+				case 'GET /state':
+					return sendJson(res, 200, this.snapshot());
+				case 'GET /channels/:id/messages':
+					return sendJson(res, 200, this.channelMessages(decodeURIComponent(channelMessages?.[1] ?? '')));
+				case 'GET /guilds/:id/commands':
+					return sendJson(res, 200, this.guildCommands(decodeURIComponent(guildCommands?.[1] ?? '')));
+				default:
+					return sendJson(res, 404, { error: `no control route ${method} /_emulator${path}` });
+			}
+		} catch (error) {
+			if (error instanceof ControlError) return sendJson(res, error.status, { error: error.message });
+			if (error instanceof RestError) return sendJson(res, 400, { error: error.message });
+			this.#ctx.logger.error({ err: error, path }, 'sandbox control route failed');
+			return sendJson(res, 500, { error: 'internal emulator error' });
+		}
+	}
+
+	async #dispatchAndWait(record: InteractionRecord, payload: Record<string, unknown>): Promise<ControlReply> {
+		const { gateway, settings } = this.#ctx;
+		if (!gateway.hasSessionFor(record.guildId)) {
+			throw new ControlError(`no bot session is connected for guild ${record.guildId}: start the bot first`, 503);
+		}
+		gateway.dispatch(GatewayDispatchEvents.InteractionCreate, payload, { guildId: record.guildId });
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new ControlError('the bot did not answer in time', 504)), settings.replyTimeoutMs);
+		});
+		try {
+			const outcome: InteractionOutcome = await Promise.race([record.outcome, timeout]);
+			if (outcome.kind === 'message') return outcome.reply;
+			if (outcome.kind === 'choices') return { choices: outcome.choices };
+			return { modal: outcome.modal };
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
+	#guild(id: string) {
+		const guild = this.#ctx.state.guilds.get(id);
+		if (!guild) throw new ControlError(`unknown guild ${id}`);
+		return guild;
+	}
+
+	#memberIn(guildId: string, userId: string) {
+		const guild = this.#guild(guildId);
+		if (!this.#ctx.state.users.has(userId)) throw new ControlError(`unknown user ${userId}`);
+		if (!guild.members.has(userId)) throw new ControlError(`user ${userId} is not a member of guild ${guildId}`);
+		return { guild };
+	}
+}

@@ -1,0 +1,43 @@
+/** Fault kinds the control API can inject. */
+export type FaultKind = 'rest_429' | 'rest_500' | 'gateway_disconnect' | 'gateway_invalid_session';
+
+/** A pending REST fault. */
+export interface RestFault {
+	kind: 'rest_429' | 'rest_500';
+	remaining: number;
+	/** Only REST calls whose path contains this string are hit. */
+	route: string | undefined;
+	/** Seconds, for 429s. */
+	retryAfter: number;
+}
+
+/** Queue of armed REST faults; gateway faults act at once and are not queued. */
+export class FaultInjector {
+	readonly #pending: RestFault[] = [];
+
+	/** Arms `count` faults of one kind. */
+	arm(fault: RestFault): void {
+		this.#pending.push(fault);
+	}
+
+	/** Takes one fault matching this request path, if any is armed. */
+	take(path: string): RestFault | undefined {
+		const index = this.#pending.findIndex((f) => f.route === undefined || path.includes(f.route));
+		if (index === -1) return undefined;
+		const fault = this.#pending[index];
+		if (!fault) return undefined;
+		fault.remaining--;
+		if (fault.remaining <= 0) this.#pending.splice(index, 1);
+		return fault;
+	}
+
+	/** Faults still waiting to fire. */
+	pending(): number {
+		return this.#pending.reduce((sum, f) => sum + f.remaining, 0);
+	}
+
+	/** Disarms everything. */
+	clear(): void {
+		this.#pending.length = 0;
+	}
+}

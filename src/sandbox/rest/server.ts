@@ -1,0 +1,159 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SandboxContext } from '../context.ts';
+import { RestError } from '../errors.ts';
+import type { ParsedBody } from '../http.ts';
+import { BodyTooLargeError, parseBody, readRaw, sendEmpty, sendJson } from '../http.ts';
+import { RateLimiter } from '../ratelimit.ts';
+import type { Caller, HttpMethod, RouteDefinition } from './routes.ts';
+import { routeKey, routes } from './routes.ts';
+
+interface CompiledRoute {
+	route: RouteDefinition;
+	pattern: RegExp;
+	names: string[];
+	/** Literal segments win over parameters (`/users/@me` before `/users/{user_id}`). */
+	literals: number;
+}
+
+const compiled: CompiledRoute[] = routes.map((route) => {
+	const names: string[] = [];
+	let literals = 0;
+	const source = route.path
+		.split('/')
+		.map((segment) => {
+			const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+			if (name) {
+				names.push(name);
+				return '([^/]+)';
+			}
+			if (segment) literals++;
+			return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+		})
+		.join('/');
+	return { route, pattern: new RegExp(`^${source}/?$`), names, literals };
+});
+
+/** Finds the route for a path; `allowed` lists methods of the path when none matches the method. */
+export function matchRoute(
+	method: string,
+	path: string
+): { route: RouteDefinition; params: Record<string, string> } | { allowed: HttpMethod[] } {
+	const hits: Array<{ entry: CompiledRoute; params: Record<string, string> }> = [];
+	for (const entry of compiled) {
+		const match = entry.pattern.exec(path);
+		if (!match) continue;
+		const params: Record<string, string> = {};
+		entry.names.forEach((name, i) => {
+			params[name] = decodeURIComponent(match[i + 1] ?? '');
+		});
+		hits.push({ entry, params });
+	}
+	const forMethod = hits.filter((h) => h.entry.route.method === method).sort((a, b) => b.entry.literals - a.entry.literals);
+	const best = forMethod[0];
+	if (best) return { route: best.entry.route, params: best.params };
+	return { allowed: [...new Set(hits.map((h) => h.entry.route.method))] };
+}
+
+/** Serves `/api[/vN]/...`: auth, buckets, fault injection, body parsing and Discord-shaped errors. */
+export class RestServer {
+	readonly #ctx: SandboxContext;
+	readonly #limiter: RateLimiter;
+
+	constructor(ctx: SandboxContext, limiter = new RateLimiter()) {
+		this.#ctx = ctx;
+		this.#limiter = limiter;
+	}
+
+	/** Forgets rate-limit buckets. */
+	resetBuckets(): void {
+		this.#limiter.clear();
+	}
+
+	/** Handles one request; `path` is relative to the API root (`/channels/1/messages`). */
+	async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+		const ctx = this.#ctx;
+		let raw: Buffer;
+		try {
+			raw = await readRaw(req);
+		} catch (error) {
+			if (error instanceof BodyTooLargeError) return sendJson(res, 413, { code: 40005, message: 'Request entity too large' });
+			throw error;
+		}
+		const method = (req.method ?? 'GET').toUpperCase();
+		const match = matchRoute(method, path);
+		if (!('route' in match)) {
+			const limit = this.#limiter.take('unmatched', '');
+			if (match.allowed.length > 0)
+				return sendJson(res, 405, { message: '405: Method Not Allowed', code: 0 }, { ...limit.headers, Allow: match.allowed.join(', ') });
+			return sendJson(res, 404, { message: '404: Not Found', code: 0 }, { ...limit.headers });
+		}
+		const { route, params } = match;
+		const key = routeKey(route);
+		ctx.stats.restRequests++;
+		ctx.stats.restByRoute[key] = (ctx.stats.restByRoute[key] ?? 0) + 1;
+
+		// Discord buckets per major parameter, so each channel/guild/webhook counts separately.
+		const major = params.channel_id ?? params.guild_id ?? params.interaction_token ?? params.application_id ?? '';
+		const limit = this.#limiter.take(key, major);
+		const headers: Record<string, string> = { ...limit.headers };
+
+		const fault = ctx.faults.take(path);
+		if (fault?.kind === 'rest_429') {
+			ctx.stats.rateLimited++;
+			return sendJson(
+				res,
+				429,
+				{ message: 'You are being rate limited.', retry_after: fault.retryAfter, global: false, code: 0 },
+				{
+					...headers,
+					'X-RateLimit-Remaining': '0',
+					'X-RateLimit-Reset-After': fault.retryAfter.toFixed(3),
+					// Discord sends whole seconds here; the exact value keeps sandbox tests from sleeping a full second.
+					'Retry-After': String(fault.retryAfter),
+					'X-RateLimit-Scope': 'user'
+				}
+			);
+		}
+		if (fault?.kind === 'rest_500') {
+			ctx.stats.serverErrors++;
+			return sendJson(res, 500, { message: '500: Internal Server Error', code: 0 }, headers);
+		}
+		if (limit.limited) {
+			ctx.stats.rateLimited++;
+			return sendJson(
+				res,
+				429,
+				{ message: 'You are being rate limited.', retry_after: limit.resetAfter, global: false, code: 0 },
+				{ ...headers, 'Retry-After': String(Math.max(limit.resetAfter, 0.001)), 'X-RateLimit-Scope': 'user' }
+			);
+		}
+
+		const caller = this.#authenticate(req, route);
+		if (!caller) return sendJson(res, 401, { message: '401: Unauthorized', code: 0 }, headers);
+
+		const body: ParsedBody = parseBody(raw, req.headers['content-type']);
+		if (body.malformed) return sendJson(res, 400, { code: 50109, message: 'The request body contains invalid JSON.' }, headers);
+
+		try {
+			const result = route.handle(ctx, { method: route.method, params, query, body, headers: req.headers, caller });
+			if (result.body === undefined) return sendEmpty(res, result.status, headers);
+			return sendJson(res, result.status, result.body, headers);
+		} catch (error) {
+			if (error instanceof RestError) return sendJson(res, error.status, error.toJSON(), headers);
+			ctx.logger.error({ err: error, route: key }, 'sandbox REST handler failed');
+			return sendJson(res, 500, { message: '500: Internal Server Error', code: 0 }, headers);
+		}
+	}
+
+	#authenticate(req: IncomingMessage, route: RouteDefinition): Caller | null {
+		if (route.auth === 'none') return { kind: 'anonymous' };
+		const header = req.headers.authorization ?? '';
+		const [scheme, token] = header.split(/\s+/, 2);
+		if (scheme?.toLowerCase() === 'bot' && token === this.#ctx.botToken) return { kind: 'bot' };
+		if (route.auth === 'bot-or-bearer' && scheme?.toLowerCase() === 'bearer' && token) {
+			const grant = this.#ctx.oauth.bearer(token);
+			if (grant) return { kind: 'bearer', grant };
+		}
+		return null;
+	}
+}
