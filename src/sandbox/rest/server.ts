@@ -9,44 +9,53 @@ import { routeKey, routes } from './routes.ts';
 
 interface CompiledRoute {
 	route: RouteDefinition;
-	pattern: RegExp;
-	names: string[];
+	/** Template segments; `null` marks a parameter. */
+	segments: Array<{ literal: string } | { param: string }>;
 	/** Literal segments win over parameters (`/users/@me` before `/users/{user_id}`). */
 	literals: number;
 }
 
 const compiled: CompiledRoute[] = routes.map((route) => {
-	const names: string[] = [];
-	let literals = 0;
-	const source = route.path
+	const segments = route.path
 		.split('/')
+		.filter(Boolean)
 		.map((segment) => {
 			const name = /^\{(\w+)\}$/.exec(segment)?.[1];
-			if (name) {
-				names.push(name);
-				return '([^/]+)';
-			}
-			if (segment) literals++;
-			return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-		})
-		.join('/');
-	return { route, pattern: new RegExp(`^${source}/?$`), names, literals };
+			return name ? { param: name } : { literal: segment };
+		});
+	return { route, segments, literals: segments.filter((s) => 'literal' in s).length };
 });
 
-/** Finds the route for a path; `allowed` lists methods of the path when none matches the method. */
+function decodeSegment(segment: string): string | null {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * Finds the route for a path; `allowed` lists methods of the path when none matches the method.
+ * Segments are compared decoded: discord.js sends `@original` as `%40original`.
+ */
 export function matchRoute(
 	method: string,
 	path: string
 ): { route: RouteDefinition; params: Record<string, string> } | { allowed: HttpMethod[] } {
+	const parts = path.split('/').filter(Boolean).map(decodeSegment);
 	const hits: Array<{ entry: CompiledRoute; params: Record<string, string> }> = [];
-	for (const entry of compiled) {
-		const match = entry.pattern.exec(path);
-		if (!match) continue;
-		const params: Record<string, string> = {};
-		entry.names.forEach((name, i) => {
-			params[name] = decodeURIComponent(match[i + 1] ?? '');
-		});
-		hits.push({ entry, params });
+	if (parts.every((p) => p !== null)) {
+		for (const entry of compiled) {
+			if (entry.segments.length !== parts.length) continue;
+			const params: Record<string, string> = {};
+			const matches = entry.segments.every((segment, i) => {
+				const part = parts[i] ?? '';
+				if ('literal' in segment) return segment.literal === part;
+				params[segment.param] = part;
+				return part.length > 0;
+			});
+			if (matches) hits.push({ entry, params });
+		}
 	}
 	const forMethod = hits.filter((h) => h.entry.route.method === method).sort((a, b) => b.entry.literals - a.entry.literals);
 	const best = forMethod[0];
