@@ -4,7 +4,7 @@ import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { DiscordAPIError, type Guild, type GuildMember, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
 import { appendSetCookie, parseCookies, serializeCookie } from './cookies.ts';
 import { sendError } from './errors.ts';
-import { type GuildContext, type ManageAccess, isSecureRequest, requestState } from './request-state.ts';
+import { type GuildContext, isSecureRequest, type ManageAccess, requestState } from './request-state.ts';
 import { getApiServices } from './services.ts';
 import type { Session } from './sessions.ts';
 
@@ -107,13 +107,24 @@ const SNOWFLAKE = /^\d{17,20}$/;
  */
 export async function requireGuildManager(request: ApiRequest, response: ApiResponse, guildId?: string): Promise<GuildContext | null> {
 	const state = requestState(request);
-	const id = guildId ?? request.params.guild ?? '';
-	if (state.guild !== undefined && (state.guild === null || state.guild.guild.id === id)) {
-		if (state.guild === null && !response.writableEnded) sendError(response, 'forbidden');
-		return state.guild;
-	}
+	const id = guildId ?? guildIdOf(request);
+	// The API's guard already checked this request (and answered, when it failed).
+	if (state.guild === null) return null;
+	if (state.guild && state.guild.guild.id === id) return state.guild;
 	state.guild = await checkGuildManager(request, response, id);
 	return state.guild;
+}
+
+/**
+ * The `[guild]` segment of the request's path. Read by position in the route's own path, because the router
+ * names a parameter after the first route that created its branch (`[guild]` and `[id]` siblings share one).
+ */
+export function guildIdOf(request: ApiRequest): string {
+	if (typeof request.params.guild === 'string') return request.params.guild;
+	const index = request.route?.path.findIndex((part) => part === '[guild]' || part === ':guild') ?? -1;
+	if (index === -1) return '';
+	const pathname = (request.url ?? '').split('?')[0] ?? '';
+	return pathname.split('/').filter(Boolean)[index] ?? '';
 }
 
 async function checkGuildManager(request: ApiRequest, response: ApiResponse, guildId: string): Promise<GuildContext | null> {
@@ -134,7 +145,10 @@ async function checkGuildManager(request: ApiRequest, response: ApiResponse, gui
 	try {
 		member = await guild.members.fetch(session.userId);
 	} catch (error) {
-		if (error instanceof DiscordAPIError && (error.code === RESTJSONErrorCodes.UnknownMember || error.code === RESTJSONErrorCodes.UnknownUser)) {
+		if (
+			error instanceof DiscordAPIError &&
+			(error.code === RESTJSONErrorCodes.UnknownMember || error.code === RESTJSONErrorCodes.UnknownUser)
+		) {
 			sendError(response, 'forbidden');
 			return null;
 		}

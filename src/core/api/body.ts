@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 
+/** Bytes past the limit read and discarded before the connection is cut. */
+const DRAIN_LIMIT_BYTES = 1024 * 1024;
+
 /** How a body read ended. */
 export type BodyReadResult = { ok: true; bytes: Buffer } | { ok: false; reason: 'too_large' | 'aborted' };
 
@@ -20,8 +23,12 @@ export function readLimitedBody(request: IncomingMessage, limit: number): Promis
 			request.off('error', onError);
 			request.off('aborted', onAborted);
 			if (!result.ok) {
-				// Stop buffering; whatever else arrives is discarded until the connection closes.
-				request.on('data', () => undefined);
+				// Stop buffering. Drain a little more so the client can read our answer, then hang up on a flood.
+				let discarded = 0;
+				request.on('data', (chunk: Buffer) => {
+					discarded += chunk.length;
+					if (discarded > DRAIN_LIMIT_BYTES) request.destroy();
+				});
 				request.on('error', () => undefined);
 			}
 			resolve(result);

@@ -4,6 +4,8 @@ import type { Env } from '../env.ts';
 export const DefaultApiOptions = {
 	/** Name of the cookie holding the sealed session id. */
 	cookieName: 'facet_session',
+	/** Name of the short-lived cookie binding a login's `state` to the browser that started it. */
+	stateCookieName: 'facet_oauth_state',
 	/** How long an OAuth `state` may wait for its callback. */
 	stateTtlSeconds: 600,
 	/** OAuth2 scopes the login asks for. */
@@ -39,6 +41,7 @@ export interface ApiConfig {
 	sessionTtlSeconds: number;
 	rateLimit: { max: number; windowSeconds: number };
 	cookieName: string;
+	stateCookieName: string;
 	stateTtlSeconds: number;
 	scopes: readonly string[];
 	oauthTimeoutMs: number;
@@ -79,6 +82,7 @@ export function resolveApiConfig({ env, restApi, sandboxClientSecret }: ApiConfi
 		sessionTtlSeconds: env.SESSION_TTL_SECONDS,
 		rateLimit: { max: env.API_RATE_LIMIT_MAX, windowSeconds: env.API_RATE_LIMIT_WINDOW_SECONDS },
 		cookieName: DefaultApiOptions.cookieName,
+		stateCookieName: DefaultApiOptions.stateCookieName,
 		stateTtlSeconds: DefaultApiOptions.stateTtlSeconds,
 		scopes: DefaultApiOptions.scopes,
 		oauthTimeoutMs: DefaultApiOptions.oauthTimeoutMs,

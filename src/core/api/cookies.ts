@@ -42,7 +42,10 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
 }
 
 /** Adds a `Set-Cookie` header without dropping ones already set. */
-export function appendSetCookie(response: { getHeader(name: string): unknown; setHeader(name: string, value: string[]): unknown }, cookie: string): void {
+export function appendSetCookie(
+	response: { getHeader(name: string): unknown; setHeader(name: string, value: string[]): unknown },
+	cookie: string
+): void {
 	const existing = response.getHeader('Set-Cookie');
 	const list = existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)];
 	list.push(cookie);

@@ -8,7 +8,12 @@ export const CORS_ALLOWED_HEADERS = 'Content-Type, Authorization';
 export const CORS_MAX_AGE_SECONDS = 600;
 
 /** The CORS grant for one request: headers to set (empty when the origin is not granted). */
-export function corsHeaders(origin: string | undefined, allowedOrigin: string, methods: readonly string[], preflight: boolean): Record<string, string> {
+export function corsHeaders(
+	origin: string | undefined,
+	allowedOrigin: string,
+	methods: readonly string[],
+	preflight: boolean
+): Record<string, string> {
 	if (!origin || origin !== allowedOrigin) return {};
 	const headers: Record<string, string> = {
 		'Access-Control-Allow-Origin': origin,

@@ -84,10 +84,18 @@ export class DiscordOAuth {
 			code,
 			redirect_uri: this.#options.redirectUri
 		});
-		const json = await this.#call('token', 'oauth2/token', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+		const json = await this.#call('token', 'oauth2/token', {
+			method: 'POST',
+			body,
+			headers: { 'content-type': 'application/x-www-form-urlencoded' }
+		});
 		const token = TokenSchema.safeParse(json);
 		if (!token.success) throw new OAuthError('token', 200, 'unexpected token response');
-		return { accessToken: token.data.access_token, expiresInSeconds: token.data.expires_in, scopes: (token.data.scope ?? '').split(' ').filter(Boolean) };
+		return {
+			accessToken: token.data.access_token,
+			expiresInSeconds: token.data.expires_in,
+			scopes: (token.data.scope ?? '').split(' ').filter(Boolean)
+		};
 	}
 
 	/** The user the token belongs to. */
@@ -114,13 +122,21 @@ export class DiscordOAuth {
 			token: accessToken,
 			token_type_hint: 'access_token'
 		});
-		await this.#call('revoke', 'oauth2/token/revoke', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+		await this.#call('revoke', 'oauth2/token/revoke', {
+			method: 'POST',
+			body,
+			headers: { 'content-type': 'application/x-www-form-urlencoded' }
+		});
 	}
 
 	async #call(step: OAuthError['step'], path: string, init: RequestInit): Promise<unknown> {
 		let response: Response;
 		try {
-			response = await fetch(`${this.#options.restBaseUrl}/${path}`, { ...init, redirect: 'error', signal: AbortSignal.timeout(this.#options.timeoutMs) });
+			response = await fetch(`${this.#options.restBaseUrl}/${path}`, {
+				...init,
+				redirect: 'error',
+				signal: AbortSignal.timeout(this.#options.timeoutMs)
+			});
 		} catch (error) {
 			// The message of a network error names the host at most, never the body we sent.
 			throw new OAuthError(step, null, (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message);

@@ -44,7 +44,9 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
 	const fields: FieldErrors = {};
 	for (const issue of error.issues) {
 		const key = issue.path.map(String).join('.');
-		(fields[key] ??= []).push(issue.message);
+		const messages = fields[key] ?? [];
+		messages.push(issue.message);
+		fields[key] = messages;
 	}
 	return fields;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { container } from '@sapphire/pieces';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { SANDBOX_CLIENT_SECRET } from '../../sandbox/seed.ts';
+import { SANDBOX_CLIENT_SECRET } from '../../sandbox/index.ts';
 import type { Env } from '../env.ts';
 import { type ApiConfig, resolveApiConfig } from './config.ts';
 import { DiscordOAuth } from './discord-oauth.ts';
@@ -29,6 +29,8 @@ export class ApiServices {
 	public readonly limiter: RateLimiter;
 	/** `null` when no key is available (Discord mode without SESSION_SECRET): every login answers 503. */
 	public readonly sealer: Sealer | null;
+	/** Seals the login-binding cookie (the OAuth `state` this browser started with); same key, another purpose. */
+	public readonly stateSealer: Sealer | null;
 	public readonly redis: Redis;
 	public readonly logger: Logger;
 	readonly #applicationId: () => string | null | undefined;
@@ -41,15 +43,17 @@ export class ApiServices {
 		this.sessions = new SessionStore(options.redis, this.config.redisPrefix);
 		this.states = new OAuthStateStore(options.redis, this.config.redisPrefix);
 		this.limiter = new RateLimiter(options.redis, this.config.redisPrefix, this.config.rateLimit);
-		if (options.env.SESSION_SECRET) {
-			this.sealer = new Sealer(options.env.SESSION_SECRET, 'session-cookie');
-		} else if (this.config.sandbox) {
-			this.sealer = new Sealer(randomBytes(32), 'session-cookie');
-			options.logger.warn('SESSION_SECRET is unset: sealing session cookies with a random key made for this process (sandbox); sessions end when it stops');
-		} else {
-			this.sealer = null;
+		let secret: string | Buffer | null = options.env.SESSION_SECRET ?? null;
+		if (!secret && this.config.sandbox) {
+			secret = randomBytes(32);
+			options.logger.warn(
+				'SESSION_SECRET is unset: sealing session cookies with a random key made for this process (sandbox); sessions end when it stops'
+			);
+		} else if (!secret) {
 			options.logger.warn('SESSION_SECRET is unset: the dashboard login is disabled (answers 503) until it is set');
 		}
+		this.sealer = secret ? new Sealer(secret, 'session-cookie') : null;
+		this.stateSealer = secret ? new Sealer(secret, 'oauth-state-cookie') : null;
 		if (!this.config.sandbox && !this.config.clientSecret) {
 			options.logger.warn('DISCORD_CLIENT_SECRET is unset: the dashboard login is disabled (answers 503) until it is set');
 		}

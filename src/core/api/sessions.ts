@@ -127,6 +127,6 @@ export class OAuthStateStore {
 export function safeNextPath(next: unknown): string {
 	if (typeof next !== 'string' || next.length === 0 || next.length > 512) return '/';
 	if (!next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-	if (/[\u0000-\u001f\\]/.test(next)) return '/';
+	for (const char of next) if (char.charCodeAt(0) < 0x20 || char === '\\') return '/';
 	return next;
 }

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
+import type { z } from 'zod';
+import { isGuildRoute, requireGuildManager, resolveSession } from './access.ts';
+import { declaredLength, hasBody, isJsonType, mediaType, readLimitedBody } from './body.ts';
+import { corsHeaders, isCrossSiteWrite } from './cors.ts';
+import { sendError, sendFieldErrors } from './errors.ts';
+import { clientAddress, requestState } from './request-state.ts';
+import { getApiServices } from './services.ts';
+
+/*
+ * The request pipeline, in the order the middlewares run it (see `src/middlewares/`):
+ * headers (CORS, 404/405, CSRF origin check) → cookies → auth (session) → rateLimit → guildAccess → body.
+ * Each step either lets the request through or answers it; none throws to plugin-api (which would answer 500).
+ */
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Default body limit when a route sets none (plugin-api's own default is 50 MB). */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** CORS for the dashboard origin only, preflights, unknown routes and methods, and the cross-site write guard. */
+export function applyHeaders(request: ApiRequest, response: ApiResponse, allMethods: readonly string[]): void {
+	const { config } = getApiServices();
+	const method = (request.method ?? 'GET').toUpperCase();
+	const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+	const methods = request.routerNode ? [...request.routerNode.methods()] : [...allMethods];
+	const preflight = method === 'OPTIONS' && typeof request.headers['access-control-request-method'] === 'string';
+
+	response.setHeader('Vary', 'Origin');
+	response.setHeader('Cache-Control', 'no-store');
+	response.setHeader('X-Content-Type-Options', 'nosniff');
+	for (const [name, value] of Object.entries(corsHeaders(origin, config.dashboardOrigin, methods, preflight)))
+		response.setHeader(name, value);
+
+	if (method === 'OPTIONS' && !request.route?.methods.has('OPTIONS')) {
+		response.setHeader('Allow', methods.join(', '));
+		response.statusCode = 204;
+		response.end();
+		return;
+	}
+	if (!request.routerNode) {
+		sendError(response, 'not_found');
+	} else if (!request.route) {
+		response.setHeader('Allow', methods.join(', '));
+		sendError(response, 'method_not_allowed');
+	} else if (isCrossSiteWrite(method, origin, config.trustedOrigins)) {
+		sendError(response, 'forbidden_origin');
+	}
+}
+
+/** Looks the session up once (a bad cookie is simply no session; routes decide whether that is a 401). */
+export async function applySession(request: ApiRequest): Promise<void> {
+	await resolveSession(request);
+}
+
+/** A short, non-reversible bucket name, so Redis key names never carry a session id or an address. */
+function bucketOf(kind: string, value: string): string {
+	return `${kind}:${createHash('sha256').update(value).digest('base64url').slice(0, 32)}`;
+}
+
+/** Counts the request against its session (or its address without one); past the limit answers 429 with Retry-After. */
+export async function applyRateLimit(request: ApiRequest, response: ApiResponse): Promise<void> {
+	const api = getApiServices();
+	const first = request.route?.path[0];
+	if (first !== undefined && api.config.rateLimitExempt.has(first)) return;
+	const session = requestState(request).session;
+	const bucket = session ? bucketOf('session', session.id) : bucketOf('ip', clientAddress(request, api.config.trustProxy));
+	const result = await api.limiter.consume(bucket);
+	const resetSeconds = Math.max(1, Math.ceil(result.resetMs / 1000));
+	response.setHeader('RateLimit-Limit', String(result.limit));
+	response.setHeader('RateLimit-Remaining', String(result.remaining));
+	response.setHeader('RateLimit-Reset', String(resetSeconds));
+	if (!result.allowed) {
+		response.setHeader('Retry-After', String(resetSeconds));
+		sendError(response, 'rate_limited', { retryAfter: resetSeconds });
+	}
+}
+
+/** The bucket a session's requests count against (for tests and tools that inspect a limit). */
+export function sessionRateLimitKey(sessionId: string): string {
+	return getApiServices().limiter.key(bucketOf('session', sessionId));
+}
+
+/** Guards every route whose path has `[guild]`, even one that forgets to call {@link requireGuildManager} itself. */
+export async function applyGuildAccess(request: ApiRequest, response: ApiResponse): Promise<void> {
+	if (!request.route || !isGuildRoute(request.route.path)) return;
+	await requireGuildManager(request, response);
+}
+
+/**
+ * Reads the body of a writing request under the route's limit (64 KB unless it sets its own), counting bytes as
+ * they arrive, so chunked bodies are held to it too: 413 past it. JSON (or untyped) bodies are parsed here: 400
+ * `invalid_json` when they do not parse. Afterwards `request.readBody*()` and {@link jsonBody} serve the bytes read.
+ */
+export async function applyBody(request: ApiRequest, response: ApiResponse): Promise<void> {
+	const method = (request.method ?? 'GET').toUpperCase();
+	if (!WRITE_METHODS.has(method)) return;
+	const limit = request.route?.maximumBodyLength ?? DEFAULT_BODY_LIMIT;
+	const type = mediaType(request);
+	const state = requestState(request);
+	let bytes: Buffer = Buffer.alloc(0);
+	if (hasBody(request)) {
+		const declared = declaredLength(request);
+		if (declared !== null && declared > limit) {
+			response.setHeader('Connection', 'close');
+			request.resume();
+			return sendError(response, 'payload_too_large', { limit });
+		}
+		const result = await readLimitedBody(request, limit);
+		if (!result.ok) {
+			response.setHeader('Connection', 'close');
+			if (result.reason === 'too_large') return sendError(response, 'payload_too_large', { limit });
+			return sendError(response, 'invalid_request');
+		}
+		bytes = result.bytes;
+	}
+	state.body = { bytes, type };
+	if (bytes.length > 0 && (type === '' || isJsonType(type))) {
+		try {
+			state.body.json = JSON.parse(bytes.toString('utf8'));
+		} catch {
+			return sendError(response, 'invalid_json');
+		}
+	}
+	installBodyReaders(request, state.body);
+}
+
+/** Makes plugin-api's `readBody*()` serve the bytes the body step already read (the stream is consumed). */
+function installBodyReaders(request: ApiRequest, body: { bytes: Buffer; type: string; json?: unknown }): void {
+	const text = async () => body.bytes.toString('utf8');
+	const json = async () => (body.json !== undefined || body.bytes.length === 0 ? body.json : JSON.parse(body.bytes.toString('utf8')));
+	const formData = async () => new Response(body.bytes, { headers: { 'content-type': body.type } }).formData();
+	const isForm = body.type === 'application/x-www-form-urlencoded' || body.type === 'multipart/form-data';
+	Object.assign(request, {
+		readBodyText: text,
+		readBodyJson: json,
+		readBodyFormData: formData,
+		readBodyArrayBuffer: async () => body.bytes.buffer.slice(body.bytes.byteOffset, body.bytes.byteOffset + body.bytes.length),
+		readBody: isForm ? formData : json
+	});
+}
+
+/** The request's JSON body as parsed by the body step (`undefined` when it had none). */
+export function jsonBody(request: ApiRequest): unknown {
+	return requestState(request).body?.json;
+}
+
+/**
+ * Validates the JSON body with a zod schema: the data, or `null` after answering 400 `invalid_body` with field errors.
+ * @example
+ * const body = parseBody(request, response, SettingsSchema);
+ * if (!body) return;
+ */
+export function parseBody<T extends z.ZodType>(request: ApiRequest, response: ApiResponse, schema: T): z.infer<T> | null {
+	const result = schema.safeParse(jsonBody(request));
+	if (result.success) return result.data;
+	sendFieldErrors(response, result.error);
+	return null;
+}

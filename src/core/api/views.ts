@@ -1,0 +1,110 @@
+import { container } from '@sapphire/pieces';
+import { ChannelType, DiscordAPIError, type Guild, type GuildMember, RESTJSONErrorCodes } from 'discord.js';
+import { canManageGuild, dashboardRolesOf, manageFactsOf } from './access.ts';
+import { OAuthError } from './discord-oauth.ts';
+import type { ManageAccess } from './request-state.ts';
+import type { ApiServices } from './services.ts';
+import type { Session } from './sessions.ts';
+
+/** `GET /users/@me`. */
+export interface UserView {
+	id: string;
+	username: string;
+	globalName: string | null;
+	avatar: string | null;
+}
+
+/** The session's user, without anything secret. */
+export function userView(session: Session): UserView {
+	return { id: session.userId, username: session.username, globalName: session.globalName, avatar: session.avatar };
+}
+
+/** One entry of `GET /guilds`. */
+export interface GuildSummary {
+	id: string;
+	name: string;
+	icon: string | null;
+	access: ManageAccess;
+}
+
+/** Thrown when the user's OAuth token no longer works: the session is useless. */
+export class SessionRevokedError extends Error {}
+
+async function memberOf(guild: Guild, userId: string): Promise<GuildMember | null> {
+	try {
+		return await guild.members.fetch(userId);
+	} catch (error) {
+		if (
+			error instanceof DiscordAPIError &&
+			(error.code === RESTJSONErrorCodes.UnknownMember || error.code === RESTJSONErrorCodes.UnknownUser)
+		)
+			return null;
+		throw error;
+	}
+}
+
+/**
+ * Guilds the bot is in that the user may manage. The user's OAuth guild list only narrows which guilds to look
+ * at (falling back to the bot's member cache when Discord cannot be asked); every entry is then decided from the
+ * bot's own view of the member, exactly as {@link requireGuildManager} decides it.
+ */
+export async function manageableGuilds(api: ApiServices, session: Session): Promise<GuildSummary[]> {
+	const client = container.client;
+	let candidates: Guild[];
+	try {
+		const ids = await api.userGuildIds(session);
+		candidates = ids.map((id) => client.guilds.cache.get(id)).filter((guild): guild is Guild => guild?.available === true);
+	} catch (error) {
+		if (error instanceof OAuthError && error.status === 401) throw new SessionRevokedError('OAuth token rejected');
+		if (!(error instanceof OAuthError)) throw error;
+		api.logger.warn({ step: error.step, status: error.status }, 'user guild list unavailable; using the bot member cache');
+		candidates = [...client.guilds.cache.values()].filter((guild) => guild.available && guild.members.cache.has(session.userId));
+	}
+	const results = await Promise.all(
+		candidates.map(async (guild): Promise<GuildSummary | null> => {
+			const member = await memberOf(guild, session.userId);
+			if (!member) return null;
+			const access = canManageGuild(manageFactsOf(guild, member, await dashboardRolesOf(guild.id).catch(() => [])));
+			return access ? { id: guild.id, name: guild.name, icon: guild.icon, access } : null;
+		})
+	);
+	return results.filter((entry): entry is GuildSummary => entry !== null).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** `GET /guilds/:guild`: what the dashboard's pickers need. */
+export interface GuildDetail {
+	id: string;
+	name: string;
+	icon: string | null;
+	access: ManageAccess;
+	channels: { id: string; name: string; type: number; position: number; parentId: string | null }[];
+	roles: { id: string; name: string; color: number; position: number; managed: boolean }[];
+}
+
+const PICKABLE_CHANNELS = new Set<number>([
+	ChannelType.GuildText,
+	ChannelType.GuildAnnouncement,
+	ChannelType.GuildVoice,
+	ChannelType.GuildStageVoice,
+	ChannelType.GuildCategory,
+	ChannelType.GuildForum
+]);
+
+/** Channels (no threads) in Discord's order and roles from the top, `@everyone` left out. */
+export function guildDetail(guild: Guild, access: ManageAccess): GuildDetail {
+	const channels = [...guild.channels.cache.values()]
+		.filter((channel) => PICKABLE_CHANNELS.has(channel.type))
+		.map((channel) => ({
+			id: channel.id,
+			name: channel.name,
+			type: channel.type as number,
+			position: 'rawPosition' in channel ? channel.rawPosition : 0,
+			parentId: channel.parentId ?? null
+		}))
+		.sort((a, b) => a.position - b.position || a.id.localeCompare(b.id));
+	const roles = [...guild.roles.cache.values()]
+		.filter((role) => role.id !== guild.id)
+		.map((role) => ({ id: role.id, name: role.name, color: role.color, position: role.position, managed: role.managed }))
+		.sort((a, b) => b.position - a.position);
+	return { id: guild.id, name: guild.name, icon: guild.icon, access, channels, roles };
+}

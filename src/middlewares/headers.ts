@@ -1,0 +1,17 @@
+import { Middleware } from '@sapphire/plugin-api';
+import { runSafely } from '../core/api/index.ts';
+import { applyHeaders } from '../core/api/pipeline.ts';
+
+/**
+ * Replaces plugin-api's `headers` middleware (same name): CORS for `DASHBOARD_ORIGIN` only (never `*`),
+ * preflights, 404/405 as JSON, and refusal of cross-site writes.
+ */
+export class HeadersMiddleware extends Middleware {
+	public constructor(context: Middleware.LoaderContext, options: Middleware.Options) {
+		super(context, { ...options, name: 'headers', position: 10 });
+	}
+
+	public run(request: Middleware.Request, response: Middleware.Response) {
+		return runSafely('headers', response, () => applyHeaders(request, response, this.container.server.routes.router.supportedMethods));
+	}
+}
