@@ -94,7 +94,7 @@ export async function startFacet({ env, logger, plugins: manifests = listedPlugi
 		let restUrl = env.EMULATOR_URL ? `${env.EMULATOR_URL.replace(/\/$/, '')}/api` : undefined;
 		let token = env.DISCORD_TOKEN;
 		if (env.mode === 'sandbox' && !env.EMULATOR_URL) {
-			emulator = new Emulator({ port: env.EMULATOR_PORT, heartbeatIntervalMs: 15_000, logger: logger.child({ source: 'emulator' }) });
+			emulator = new Emulator({ port: env.EMULATOR_PORT, heartbeatIntervalMs: 5_000, logger: logger.child({ source: 'emulator' }) });
 			await emulator.start();
 			const emu = emulator;
 			shutdown.add('emulator', () => emu.stop());
@@ -116,6 +116,8 @@ export async function startFacet({ env, logger, plugins: manifests = listedPlugi
 			if (local) void work.track(commandSync.syncGuild(guildId)).catch((error) => logger.error({ err: error, guildId }, 'command sync failed'));
 		});
 		Object.assign(container, { orm, redis, commandSync });
+		// An emulator started here begins empty: what was sent to the previous one is gone with it.
+		if (emulator) await commandSync.forgetAll();
 		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
 
 		shutdown.add('scheduled tasks', async () => {

@@ -75,5 +75,20 @@ export function createClient(env: Env, logger: Logger, target: ClientTarget, plu
 	// they are reached, then each plugin's folder, whose piece folders are named after the stores.
 	client.stores.registerPath(codeRoot);
 	for (const plugin of plugins) client.stores.registerPath(plugin.directory);
+	removeSapphireCommandRegistration(client);
 	return client;
+}
+
+/**
+ * Sapphire's `CoreReady` listener pushes every command globally on ready. Facet's CommandSync owns
+ * registration (global core commands, per-guild plugin commands), so that virtual piece is dropped before
+ * it loads. It cannot be replaced by a piece of the same name: a replaced `once` listener stays attached.
+ */
+function removeSapphireCommandRegistration(client: SapphireClient): void {
+	const store = client.stores.get('listeners');
+	const symbol = Object.getOwnPropertySymbols(store).find((s) => s.description === '@sapphire/pieces:ManuallyRegisteredPieces');
+	const manual = symbol ? (Reflect.get(store, symbol) as Map<string, unknown> | undefined) : undefined;
+	if (!manual?.delete('CoreReady')) {
+		throw new Error("Sapphire's CoreReady listener was not found: @sapphire/framework changed; update removeSapphireCommandRegistration");
+	}
 }

@@ -2,12 +2,12 @@ import { Events, Listener } from '@sapphire/framework';
 import type { Client } from 'discord.js';
 
 /**
- * Replaces Sapphire's own `CoreReady` (same piece name): instead of pushing every command globally, the
+ * Stands in for Sapphire's own `CoreReady` (removed in createClient): instead of pushing every command globally, the
  * core's CommandSync sends core commands globally and plugin commands per guild, only where changed.
  */
-export class CoreReady extends Listener<typeof Events.ClientReady> {
+export class FacetCoreReady extends Listener<typeof Events.ClientReady> {
 	public constructor(context: Listener.LoaderContext, options: Listener.Options) {
-		super(context, { ...options, name: 'CoreReady', event: Events.ClientReady, once: true });
+		super(context, { ...options, name: 'FacetCoreReady', event: Events.ClientReady, once: true });
 	}
 
 	public async run(client: Client<true>) {

@@ -25,10 +25,10 @@ function stableStringify(value: unknown): string {
 	return JSON.stringify(value);
 }
 
-/** Hash of a command set, order-independent. */
-export function hashCommands(commands: CommandData[]): string {
+/** Hash of a command set for an application, order-independent. */
+export function hashCommands(applicationId: string, commands: CommandData[]): string {
 	const sorted = [...commands].sort((a, b) => a.name.localeCompare(b.name) || (a.type ?? 1) - (b.type ?? 1));
-	return createHash('sha256').update(stableStringify(sorted)).digest('hex');
+	return createHash('sha256').update(applicationId).update('\0').update(stableStringify(sorted)).digest('hex');
 }
 
 /**
@@ -121,6 +121,12 @@ export class CommandSync {
 		return this.#enqueue(() => this.#syncScope(guildId, this.wanted(guildId)));
 	}
 
+	/** Forgets every hash: the next sync re-sends every scope (the remote side lost its commands). */
+	public async forgetAll(): Promise<void> {
+		this.#hashes.clear();
+		await this.#orm.em.fork().nativeDelete(CoreCommandSync, {});
+	}
+
 	/** Forgets a guild (the bot left): a later join re-sends its commands. */
 	public forget(guildId: string): Promise<void> {
 		return this.#enqueue(async () => {
@@ -136,7 +142,7 @@ export class CommandSync {
 	}
 
 	async #syncScope(scope: string, commands: CommandData[]): Promise<boolean> {
-		const hash = hashCommands(commands);
+		const hash = hashCommands(this.#applicationId, commands);
 		if (this.#hashes.get(scope) === hash) return false;
 		const route =
 			scope === GLOBAL_SCOPE ? Routes.applicationCommands(this.#applicationId) : Routes.applicationGuildCommands(this.#applicationId, scope);
