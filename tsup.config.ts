@@ -4,7 +4,8 @@ import { defineConfig } from 'tsup';
 // `bundle` + `splitting` lets esbuild rewrite the `.ts` import specifiers we use for
 // Node's type stripping, while shared modules land in chunks (one instance each).
 export default defineConfig({
-	entry: ['src/**/*.ts', 'migrations/**/*.ts', '!src/**/*.d.ts'],
+	// Migrations are imported by src/core/database/config.ts, so they are bundled into chunks.
+	entry: ['src/**/*.ts', '!src/**/*.d.ts'],
 	outDir: 'dist',
 	format: ['esm'],
 	platform: 'node',

@@ -3,7 +3,7 @@ import { container, Events, type SapphireClient } from '@sapphire/framework';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Status } from 'discord.js';
 import type { Logger } from 'pino';
-import { Emulator } from '../sandbox/index.ts';
+import { Emulator, SANDBOX_BOT_TOKEN } from '../sandbox/index.ts';
 import { createClient } from './client.ts';
 import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
@@ -92,7 +92,8 @@ export async function startFacet({ env, logger, plugins: manifests = listedPlugi
 
 		let emulator: Emulator | null = null;
 		let restUrl = env.EMULATOR_URL ? `${env.EMULATOR_URL.replace(/\/$/, '')}/api` : undefined;
-		let token = env.DISCORD_TOKEN;
+		// Against an emulator started elsewhere, the sandbox's well-known token logs in unless one is given.
+		let token = env.DISCORD_TOKEN ?? (env.EMULATOR_URL ? SANDBOX_BOT_TOKEN : undefined);
 		if (env.mode === 'sandbox' && !env.EMULATOR_URL) {
 			emulator = new Emulator({ port: env.EMULATOR_PORT, heartbeatIntervalMs: 5_000, logger: logger.child({ source: 'emulator' }) });
 			await emulator.start();
