@@ -256,7 +256,7 @@ describe('sandbox emulator with a stock discord.js client', () => {
 			guild_id: seed.guildId,
 			channel_id: seed.channels.general,
 			user_id: seed.users.margaret,
-			content: 'hello <@' + emulator.botUserId + '>'
+			content: `hello <@${emulator.botUserId}>`
 		});
 		expect(res.status).toBe(201);
 		const message = await received;

@@ -63,3 +63,89 @@ export async function call(
 	}
 	return { status: res.status, body: parsed, text, headers: res.headers };
 }
+
+/** A gateway payload as received. */
+export interface GatewayPayload {
+	op: number;
+	d: unknown;
+	s: number | null;
+	t: string | null;
+}
+
+/** A bare WebSocket gateway client, for protocol details discord.js hides (close codes, missed heartbeats). */
+export class RawGateway {
+	readonly received: GatewayPayload[] = [];
+	readonly ws: WebSocket;
+	closeCode: number | null = null;
+	readonly #closed: Promise<number>;
+
+	#heartbeat: NodeJS.Timeout | undefined;
+
+	/** With `heartbeat`, beats at half the HELLO interval so slow test machines never miss one. */
+	constructor(url: string, heartbeat = true) {
+		this.ws = new WebSocket(url);
+		this.ws.addEventListener('message', (event) => {
+			const payload = JSON.parse(String(event.data)) as GatewayPayload;
+			this.received.push(payload);
+			if (payload.op === 10 && heartbeat) {
+				const interval = (payload.d as { heartbeat_interval: number }).heartbeat_interval;
+				this.#heartbeat = setInterval(() => this.send({ op: 1, d: this.seq || null }), interval / 2);
+			}
+		});
+		this.ws.addEventListener('close', () => clearInterval(this.#heartbeat));
+		this.#closed = new Promise((resolve) =>
+			this.ws.addEventListener('close', (event) => {
+				this.closeCode = event.code;
+				resolve(event.code);
+			})
+		);
+	}
+
+	/** Opens a socket to `gatewayUrl` with the query discord.js uses. */
+	static async open(emulator: Emulator, query = '?v=10&encoding=json', heartbeat = true): Promise<RawGateway> {
+		const gateway = new RawGateway(`${emulator.gatewayUrl}${query}`, heartbeat);
+		await new Promise<void>((resolve, reject) => {
+			gateway.ws.addEventListener('open', () => resolve(), { once: true });
+			gateway.ws.addEventListener('error', () => reject(new Error('gateway socket failed')), { once: true });
+		});
+		return gateway;
+	}
+
+	send(payload: unknown): void {
+		this.ws.send(typeof payload === 'string' ? payload : JSON.stringify(payload));
+	}
+
+	/** Waits for the first payload (from `from` on) matching `match`. */
+	async next(match: (p: GatewayPayload) => boolean, timeoutMs = 5_000, from = 0): Promise<GatewayPayload> {
+		return waitFor(() => this.received.slice(from).find(match), timeoutMs, 'gateway payload');
+	}
+
+	/** Resolves with the close code. */
+	closed(timeoutMs = 5_000): Promise<number> {
+		return Promise.race([
+			this.#closed,
+			new Promise<number>((_, reject) => setTimeout(() => reject(new Error('socket did not close')), timeoutMs))
+		]);
+	}
+
+	/** Sends IDENTIFY and waits for READY. */
+	async identify(
+		token: string,
+		intents: number,
+		shard: [number, number] = [0, 1]
+	): Promise<{ session_id: string; resume_gateway_url: string }> {
+		this.send({ op: 2, d: { token, intents, shard, properties: { os: 'linux', browser: 'test', device: 'test' } } });
+		const ready = await this.next((p) => p.t === 'READY');
+		return ready.d as { session_id: string; resume_gateway_url: string };
+	}
+
+	/** Highest sequence number received. */
+	get seq(): number {
+		return this.received.reduce((max, p) => Math.max(max, p.s ?? 0), 0);
+	}
+
+	close(): void {
+		clearInterval(this.#heartbeat);
+		this.ws.close();
+	}
+}
