@@ -1,0 +1,122 @@
+import { Writable } from 'node:stream';
+import { startFacet, type FacetHandle } from '../../src/core/boot.ts';
+import { parseEnv } from '../../src/core/env.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import type { PluginManifest } from '../../src/core/plugins/manifest.ts';
+import type { Emulator } from '../../src/sandbox/index.ts';
+import { freePort } from '../helpers/ports.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
+
+/** The dashboard origin every API test grants. */
+export const DASHBOARD_ORIGIN = 'http://dashboard.test:5173';
+
+/** A bot running in this process (sandbox mode, in-process emulator) with its log captured. */
+export interface ApiBot {
+	handle: FacetHandle;
+	emulator: Emulator;
+	/** `http://127.0.0.1:<api port>`. */
+	base: string;
+	/** Every log line the run wrote (JSON). */
+	logs: string[];
+	db: ScratchDatabase;
+	stop(): Promise<void>;
+}
+
+/** Starts Facet in sandbox mode on free ports against a scratch database; one per test file. */
+export async function startApiBot(options: { env?: Record<string, string>; plugins?: PluginManifest[] } = {}): Promise<ApiBot> {
+	const db = await createScratchDatabase('facet_api');
+	const [apiPort, emulatorPort] = [await freePort(), await freePort()];
+	const logs: string[] = [];
+	const destination = new Writable({
+		write(chunk, _encoding, callback) {
+			logs.push(chunk.toString('utf8'));
+			callback();
+		}
+	});
+	const env = parseEnv({
+		DATABASE_URL: db.url,
+		REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+		API_PORT: String(apiPort),
+		API_HOST: '127.0.0.1',
+		API_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+		DASHBOARD_ORIGIN,
+		EMULATOR_PORT: String(emulatorPort),
+		LOG_LEVEL: 'debug',
+		LOG_FORMAT: 'json',
+		TASKS_QUEUE: `facet-api-test-${process.pid}-${apiPort}`,
+		...options.env
+	});
+	const logger = createLogger({ level: env.LOG_LEVEL, format: 'json', destination });
+	let handle: FacetHandle;
+	try {
+		handle = await startFacet({ env, logger, ...(options.plugins ? { plugins: options.plugins } : {}) });
+	} catch (error) {
+		await db.drop();
+		throw error;
+	}
+	return {
+		handle,
+		emulator: handle.emulator!,
+		base: `http://127.0.0.1:${apiPort}`,
+		logs,
+		db,
+		async stop() {
+			await handle.shutdown.run('test finished');
+			await db.drop();
+		}
+	};
+}
+
+/** A browser-like HTTP client: a cookie jar, redirects followed by hand (so each hop can be checked). */
+export class Browser {
+	readonly cookies = new Map<string, string>();
+
+	/** The `Cookie` header for the jar. */
+	public cookieHeader(): string {
+		return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+	}
+
+	/** One request; stores `Set-Cookie` answers (a `Max-Age=0` one deletes). */
+	public async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+		const headers = new Headers(init.headers);
+		if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
+		const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+		for (const line of response.headers.getSetCookie()) {
+			const [pair] = line.split(';');
+			const index = pair!.indexOf('=');
+			const name = pair!.slice(0, index).trim();
+			const value = pair!.slice(index + 1).trim();
+			if (/max-age=0/i.test(line) || value === '') this.cookies.delete(name);
+			else this.cookies.set(name, value);
+		}
+		return response;
+	}
+}
+
+/** What one login left behind: the browser (with its session cookie) and every secret seen on the way. */
+export interface Login {
+	browser: Browser;
+	code: string;
+	state: string;
+	sessionCookie: string;
+	callback: Response;
+}
+
+/** The whole OAuth2 flow as a browser does it: API login → emulator authorize (login_as) → API callback. */
+export async function login(bot: ApiBot, who: string): Promise<Login> {
+	const browser = new Browser();
+	const start = await browser.fetch(`${bot.base}/oauth/login?login_as=${encodeURIComponent(who)}`);
+	if (start.status !== 302) throw new Error(`login answered ${start.status}: ${await start.text()}`);
+	const authorize = await browser.fetch(start.headers.get('location')!);
+	if (authorize.status !== 302) throw new Error(`authorize answered ${authorize.status}: ${await authorize.text()}`);
+	const back = new URL(authorize.headers.get('location')!);
+	const callback = await browser.fetch(back.toString());
+	if (callback.status !== 302) throw new Error(`callback answered ${callback.status}: ${await callback.text()}`);
+	return {
+		browser,
+		code: back.searchParams.get('code')!,
+		state: back.searchParams.get('state')!,
+		sessionCookie: browser.cookies.get('facet_session') ?? '',
+		callback
+	};
+}
