@@ -1,0 +1,64 @@
+import { container } from '@sapphire/framework';
+import type { ApiResponse } from '@sapphire/plugin-api';
+import { FacetError, FacetIdentifiers, SettingsValidationError } from '../errors.ts';
+import { sendError } from './errors.ts';
+
+/** A plugin as the dashboard shows it in one guild. */
+export function pluginView(guildId: string, name: string) {
+	const manifest = container.plugins.get(name)!;
+	return {
+		name: manifest.name,
+		description: manifest.description,
+		required: manifest.required,
+		defaultEnabled: manifest.defaultEnabled,
+		enabled: container.plugins.isEnabled(guildId, manifest.name)
+	};
+}
+
+/** An audit entry as JSON. */
+export function auditView(entry: {
+	id: number;
+	actorId: string;
+	source: string;
+	plugin: string;
+	key: string;
+	before?: { value: unknown } | null;
+	after?: { value: unknown } | null;
+	revertOf?: number | null;
+	createdAt: Date;
+}) {
+	return {
+		id: String(entry.id),
+		actorId: entry.actorId,
+		source: entry.source,
+		plugin: entry.plugin,
+		key: entry.key,
+		before: entry.before ?? null,
+		after: entry.after ?? null,
+		revertOf: entry.revertOf == null ? null : String(entry.revertOf),
+		createdAt: entry.createdAt.toISOString()
+	};
+}
+
+/**
+ * Answers the API form of a core error thrown by the plugin service: field errors as 400, unknown things as
+ * 404, a required plugin as 409. Returns false for anything else (left to the caller's error handling).
+ */
+export function sendServiceError(response: ApiResponse, error: unknown): boolean {
+	if (error instanceof SettingsValidationError) {
+		sendError(response, 'invalid_body', { fields: error.fields });
+		return true;
+	}
+	if (error instanceof FacetError) {
+		switch (error.identifier) {
+			case FacetIdentifiers.UnknownPlugin:
+			case FacetIdentifiers.UnknownAuditEntry:
+				response.status(404).json({ error: 'not_found', message: error.message });
+				return true;
+			case FacetIdentifiers.PluginRequired:
+				response.status(409).json({ error: 'plugin_required', message: error.message });
+				return true;
+		}
+	}
+	return false;
+}
