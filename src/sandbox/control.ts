@@ -230,7 +230,7 @@ export class ControlApi {
 
 	/** Restores the seed. */
 	reset(input: unknown = {}): { ok: true } {
-		parse(resetSchema, input ?? {});
+		parse(resetSchema, input);
 		this.#reset();
 		return { ok: true };
 	}

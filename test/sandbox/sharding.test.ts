@@ -66,7 +66,9 @@ describe('sharding', () => {
 		await waitFor(() => seen.length > 0, 5_000, 'GUILD_CREATE');
 		await new Promise((resolve) => setTimeout(resolve, 100));
 		expect(seen).toEqual([{ shard: shardOf(id, 2), id }]);
-		clients.forEach((client, i) => client.off(Events.GuildCreate, listeners[i] as (guild: Guild) => void));
+		clients.forEach((client, i) => {
+			client.off(Events.GuildCreate, listeners[i] as (guild: Guild) => void);
+		});
 	});
 
 	it('GIVEN gateway/bot THEN it recommends the configured shard count', async () => {
