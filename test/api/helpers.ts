@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { startFacet, type FacetHandle } from '../../src/core/boot.ts';
+import { type FacetHandle, startFacet } from '../../src/core/boot.ts';
 import { parseEnv } from '../../src/core/env.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { PluginManifest } from '../../src/core/plugins/manifest.ts';
@@ -67,9 +67,20 @@ export async function startApiBot(options: { env?: Record<string, string>; plugi
 	};
 }
 
-/** A browser-like HTTP client: a cookie jar, redirects followed by hand (so each hop can be checked). */
+/**
+ * A browser-like HTTP client: a cookie jar for one origin (the API's), redirects followed by hand
+ * (so each hop can be checked).
+ */
 export class Browser {
 	readonly cookies = new Map<string, string>();
+	readonly origin: string;
+	/** Headers sent with every request to the API (e.g. an `X-Forwarded-For` of its own, for per-address rate limits). */
+	readonly headers: Record<string, string>;
+
+	public constructor(origin: string, headers: Record<string, string> = {}) {
+		this.origin = new URL(origin).origin;
+		this.headers = headers;
+	}
 
 	/** The `Cookie` header for the jar. */
 	public cookieHeader(): string {
@@ -79,6 +90,9 @@ export class Browser {
 	/** One request; stores `Set-Cookie` answers (a `Max-Age=0` one deletes). */
 	public async fetch(url: string, init: RequestInit = {}): Promise<Response> {
 		const headers = new Headers(init.headers);
+		const ours = new URL(url).origin === this.origin;
+		if (!ours) return fetch(url, { ...init, headers, redirect: 'manual' });
+		for (const [name, value] of Object.entries(this.headers)) if (!headers.has(name)) headers.set(name, value);
 		if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
 		const response = await fetch(url, { ...init, headers, redirect: 'manual' });
 		for (const line of response.headers.getSetCookie()) {
@@ -98,13 +112,14 @@ export interface Login {
 	browser: Browser;
 	code: string;
 	state: string;
+	/** Where the API sent the browser (the emulator's authorize page). */
+	authorizeUrl: string;
 	sessionCookie: string;
 	callback: Response;
 }
 
 /** The whole OAuth2 flow as a browser does it: API login → emulator authorize (login_as) → API callback. */
-export async function login(bot: ApiBot, who: string): Promise<Login> {
-	const browser = new Browser();
+export async function login(bot: ApiBot, who: string, browser = new Browser(bot.base)): Promise<Login> {
 	const start = await browser.fetch(`${bot.base}/oauth/login?login_as=${encodeURIComponent(who)}`);
 	if (start.status !== 302) throw new Error(`login answered ${start.status}: ${await start.text()}`);
 	const authorize = await browser.fetch(start.headers.get('location')!);
@@ -115,6 +130,7 @@ export async function login(bot: ApiBot, who: string): Promise<Login> {
 	return {
 		browser,
 		code: back.searchParams.get('code')!,
+		authorizeUrl: start.headers.get('location')!,
 		state: back.searchParams.get('state')!,
 		sessionCookie: browser.cookies.get('facet_session') ?? '',
 		callback

@@ -71,7 +71,9 @@ describe('canManageGuild', () => {
 	it('GIVEN owner, Administrator, Manage Guild or a dashboard role THEN access, strongest reason first', () => {
 		expect(canManageGuild({ ...base, isOwner: true, permissions: PermissionFlagsBits.Administrator })).toBe('owner');
 		expect(canManageGuild({ ...base, permissions: PermissionFlagsBits.Administrator })).toBe('administrator');
-		expect(canManageGuild({ ...base, permissions: PermissionFlagsBits.ManageGuild | PermissionFlagsBits.SendMessages })).toBe('manage_guild');
+		expect(canManageGuild({ ...base, permissions: PermissionFlagsBits.ManageGuild | PermissionFlagsBits.SendMessages })).toBe(
+			'manage_guild'
+		);
 		expect(canManageGuild({ ...base, dashboardRoles: ['r0', 'r1'] })).toBe('dashboard_role');
 	});
 
@@ -86,7 +88,8 @@ describe('canManageGuild', () => {
 describe('safeNextPath', () => {
 	it('GIVEN a same-site path THEN it is kept; GIVEN anything that could leave the site THEN it becomes /', () => {
 		expect(safeNextPath('/guilds/1?tab=x')).toBe('/guilds/1?tab=x');
-		for (const bad of ['//evil.test', '/\\evil.test', 'https://evil.test', 'evil', '', '/a\nb', undefined, 42, ['/x']]) expect(safeNextPath(bad)).toBe('/');
+		for (const bad of ['//evil.test', '/\\evil.test', 'https://evil.test', 'evil', '', '/a\nb', undefined, 42, ['/x']])
+			expect(safeNextPath(bad)).toBe('/');
 	});
 });
 
@@ -112,7 +115,11 @@ describe('CORS and the cross-site write guard', () => {
 
 describe('resolveApiConfig', () => {
 	it('GIVEN the sandbox THEN OAuth goes to the emulator the client talks to, and the dashboard defaults to the API origin', () => {
-		const config = resolveApiConfig({ env: parseEnv({ API_PORT: '9000' }), restApi: 'http://127.0.0.1:8790/api', sandboxClientSecret: 's' });
+		const config = resolveApiConfig({
+			env: parseEnv({ API_PORT: '9000' }),
+			restApi: 'http://127.0.0.1:8790/api',
+			sandboxClientSecret: 's'
+		});
 		expect(config.discordBaseUrl).toBe('http://127.0.0.1:8790');
 		expect(config.restBaseUrl).toBe('http://127.0.0.1:8790/api/v10');
 		expect(config.redirectUri).toBe('http://localhost:9000/oauth/callback');
