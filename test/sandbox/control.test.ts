@@ -47,7 +47,11 @@ describe('control API input handling', () => {
 						}
 					]
 				},
-				{ name: 'echo', description: 'Echo', options: [{ type: 3, name: 'text', description: 'Text', choices: [{ name: 'Hi', value: 'hi' }] }] }
+				{
+					name: 'echo',
+					description: 'Echo',
+					options: [{ type: 3, name: 'text', description: 'Text', choices: [{ name: 'Hi', value: 'hi' }] }]
+				}
 			],
 			{ Authorization: `Bot ${emulator.botToken}` }
 		);
@@ -88,7 +92,10 @@ describe('control API input handling', () => {
 	it('GIVEN junk ids on the GET control routes THEN 400, never 500', async () => {
 		await fc.assert(
 			fc.asyncProperty(fc.string({ minLength: 1, maxLength: 30 }), async (id) => {
-				for (const path of [`/_emulator/channels/${encodeURIComponent(id)}/messages`, `/_emulator/guilds/${encodeURIComponent(id)}/commands`]) {
+				for (const path of [
+					`/_emulator/channels/${encodeURIComponent(id)}/messages`,
+					`/_emulator/guilds/${encodeURIComponent(id)}/commands`
+				]) {
 					const res = await call(emulator, 'GET', path);
 					expect(res.status).toBe(400);
 					expect((res.body as { error: string }).error).toMatch(/unknown/);
@@ -121,7 +128,12 @@ describe('control API input handling', () => {
 		[{ command: 'echo', autocomplete: 'text' }, /does not have autocomplete/]
 	])('GIVEN interaction input %j THEN 400 says what is wrong', async (input, message) => {
 		const { seed } = emulator;
-		const body = JSON.parse(JSON.stringify({ guild_id: seed.guildId, channel_id: seed.channels.general, user_id: seed.users.ada, ...input }).replace('SEED_USER', seed.users.alan));
+		const body = JSON.parse(
+			JSON.stringify({ guild_id: seed.guildId, channel_id: seed.channels.general, user_id: seed.users.ada, ...input }).replace(
+				'SEED_USER',
+				seed.users.alan
+			)
+		);
 		const res = await call(emulator, 'POST', '/_emulator/interactions', body);
 		expect(res.status).toBe(400);
 		expect((res.body as { error: string }).error).toMatch(message);

@@ -153,8 +153,12 @@ function parseOptions(errors: FormErrors, path: Array<string | number>, value: u
 	return out;
 }
 
-/** Validates a full command body (POST, bulk PUT), answering 50035 with every problem found. */
-export function parseCommand(json: unknown, errors = new FormErrors(), path: Array<string | number> = []): CommandFields {
+/**
+ * Validates a full command body (POST, bulk PUT), answering 50035 with every problem found.
+ * With a shared `errors` collector (bulk overwrite) the caller throws once for all commands.
+ */
+export function parseCommand(json: unknown, shared?: FormErrors, path: Array<string | number> = []): CommandFields {
+	const errors = shared ?? new FormErrors();
 	if (!isObject(json)) {
 		errors.add(path, 'DICT_TYPE_CONVERT', 'Only dictionaries may be used in a DictType');
 		errors.throwIfAny();
@@ -179,6 +183,7 @@ export function parseCommand(json: unknown, errors = new FormErrors(), path: Arr
 	const integrationTypes = Array.isArray(json.integration_types)
 		? json.integration_types.filter((c): c is number => c === 0 || c === 1)
 		: [0];
+	if (!shared) errors.throwIfAny();
 	return {
 		type: type as number,
 		name: String(json.name),
