@@ -1,4 +1,4 @@
-import type { ChatInputCommandInteraction, Client, Message } from 'discord.js';
+import type { ChatInputCommandInteraction, Client, Message, VoiceChannel } from 'discord.js';
 import { ActionRowBuilder, ApplicationCommandOptionType, ButtonBuilder, ButtonStyle, ChannelType, Events, MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator, VisibleReply } from '../../src/sandbox/index.ts';
@@ -333,7 +333,8 @@ describe('sandbox emulator with a stock discord.js client', () => {
 		});
 		expect(res.status).toBe(200);
 		expect(await voice).toBe(seed.channels.lounge);
-		expect(client.guilds.cache.get(seed.guildId)?.channels.cache.get(seed.channels.lounge)?.members?.has(seed.users.alan)).toBe(true);
+		const lounge = client.guilds.cache.get(seed.guildId)?.channels.cache.get(seed.channels.lounge) as VoiceChannel | undefined;
+		expect(lounge?.members.has(seed.users.alan)).toBe(true);
 	});
 
 	it('GIVEN a reset THEN the seed is back and the bot still gets events on the same session', async () => {

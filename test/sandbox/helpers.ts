@@ -22,7 +22,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 /** A stock discord.js client pointed at the emulator, logged in and ready (guilds cached). */
 export async function connectClient(emulator: Emulator, options: Partial<ClientOptions> = {}): Promise<Client<true>> {
-	const client = new Client({ intents: ALL_INTENTS, rest: { api: emulator.restUrl }, ...options });
+	const { intents, rest, ...others } = options;
+	const client = new Client({ ...others, intents: intents ?? ALL_INTENTS, rest: { ...rest, api: emulator.restUrl } });
 	const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
 	await client.login(emulator.botToken);
 	await ready;

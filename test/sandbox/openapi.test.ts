@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formatsPlugin from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator, RouteDefinition } from '../../src/sandbox/index.ts';
 import { routeKey, routes, SANDBOX_CLIENT_SECRET } from '../../src/sandbox/index.ts';
@@ -55,7 +55,8 @@ innerErrors.properties._errors.items = {
 	properties: { code: { type: 'string', minLength: 1 }, message: { type: 'string', minLength: 1 } }
 };
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
-addFormats(ajv);
+// ajv-formats is CommonJS: its function is also exported as `.default`, which is what the types describe.
+formatsPlugin.default(ajv);
 ajv.addFormat('snowflake', /^(0|[1-9][0-9]*)$/);
 ajv.addFormat('nonce', true);
 ajv.addSchema(spec as object, 'openapi.json');
@@ -71,11 +72,10 @@ const pointer = (...segments: string[]) => segments.map((s) => encodeURIComponen
 
 const validators = new Map<string, ValidateFunction>();
 function validatorFor(ref: string): ValidateFunction {
-	let validate = validators.get(ref);
-	if (!validate) {
-		validate = ajv.compile({ $ref: ref });
-		validators.set(ref, validate);
-	}
+	const cached = validators.get(ref);
+	if (cached) return cached;
+	const validate = ajv.compile({ $ref: ref });
+	validators.set(ref, validate);
 	return validate;
 }
 
