@@ -23,7 +23,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 /** A stock discord.js client pointed at the emulator, logged in and ready (guilds cached). */
 export async function connectClient(emulator: Emulator, options: Partial<ClientOptions> = {}): Promise<Client<true>> {
 	const { intents, rest, ...others } = options;
-	const client = new Client({ ...others, intents: intents ?? ALL_INTENTS, rest: { ...rest, api: emulator.restUrl } });
+	// Cast: plugins augment ClientOptions with required keys (e.g. scheduled-tasks' `tasks`) a stock client does not need.
+	const client = new Client({ ...others, intents: intents ?? ALL_INTENTS, rest: { ...rest, api: emulator.restUrl } } as ClientOptions);
 	const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
 	await client.login(emulator.botToken);
 	await ready;
