@@ -11,6 +11,7 @@ import type { Env } from './env.ts';
 import { Health } from './health.ts';
 import { pluginEntities, pluginMigrations } from './plugins/entities.ts';
 import { CommandSync } from './plugins/command-sync.ts';
+import { loadExtraPlugins } from './dev/extra-plugins.ts';
 import type { PluginManifest } from './plugins/manifest.ts';
 import { PluginOwnership } from './plugins/ownership.ts';
 import { PluginService } from './plugins/service.ts';
@@ -44,8 +45,9 @@ export interface StartOptions {
  * migrations, the sandbox emulator (when no token), then the client and the API.
  * Every started part registers its own shutdown step, so a failure half-way still cleans up.
  */
-export async function startFacet({ env, logger, plugins: manifests = listedPlugins }: StartOptions): Promise<FacetHandle> {
+export async function startFacet({ env, logger, plugins }: StartOptions): Promise<FacetHandle> {
 	const started = performance.now();
+	const manifests = plugins ?? [...listedPlugins, ...(await loadExtraPlugins(env.FACET_EXTRA_PLUGINS))];
 	const shutdown = new Shutdown(logger, env.SHUTDOWN_TIMEOUT_MS);
 	const health = new Health();
 	const work = new WorkTracker();

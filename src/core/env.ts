@@ -34,6 +34,8 @@ export const EnvSchema = z.object({
 	/** BullMQ queue of scheduled tasks; processes sharing it run each job once. */
 	TASKS_QUEUE: z.string().regex(/^[\w:-]{1,64}$/, 'letters, digits, _ - : only').default('facet-tasks'),
 	DATA_DIR: z.string().min(1).default('./data'),
+	/** Comma-separated plugin entry modules (`…/index.ts`) loaded after src/plugins/index.ts (plugin development, tests). */
+	FACET_EXTRA_PLUGINS: optionalString,
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),

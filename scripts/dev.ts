@@ -1,0 +1,15 @@
+// `npm run dev`: the same start as `npm start` (sandbox without DISCORD_TOKEN, Discord with one), plus hot
+// reload of pieces. Order matters: Sapphire must see TS_NODE_DEV when it is first imported, and the module graph
+// must be installed before the modules it tracks are imported.
+if (process.env.NODE_ENV === 'production') {
+	process.stderr.write('npm run dev is for development: hot reload is never enabled with NODE_ENV=production. Use npm start.\n');
+	process.exit(2);
+}
+process.env.TS_NODE_DEV ??= 'true';
+
+const { appRoot } = await import('../src/core/paths.ts');
+const { installModuleGraph } = await import('../src/core/dev/module-graph.ts');
+installModuleGraph(appRoot);
+const { enableHotReload } = await import('../src/core/hmr.ts');
+enableHotReload();
+await import('../src/main.ts');
