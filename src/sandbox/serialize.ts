@@ -295,9 +295,9 @@ export function toApiCommand(applicationId: string, command: CommandRecord, with
 		description: command.description,
 		dm_permission: command.dmPermission,
 		contexts: command.contexts,
-		integration_types: command.integrationTypes,
 		nsfw: command.nsfw
 	};
+	if (command.integrationTypes) out.integration_types = command.integrationTypes;
 	if (command.guildId) out.guild_id = command.guildId;
 	if (command.options.length > 0) out.options = command.options as APIApplicationCommandOption[];
 	if (withLocalizations) {

@@ -137,7 +137,7 @@ export interface CommandRecord {
 	dmPermission: boolean;
 	nsfw: boolean;
 	contexts: number[] | null;
-	integrationTypes: number[];
+	integrationTypes: number[] | null;
 	nameLocalizations: Record<string, string> | null;
 	descriptionLocalizations: Record<string, string> | null;
 }

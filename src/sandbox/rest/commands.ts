@@ -180,9 +180,10 @@ export function parseCommand(json: unknown, shared?: FormErrors, path: Array<str
 		errors.add([...path, 'default_member_permissions'], 'BASE_TYPE_BAD_INT', 'Value is not a valid permission set.');
 	}
 	const contexts = Array.isArray(json.contexts) ? json.contexts.filter((c): c is number => c === 0 || c === 1 || c === 2) : null;
+	// Echo integration types only when given: Sapphire treats a returned `[0]` it did not send as a change and PATCHes on every start.
 	const integrationTypes = Array.isArray(json.integration_types)
 		? json.integration_types.filter((c): c is number => c === 0 || c === 1)
-		: [0];
+		: null;
 	if (!shared) errors.throwIfAny();
 	return {
 		type: type as number,
