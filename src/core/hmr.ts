@@ -58,7 +58,11 @@ export class HotReloader {
 		if (graph) {
 			// Their first evaluation is what the ORM and the plugin service know: a new copy would be a stranger.
 			const manifests = new Set(container.plugins?.list().map((plugin) => resolve(plugin.directory)) ?? []);
-			graph.pin((path) => path.split(sep).includes('entities') || (/^index\.[cm]?[jt]s$/.test(path.slice(dirname(path).length + 1)) && manifests.has(dirname(path))));
+			graph.pin(
+				(path) =>
+					path.split(sep).includes('entities') ||
+					(/^index\.[cm]?[jt]s$/.test(path.slice(dirname(path).length + 1)) && manifests.has(dirname(path)))
+			);
 		}
 	}
 
@@ -92,7 +96,10 @@ export class HotReloader {
 			watcher.on('error', (error) => this.#logger.error({ err: error, folder }, 'hot reload: watcher failed'));
 			this.#watchers.push(watcher);
 		}
-		this.#logger.info({ folders: folders.map((folder) => relative(appRoot, folder) || '.'), moduleGraph: this.#graph !== null }, 'hot reload enabled');
+		this.#logger.info(
+			{ folders: folders.map((folder) => relative(appRoot, folder) || '.'), moduleGraph: this.#graph !== null },
+			'hot reload enabled'
+		);
 		return folders;
 	}
 
@@ -150,7 +157,10 @@ export class HotReloader {
 			const affected = [path];
 			if (this.#graph?.knows(path)) {
 				if (this.#graph.isPinned(path)) {
-					this.#logger.warn({ file: relative(appRoot, path) }, 'hot reload: this module holds state the process keeps (entity, plugin manifest); restart to apply the change');
+					this.#logger.warn(
+						{ file: relative(appRoot, path) },
+						'hot reload: this module holds state the process keeps (entity, plugin manifest); restart to apply the change'
+					);
 					continue;
 				}
 				affected.push(...this.#graph.invalidate(path).slice(1));
@@ -188,7 +198,10 @@ export class HotReloader {
 			const started = performance.now();
 			try {
 				report.commandScopesSent = (await container.commandSync?.refresh()) ?? 0;
-				this.#logger.info({ scopesSent: report.commandScopesSent, ms: Math.round(performance.now() - started) }, 'hot reload: application commands re-synced');
+				this.#logger.info(
+					{ scopesSent: report.commandScopesSent, ms: Math.round(performance.now() - started) },
+					'hot reload: application commands re-synced'
+				);
 			} catch (error) {
 				this.#logger.error({ err: error }, 'hot reload: application command sync failed');
 			}
@@ -233,7 +246,10 @@ export class HotReloader {
 		}
 		report.unloaded.push(piece.name);
 		const ms = Math.round((performance.now() - started) * 10) / 10;
-		this.#logger.info({ piece: piece.name, store: piece.store.name, ms, file: relative(appRoot, piece.location.full) }, 'hot reload: piece unloaded');
+		this.#logger.info(
+			{ piece: piece.name, store: piece.store.name, ms, file: relative(appRoot, piece.location.full) },
+			'hot reload: piece unloaded'
+		);
 		return true;
 	}
 
@@ -270,7 +286,10 @@ export function enableHotReload(): void {
 	SapphireClient.plugins.registerPostLoginHook(async function startHotReload(this: SapphireClient) {
 		const logger = container.log.child({ source: 'hmr' });
 		if (container.env.NODE_ENV === 'production' || !runningFromSource) {
-			logger.warn({ nodeEnv: container.env.NODE_ENV, fromSource: runningFromSource }, 'hot reload is for development from source only; not enabled');
+			logger.warn(
+				{ nodeEnv: container.env.NODE_ENV, fromSource: runningFromSource },
+				'hot reload is for development from source only; not enabled'
+			);
 			return;
 		}
 		const reloader = new HotReloader(this, logger);

@@ -1,9 +1,9 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emulator } from '../../src/sandbox/index.ts';
 import { freePort } from '../helpers/ports.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
+import { createScratchDatabase, query, type ScratchDatabase } from '../helpers/postgres.ts';
 import { jsonLines, ROOT, type RunningProcess, runNode } from '../helpers/process.ts';
 
 // A scratch copy of the echo fixture inside the repository (so its imports of src/ and node_modules resolve, at
@@ -52,6 +52,12 @@ afterAll(async () => {
 	await emulator?.stop();
 	await database?.drop();
 	rmSync(scratch, { recursive: true, force: true });
+	// The parent folder goes too once no other run uses it.
+	try {
+		rmdirSync(join(scratch, '..'));
+	} catch {
+		// Not empty (a parallel run) or already gone.
+	}
 }, 30_000);
 
 async function run(command: string, options?: Record<string, string>): Promise<{ status: number; content?: string; error?: string }> {
@@ -87,7 +93,7 @@ describe('npm run dev: hot reload of pieces', () => {
 		expect(emulator.stats.identifies).toBe(1);
 
 		const edited = performance.now();
-		writeFileSync(echoFile, readFileSync(echoFile, 'utf8').replace('`${prefix} ${', '`reloaded ${prefix} ${'));
+		writeFileSync(echoFile, readFileSync(echoFile, 'utf8').replace('reply(`', 'reply(`reloaded '));
 		await within(RELOAD_DEADLINE_MS, async () => (await run('echo', { text: 'hi' })).content === 'reloaded echo: hi');
 		const tookMs = performance.now() - edited;
 		expect(tookMs).toBeLessThan(RELOAD_DEADLINE_MS);
@@ -103,7 +109,7 @@ describe('npm run dev: hot reload of pieces', () => {
 	it('GIVEN a new command file WHEN it is added THEN it is registered for the guild and answers; deleting it unregisters it', async () => {
 		expect(await guildCommandNames()).not.toContain('shout');
 		mkdirSync(join(plugin, 'lib'), { recursive: true });
-		writeFileSync(join(plugin, 'lib', 'volume.ts'), "export const volume = (text: string): string => `${text.toUpperCase()}!`;\n");
+		writeFileSync(join(plugin, 'lib', 'volume.ts'), "export const volume = (text: string): string => text.toUpperCase().concat('!');\n");
 		writeFileSync(
 			join(plugin, 'commands', 'shout.ts'),
 			`import type { Command } from '@sapphire/framework';
@@ -129,13 +135,18 @@ export class ShoutCommand extends FacetCommand {
 		);
 		await within(RELOAD_DEADLINE_MS, async () => (await guildCommandNames()).includes('shout'));
 		// A plugin command: registered for the guild, not globally.
-		const registered = (await (await fetch(`${emulator.baseUrl}/_emulator/guilds/${ids.guild}/commands`)).json()) as { name: string; guild_id: string | null }[];
+		const registered = (await (await fetch(`${emulator.baseUrl}/_emulator/guilds/${ids.guild}/commands`)).json()) as {
+			name: string;
+			guild_id: string | null;
+		}[];
 		expect(registered.find((command) => command.name === 'shout')?.guild_id).toBe(ids.guild);
 		expect(await run('shout', { text: 'hey' })).toMatchObject({ status: 200, content: 'HEY!' });
-		expect(logs().some((entry) => entry.msg === 'hot reload: piece loaded' && entry.piece === 'shout' && entry.store === 'commands')).toBe(true);
+		expect(logs().some((entry) => entry.msg === 'hot reload: piece loaded' && entry.piece === 'shout' && entry.store === 'commands')).toBe(
+			true
+		);
 
 		// A module the command imports (not a piece) is reloaded with the command that imports it.
-		writeFileSync(join(plugin, 'lib', 'volume.ts'), "export const volume = (text: string): string => `${text.toUpperCase()}!!!`;\n");
+		writeFileSync(join(plugin, 'lib', 'volume.ts'), "export const volume = (text: string): string => text.toUpperCase().concat('!!!');\n");
 		await within(RELOAD_DEADLINE_MS, async () => (await run('shout', { text: 'hey' })).content === 'HEY!!!');
 
 		unlinkSync(join(plugin, 'commands', 'shout.ts'));
@@ -169,11 +180,40 @@ export class EchoHelloRoute extends Route {
 		expect(logs().some((entry) => entry.msg === 'hot reload: piece reloaded' && entry.store === 'routes')).toBe(true);
 	});
 
+	it('GIVEN the plugin listener and scheduled task WHEN their files are edited THEN the next event and the next run use the new code', async () => {
+		const listenerFile = join(plugin, 'listeners', 'echoMessage.ts');
+		const taskFile = join(plugin, 'scheduled-tasks', 'echoTick.ts');
+		writeFileSync(listenerFile, readFileSync(listenerFile, 'utf8').replace("source: 'listener'", "source: 'listener-v2'"));
+		writeFileSync(taskFile, readFileSync(taskFile, 'utf8').replace("text: 'tick'", "text: 'tock'"));
+		const rows = (sql: string) => query<{ n: number }>(database.url, sql).then((result) => Number(result[0]?.n ?? 0));
+		await within(RELOAD_DEADLINE_MS, async () => {
+			await fetch(`${emulator.baseUrl}/_emulator/messages`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ guild_id: ids.guild, channel_id: ids.channel, user_id: ids.user, content: '!echo after edit' })
+			});
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			return (await rows("select count(*) as n from echo_entry where source = 'listener-v2'")) > 0;
+		});
+		// The task runs every second: a run after the reload writes the new text.
+		await within(
+			RELOAD_DEADLINE_MS,
+			async () => (await rows("select count(*) as n from echo_entry where source = 'task' and text = 'tock'")) > 0
+		);
+		const reloaded = logs().filter((entry) => entry.msg === 'hot reload: piece reloaded');
+		expect(reloaded.some((entry) => entry.piece === 'echoMessage' && entry.store === 'listeners')).toBe(true);
+		expect(reloaded.some((entry) => entry.piece === 'echoTick' && entry.store === 'scheduled-tasks')).toBe(true);
+		expect(emulator.stats.identifies).toBe(1);
+	});
+
 	it('GIVEN a syntax error in an edited command THEN it is logged, the process keeps running and the previous command still answers', async () => {
 		const good = readFileSync(echoFile, 'utf8');
 		const failuresBefore = logs().filter((entry) => entry.msg?.startsWith('hot reload: loading the file failed')).length;
 		writeFileSync(echoFile, good.replace('return interaction.reply(', 'return interaction.reply(((('));
-		await within(RELOAD_DEADLINE_MS, async () => logs().filter((entry) => entry.msg?.startsWith('hot reload: loading the file failed')).length > failuresBefore);
+		await within(
+			RELOAD_DEADLINE_MS,
+			async () => logs().filter((entry) => entry.msg?.startsWith('hot reload: loading the file failed')).length > failuresBefore
+		);
 		const failure = logs().findLast((entry) => entry.msg?.startsWith('hot reload: loading the file failed'));
 		expect(failure).toMatchObject({ store: 'commands', file: expect.stringContaining('commands/echo.ts') });
 
@@ -182,7 +222,7 @@ export class EchoHelloRoute extends Route {
 		expect(await guildCommandNames()).toContain('echo');
 
 		// Fixing the file brings the edit in.
-		writeFileSync(echoFile, good.replace('`reloaded ${prefix} ${', '`fixed ${prefix} ${'));
+		writeFileSync(echoFile, good.replace('reply(`reloaded ', 'reply(`fixed '));
 		await within(RELOAD_DEADLINE_MS, async () => (await run('echo', { text: 'ok' })).content === 'fixed echo: ok');
 		expect(emulator.stats.identifies).toBe(1);
 	});

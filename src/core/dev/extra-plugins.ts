@@ -17,7 +17,10 @@ function isManifest(value: unknown): value is PluginManifest {
 export async function loadExtraPlugins(list: string | undefined): Promise<PluginManifest[]> {
 	if (!list) return [];
 	const manifests: PluginManifest[] = [];
-	for (const entry of list.split(',').map((part) => part.trim()).filter(Boolean)) {
+	for (const entry of list
+		.split(',')
+		.map((part) => part.trim())
+		.filter(Boolean)) {
 		const path = isAbsolute(entry) ? entry : resolve(entry);
 		const module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
 		const found = Object.values(module).filter(isManifest);
