@@ -315,6 +315,8 @@ export class ControlApi {
 		let timer: NodeJS.Timeout | undefined;
 		const timeout = new Promise<never>((_, reject) => {
 			timer = setTimeout(() => reject(new ControlError('the bot did not answer in time', 504)), settings.replyTimeoutMs);
+			// A pending wait must not keep a test process alive after the emulator stopped.
+			timer.unref();
 		});
 		try {
 			const outcome: InteractionOutcome = await Promise.race([record.outcome, timeout]);
