@@ -123,6 +123,11 @@ export async function startFacet({ env, logger, plugins }: StartOptions): Promis
 		if (emulator) await commandSync.forgetAll();
 		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
 
+		for (const manifest of manifests) {
+			await manifest.start?.({ env, orm, redis, client, logger: logger.child({ plugin: manifest.name }) });
+			// Runs after the client step (added later, so earlier in the sequence) and before the database closes.
+			if (manifest.stop) shutdown.add(`plugin ${manifest.name}`, () => manifest.stop!());
+		}
 		shutdown.add('scheduled tasks', async () => {
 			await container.tasks?.close().catch(() => undefined);
 		});

@@ -33,6 +33,10 @@ export const EnvSchema = z.object({
 	EMULATOR_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
 	/** BullMQ queue of scheduled tasks; processes sharing it run each job once. */
 	TASKS_QUEUE: z.string().regex(/^[\w:-]{1,64}$/, 'letters, digits, _ - : only').default('facet-tasks'),
+	/** Mileage: how often buffered points are written (ms). */
+	MILEAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).optional(),
+	/** Mileage: length of a credited voice minute (ms). For tests and demos only; leave unset. */
+	MILEAGE_VOICE_MINUTE_MS: z.coerce.number().int().min(100).max(60_000).optional(),
 	DATA_DIR: z.string().min(1).default('./data'),
 	/** Comma-separated plugin entry modules (`…/index.ts`) loaded after src/plugins/index.ts (plugin development, tests). */
 	FACET_EXTRA_PLUGINS: optionalString,

@@ -1,4 +1,19 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { SapphireClient } from '@sapphire/framework';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { Env } from '../env.ts';
+
+/** What a plugin's `start` hook receives: the core's services, before the client logs in. */
+export interface PluginContext {
+	env: Env;
+	orm: MikroORM;
+	redis: Redis;
+	client: SapphireClient;
+	/** A logger named after the plugin. */
+	logger: Logger;
+}
 
 /** What a plugin declares about itself. The core reads nothing else from a plugin. */
 export interface PluginManifest<Settings extends z.ZodType = z.ZodType> {
@@ -20,6 +35,13 @@ export interface PluginManifest<Settings extends z.ZodType = z.ZodType> {
 	 * this repository keep theirs in `migrations/`; this is for plugins that live elsewhere (and test fixtures).
 	 */
 	migrations?: { name: string; class: new (...args: never[]) => unknown }[];
+	/** Called once at start, before login: build the plugin's services (put them on the container). */
+	start?(context: PluginContext): Promise<void> | void;
+	/**
+	 * Called once at shutdown after the gateway closed and before the database closes: write out what is
+	 * buffered. Must finish within a few seconds.
+	 */
+	stop?(): Promise<void> | void;
 	onEnable?(guildId: string): Promise<void> | void;
 	onDisable?(guildId: string): Promise<void> | void;
 }

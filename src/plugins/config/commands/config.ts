@@ -35,7 +35,9 @@ export class ConfigCommand extends FacetCommand {
 							sub
 								.setName('welcome-channel')
 								.setDescription('Channel where new members are welcomed')
-								.addChannelOption((o) => o.setName('channel').setDescription('Text channel').addChannelTypes(ChannelType.GuildText).setRequired(true))
+								.addChannelOption((o) =>
+									o.setName('channel').setDescription('Text channel').addChannelTypes(ChannelType.GuildText).setRequired(true)
+								)
 						)
 						.addSubcommand((sub) =>
 							sub
@@ -47,13 +49,17 @@ export class ConfigCommand extends FacetCommand {
 							sub
 								.setName('daily-channel')
 								.setDescription('Channel for daily posts')
-								.addChannelOption((o) => o.setName('channel').setDescription('Text channel').addChannelTypes(ChannelType.GuildText).setRequired(true))
+								.addChannelOption((o) =>
+									o.setName('channel').setDescription('Text channel').addChannelTypes(ChannelType.GuildText).setRequired(true)
+								)
 						)
 						.addSubcommand((sub) =>
 							sub
 								.setName('timezone')
 								.setDescription('Time zone for scheduled posts')
-								.addStringOption((o) => o.setName('timezone').setDescription('IANA time zone, e.g. Europe/Paris').setAutocomplete(true).setRequired(true))
+								.addStringOption((o) =>
+									o.setName('timezone').setDescription('IANA time zone, e.g. Europe/Paris').setAutocomplete(true).setRequired(true)
+								)
 						)
 						.addSubcommand((sub) =>
 							sub
@@ -102,7 +108,9 @@ export class ConfigCommand extends FacetCommand {
 					sub
 						.setName('revert')
 						.setDescription('Undo a change from the history')
-						.addIntegerOption((o) => o.setName('entry').setDescription('Entry number from /config history').setMinValue(1).setRequired(true))
+						.addIntegerOption((o) =>
+							o.setName('entry').setDescription('Entry number from /config history').setMinValue(1).setRequired(true)
+						)
 				)
 		);
 	}
@@ -188,7 +196,12 @@ export class ConfigCommand extends FacetCommand {
 		if (!KEYS.includes(key as keyof ConfigSettings)) {
 			throw new FacetError(FacetIdentifiers.InvalidSettings, `There is no setting named "${key}".`, { key });
 		}
-		const updated = await this.container.plugins.updateSettings(interaction.guildId, PLUGIN, { [key]: undefined }, this.#actor(interaction));
+		const updated = await this.container.plugins.updateSettings(
+			interaction.guildId,
+			PLUGIN,
+			{ [key]: undefined },
+			this.#actor(interaction)
+		);
 		return interaction.reply({
 			content: `**${SETTING_LABELS[key as keyof ConfigSettings]}** is back to its default: ${formatSetting(key, updated[key])}.`,
 			flags: MessageFlags.Ephemeral,

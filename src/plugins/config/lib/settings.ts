@@ -18,14 +18,49 @@ export const TIME_ZONES: readonly string[] = ['UTC', ...Intl.supportedValuesOf('
 
 /** Locales Discord supports, which Facet accepts for a guild. */
 export const LOCALES = [
-	'en-US', 'en-GB', 'bg', 'zh-CN', 'zh-TW', 'hr', 'cs', 'da', 'nl', 'fi', 'fr', 'de', 'el', 'hi', 'hu', 'it', 'ja', 'ko', 'lt',
-	'no', 'pl', 'pt-BR', 'ro', 'ru', 'es-ES', 'es-419', 'sv-SE', 'th', 'tr', 'uk', 'vi', 'id'
+	'en-US',
+	'en-GB',
+	'bg',
+	'zh-CN',
+	'zh-TW',
+	'hr',
+	'cs',
+	'da',
+	'nl',
+	'fi',
+	'fr',
+	'de',
+	'el',
+	'hi',
+	'hu',
+	'it',
+	'ja',
+	'ko',
+	'lt',
+	'no',
+	'pl',
+	'pt-BR',
+	'ro',
+	'ru',
+	'es-ES',
+	'es-419',
+	'sv-SE',
+	'th',
+	'tr',
+	'uk',
+	'vi',
+	'id'
 ] as const;
 
 /** The config plugin's per-guild settings, with their defaults. */
 export const ConfigSettings = z.object({
 	welcomeChannel: snowflake.nullable().default(null),
-	welcomeMessage: z.string().trim().min(1, 'must not be empty').max(1_500, 'at most 1500 characters').default('Welcome to {server}, {user}!'),
+	welcomeMessage: z
+		.string()
+		.trim()
+		.min(1, 'must not be empty')
+		.max(1_500, 'at most 1500 characters')
+		.default('Welcome to {server}, {user}!'),
 	dailyChannel: snowflake.nullable().default(null),
 	timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Paris').default('UTC'),
 	locale: z.enum(LOCALES).default('en-US'),

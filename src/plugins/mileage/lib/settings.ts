@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id');
+const points = (fallback: number) => z.number().int('must be a whole number').min(0).max(1_000).default(fallback);
+
+/** The mileage plugin's per-guild settings, with their defaults. */
+export const MileageSettings = z.object({
+	perMessage: points(1),
+	perReaction: points(1),
+	perJoin: points(10),
+	perVoiceMinute: points(2),
+	/** Seconds a member waits before the same kind of activity earns again (voice is per minute already). */
+	cooldownSeconds: z.number().int().min(0).max(86_400).default(60),
+	minMessageLength: z.number().int().min(0).max(2_000).default(5),
+	ignoredChannels: z.array(snowflake).max(100).default([]),
+	ignoredRoles: z.array(snowflake).max(100).default([]),
+	/** When a member reaches a tier, remove the roles of the tiers below it. */
+	removeLowerTiers: z.boolean().default(false)
+});
+
+/** Parsed mileage settings. */
+export type MileageSettings = z.infer<typeof MileageSettings>;

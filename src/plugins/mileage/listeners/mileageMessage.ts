@@ -1,0 +1,35 @@
+import { Events, Listener } from '@sapphire/framework';
+import type { Message } from 'discord.js';
+import { pieceActiveIn } from '../../../core/plugins/gate.ts';
+import { basePoints, Cooldowns } from '../lib/rules.ts';
+import type { MileageSettings } from '../lib/settings.ts';
+
+const cooldowns = new Cooldowns();
+
+/** Points per message: memory only (settings from the cache, points into the buffer). */
+export class MileageMessageListener extends Listener<typeof Events.MessageCreate> {
+	public constructor(context: Listener.LoaderContext, options: Listener.Options) {
+		super(context, { ...options, name: 'mileageMessage', event: Events.MessageCreate });
+	}
+
+	public run(message: Message) {
+		const guildId = message.guildId;
+		if (!guildId || message.author.bot || message.webhookId || !pieceActiveIn(this, guildId)) return;
+		const settings = this.container.plugins.settings<MileageSettings>(guildId, 'mileage');
+		const points = basePoints(
+			{
+				kind: 'message',
+				guildId,
+				userId: message.author.id,
+				channelId: message.channelId,
+				bot: false,
+				roleIds: message.member?.roles.cache.map((role) => role.id) ?? [],
+				length: message.content.length,
+				now: Date.now()
+			},
+			settings
+		);
+		if (points === 0 || !cooldowns.take(`${guildId}:${message.author.id}:message`, Date.now(), settings.cooldownSeconds * 1_000)) return;
+		this.container.mileage.award(guildId, message.author.id, 'message', points);
+	}
+}
