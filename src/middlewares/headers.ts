@@ -1,5 +1,5 @@
 import { Middleware } from '@sapphire/plugin-api';
-import { runSafely } from '../core/api/index.ts';
+import { getApiServices, runSafely } from '../core/api/index.ts';
 import { applyHeaders } from '../core/api/pipeline.ts';
 
 /**
@@ -9,6 +9,11 @@ import { applyHeaders } from '../core/api/pipeline.ts';
 export class HeadersMiddleware extends Middleware {
 	public constructor(context: Middleware.LoaderContext, options: Middleware.Options) {
 		super(context, { ...options, name: 'headers', position: 10 });
+	}
+
+	/** Builds the API's services when the pieces load, so a missing SESSION_SECRET is reported at start, not at first login. */
+	public override onLoad() {
+		getApiServices();
 	}
 
 	public run(request: Middleware.Request, response: Middleware.Response) {
