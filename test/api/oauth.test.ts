@@ -440,6 +440,8 @@ describe('logs', () => {
 		const log = bot.logs.join('');
 		// The capture works: the logins of this run are in it.
 		expect(log).toContain('dashboard login');
+		// No SESSION_SECRET in this sandbox run: the random per-process key is announced (never printed).
+		expect(log).toContain('SESSION_SECRET is unset');
 		expect(secrets.cookies.size).toBeGreaterThan(5);
 		expect(secrets.codes.size).toBeGreaterThan(5);
 		expect(secrets.tokens.size).toBeGreaterThan(5);

@@ -19,6 +19,7 @@ export const ApiErrors = {
 	payload_too_large: 413,
 	unsupported_media_type: 415,
 	rate_limited: 429,
+	internal_error: 500,
 	oauth_failed: 502,
 	oauth_unavailable: 503,
 	service_unavailable: 503
