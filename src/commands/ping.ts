@@ -1,6 +1,6 @@
 import type { Command } from '@sapphire/framework';
-import { FacetCommand } from '../core/commands.ts';
 import { MessageFlags } from 'discord.js';
+import { FacetCommand } from '../core/commands.ts';
 
 /** `/ping`: the gateway heartbeat round trip and a database round trip, measured now. */
 export class PingCommand extends FacetCommand {

@@ -1,21 +1,21 @@
 import './container.ts';
-import { container, Events, type SapphireClient } from '@sapphire/framework';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { container, Events, type SapphireClient } from '@sapphire/framework';
 import { Status } from 'discord.js';
 import type { Logger } from 'pino';
+import { plugins as listedPlugins } from '../plugins/index.ts';
 import { Emulator, SANDBOX_BOT_TOKEN } from '../sandbox/index.ts';
 import { createClient } from './client.ts';
 import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
+import { loadExtraPlugins } from './dev/extra-plugins.ts';
 import type { Env } from './env.ts';
 import { Health } from './health.ts';
-import { pluginEntities, pluginMigrations } from './plugins/entities.ts';
 import { CommandSync } from './plugins/command-sync.ts';
-import { loadExtraPlugins } from './dev/extra-plugins.ts';
+import { pluginEntities, pluginMigrations } from './plugins/entities.ts';
 import type { PluginManifest } from './plugins/manifest.ts';
 import { PluginOwnership } from './plugins/ownership.ts';
 import { PluginService } from './plugins/service.ts';
-import { plugins as listedPlugins } from '../plugins/index.ts';
 import { type BoundedRedis, connectRedis } from './redis.ts';
 import { Shutdown } from './shutdown.ts';
 import { WorkTracker } from './work.ts';
@@ -116,7 +116,8 @@ export async function startFacet({ env, logger, plugins }: StartOptions): Promis
 		});
 		// The process that made a change re-syncs that guild's commands; the others only refresh their cache.
 		plugins.on('changed', (guildId, _plugin, local) => {
-			if (local) void work.track(commandSync.syncGuild(guildId)).catch((error) => logger.error({ err: error, guildId }, 'command sync failed'));
+			if (local)
+				void work.track(commandSync.syncGuild(guildId)).catch((error) => logger.error({ err: error, guildId }, 'command sync failed'));
 		});
 		Object.assign(container, { orm, redis, commandSync });
 		// An emulator started here begins empty: what was sent to the previous one is gone with it.

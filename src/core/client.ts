@@ -4,8 +4,8 @@ import '@sapphire/plugin-scheduled-tasks/register';
 import { GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Env } from './env.ts';
-import type { PluginManifest } from './plugins/manifest.ts';
 import { codeRoot } from './paths.ts';
+import type { PluginManifest } from './plugins/manifest.ts';
 import { PinoSapphireLogger } from './sapphire-logger.ts';
 
 /** Only what Facet's features read: guild structure, members, messages (and their length), reactions, voice. */

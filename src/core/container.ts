@@ -2,12 +2,12 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Env } from './env.ts';
 import type { Health } from './health.ts';
-import type { BoundedRedis } from './redis.ts';
-import type { Shutdown } from './shutdown.ts';
-import type { WorkTracker } from './work.ts';
 import type { CommandSync } from './plugins/command-sync.ts';
 import type { PluginOwnership } from './plugins/ownership.ts';
 import type { PluginService } from './plugins/service.ts';
+import type { BoundedRedis } from './redis.ts';
+import type { Shutdown } from './shutdown.ts';
+import type { WorkTracker } from './work.ts';
 
 declare module '@sapphire/pieces' {
 	interface Container {

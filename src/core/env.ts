@@ -10,13 +10,16 @@ const optionalString = z
 	.transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
 const urlWithProtocol = (protocols: string[]) =>
-	z.string().refine((value) => {
-		try {
-			return protocols.includes(new URL(value).protocol);
-		} catch {
-			return false;
-		}
-	}, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+	z.string().refine(
+		(value) => {
+			try {
+				return protocols.includes(new URL(value).protocol);
+			} catch {
+				return false;
+			}
+		},
+		`must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`
+	);
 
 /** The schema of every environment variable Facet reads. Defaults live here and nowhere else. */
 export const EnvSchema = z.object({
@@ -32,7 +35,10 @@ export const EnvSchema = z.object({
 	/** Connect to an emulator already running elsewhere (another bot process, tests) instead of starting one. */
 	EMULATOR_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
 	/** BullMQ queue of scheduled tasks; processes sharing it run each job once. */
-	TASKS_QUEUE: z.string().regex(/^[\w:-]{1,64}$/, 'letters, digits, _ - : only').default('facet-tasks'),
+	TASKS_QUEUE: z
+		.string()
+		.regex(/^[\w:-]{1,64}$/, 'letters, digits, _ - : only')
+		.default('facet-tasks'),
 	/** Mileage: how often buffered points are written (ms). */
 	MILEAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).optional(),
 	/** Mileage: length of a credited voice minute (ms). For tests and demos only; leave unset. */
@@ -46,7 +52,12 @@ export const EnvSchema = z.object({
 	/** Derives the key that seals session cookies (AES-256-GCM). Unset in the sandbox → a random key per process. */
 	SESSION_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 	/** Lifetime of a dashboard session (capped by the OAuth token's own lifetime). */
-	SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(7 * 86_400),
+	SESSION_TTL_SECONDS: z.coerce
+		.number()
+		.int()
+		.min(60)
+		.max(30 * 86_400)
+		.default(7 * 86_400),
 	/** Where browsers reach the API (OAuth redirect URI, `Secure` cookies when https). Unset → http://localhost:API_PORT. */
 	API_PUBLIC_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
 	/** The dashboard's origin: the only CORS origin granted, and where a login lands. Unset → API_PUBLIC_URL's origin. */

@@ -13,7 +13,11 @@ export const FacetIdentifiers = {
 
 /** A user-facing error with an identifier and context; never carries internals. */
 export class FacetError extends UserError {
-	public constructor(identifier: (typeof FacetIdentifiers)[keyof typeof FacetIdentifiers], message: string, context: Record<string, unknown> = {}) {
+	public constructor(
+		identifier: (typeof FacetIdentifiers)[keyof typeof FacetIdentifiers],
+		message: string,
+		context: Record<string, unknown> = {}
+	) {
 		super({ identifier, message, context });
 	}
 }

@@ -1,5 +1,5 @@
+import { type Env, EnvError, parseEnv } from './env.ts';
 import { createLogger } from './logger.ts';
-import { EnvError, type Env, parseEnv } from './env.ts';
 import { RedisUnavailableError } from './redis.ts';
 
 /** Process entry: parse env, start, print where to click, and shut down cleanly on a signal. */

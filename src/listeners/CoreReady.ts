@@ -15,7 +15,10 @@ export class FacetCoreReady extends Listener<typeof Events.ClientReady> {
 		const started = Date.now();
 		try {
 			const sent = await this.container.commandSync.start(client);
-			this.container.log.info({ scopesSent: sent, guilds: client.guilds.cache.size, ms: Date.now() - started }, 'application commands in sync');
+			this.container.log.info(
+				{ scopesSent: sent, guilds: client.guilds.cache.size, ms: Date.now() - started },
+				'application commands in sync'
+			);
 		} catch (error) {
 			this.container.log.error({ err: error }, 'application command sync failed');
 		}

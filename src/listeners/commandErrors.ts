@@ -35,7 +35,10 @@ export class CoreChatInputCommandError extends Listener<typeof Events.ChatInputC
 	public async run(error: unknown, { command, interaction }: ChatInputCommandErrorPayload) {
 		const isUserError = typeof error === 'object' && error !== null && 'identifier' in error;
 		if (!isUserError) {
-			this.container.log.error({ err: error, piece: command.name, guildId: interaction.guildId, userId: interaction.user.id }, 'command failed');
+			this.container.log.error(
+				{ err: error, piece: command.name, guildId: interaction.guildId, userId: interaction.user.id },
+				'command failed'
+			);
 		}
 		await replyEphemeral(interaction, renderUserError(error)).catch(() => undefined);
 	}

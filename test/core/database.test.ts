@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationsList } from '../../migrations/index.ts';
 import { createOrmConfig } from '../../src/core/database/config.ts';
+import { pluginEntities } from '../../src/core/plugins/entities.ts';
 import { startEmbeddedDatabase } from '../../src/core/database/embedded.ts';
 import { CoreGuild } from '../../src/core/entities/CoreGuild.ts';
-import { migrationsList } from '../../migrations/index.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../helpers/postgres.ts';
 import { NODE, ROOT, runNode } from '../helpers/process.ts';
 
@@ -57,8 +58,8 @@ describe('migrations on the real PostgreSQL', () => {
 		await db.drop();
 	});
 
-	it('GIVEN the entity definitions THEN the committed migrations already produce them (no pending schema diff)', async () => {
-		const orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, poolMax: 2 }));
+	it('GIVEN the entity definitions of the core and every listed plugin THEN the committed migrations already produce them (no pending schema diff)', async () => {
+		const orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, entities: pluginEntities(), poolMax: 2 }));
 		const applied = await orm.migrator.up();
 		expect(applied.map((m) => m.name)).toEqual(migrationsList.map((m) => m.name));
 		const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });
@@ -73,7 +74,10 @@ describe('migrations from the built output (the production path)', () => {
 	beforeAll(async () => {
 		db = await createScratchDatabase();
 		// A separate build folder, so a concurrent `npm run build` or test never sees a half-written dist/.
-		execFileSync(NODE, [join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'), '--silent', '--out-dir', BUILD_DIR], { cwd: ROOT, stdio: 'pipe' });
+		execFileSync(NODE, [join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'), '--silent', '--out-dir', BUILD_DIR], {
+			cwd: ROOT,
+			stdio: 'pipe'
+		});
 	}, 120_000);
 	afterAll(async () => {
 		await db.drop();
@@ -86,7 +90,10 @@ describe('migrations from the built output (the production path)', () => {
 		expect(code, proc.lines.join('\n')).toBe(0);
 		const rows = await query<{ name: string }>(db.url, 'select name from core_migrations order by id');
 		expect(rows.map((r) => r.name)).toEqual(migrationsList.map((m) => m.name));
-		const tables = await query<{ table_name: string }>(db.url, "select table_name from information_schema.tables where table_name = 'core_guild'");
+		const tables = await query<{ table_name: string }>(
+			db.url,
+			"select table_name from information_schema.tables where table_name = 'core_guild'"
+		);
 		expect(tables).toHaveLength(1);
 	});
 });

@@ -43,7 +43,11 @@ describe('the entry point', () => {
 	});
 
 	it('GIVEN Redis unreachable THEN one clear error names REDIS_URL and how to start Redis, without a stack trace stream', async () => {
-		const proc = runNode(['src/main.ts'], { REDIS_URL: 'redis://127.0.0.1:1', LOG_FORMAT: 'json', DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+		const proc = runNode(['src/main.ts'], {
+			REDIS_URL: 'redis://127.0.0.1:1',
+			LOG_FORMAT: 'json',
+			DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/postgres'
+		});
 		const { code } = await proc.exited;
 		expect(code).toBe(1);
 		const output = proc.lines.join('\n');

@@ -18,7 +18,10 @@ const TOKEN = 'MTEyMzQ1Njc4OTAxMjM0NTY3OA.GhIjKl.abcdefghijklmnopqrstuvwxyz01234
 describe('logger', () => {
 	it('GIVEN secrets in fields, nested headers, messages and errors THEN none reaches the output', () => {
 		const { lines, logger } = capture();
-		logger.info({ token: TOKEN, user: { token: TOKEN }, req: { headers: { authorization: `Bot ${TOKEN}`, cookie: 'FACET_SESSION=s3cr3t' } } }, 'hello');
+		logger.info(
+			{ token: TOKEN, user: { token: TOKEN }, req: { headers: { authorization: `Bot ${TOKEN}`, cookie: 'FACET_SESSION=s3cr3t' } } },
+			'hello'
+		);
 		logger.info(`login with ${TOKEN}`);
 		logger.error({ err: new Error(`request failed: Authorization: Bearer abcdefghijkl1234 url postgresql://u:pa55word@h/db`) }, 'boom');
 		const output = lines.join('');

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import pino from 'pino';
+import { describe, expect, it } from 'vitest';
 import { Shutdown } from '../../src/core/shutdown.ts';
 import { WorkTracker } from '../../src/core/work.ts';
 

@@ -37,7 +37,12 @@ describe('SIGTERM during work', () => {
 		// Work arrives: 30 guilds join, 20 members run /ping at once.
 		const joins = Array.from({ length: 30 }, (_, i) => post('/_emulator/guilds', { name: `Shutdown ${i}` }));
 		const pings = Array.from({ length: 20 }, () =>
-			post('/_emulator/interactions', { guild_id: seed.guildId, channel_id: seed.channels.general, user_id: seed.users.linus, command: 'ping' })
+			post('/_emulator/interactions', {
+				guild_id: seed.guildId,
+				channel_id: seed.channels.general,
+				user_id: seed.users.linus,
+				command: 'ping'
+			})
 		);
 		await Promise.all(joins);
 		await proc.waitFor((line) => line.includes('"joined guild"'), 10_000);

@@ -38,7 +38,11 @@ export async function createScratchDatabase(prefix = 'facet_test'): Promise<Scra
 }
 
 /** Runs one query against a database URL and closes the connection. */
-export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(
+	url: string,
+	sql: string,
+	params: unknown[] = []
+): Promise<T[]> {
 	const client = new pg.Client({ connectionString: url });
 	await client.connect();
 	try {

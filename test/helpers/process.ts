@@ -19,7 +19,11 @@ export interface RunningProcess {
 
 /** Spawns `node <args>` in the project folder with extra env, collecting stdout and stderr. */
 export function runNode(args: string[], env: Record<string, string | undefined>): RunningProcess {
-	const child = spawn(NODE, args, { cwd: ROOT, env: { ...process.env, VITEST: undefined, VITEST_WORKER_ID: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(NODE, args, {
+		cwd: ROOT,
+		env: { ...process.env, VITEST: undefined, VITEST_WORKER_ID: undefined, ...env },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
 	const lines: string[] = [];
 	const waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
 	const onData = (buffer: { partial: string }) => (chunk: Buffer) => {
@@ -50,7 +54,10 @@ export function runNode(args: string[], env: Record<string, string | undefined>)
 			const existing = lines.find(match);
 			if (existing) return Promise.resolve(existing);
 			return new Promise((resolve, reject) => {
-				const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${lines.slice(-40).join('\n')}`)), timeoutMs);
+				const timer = setTimeout(
+					() => reject(new Error(`timed out waiting for ${pattern}; output:\n${lines.slice(-40).join('\n')}`)),
+					timeoutMs
+				);
 				waiters.push({
 					match,
 					resolve: (line) => {

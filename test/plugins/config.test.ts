@@ -9,11 +9,22 @@ let grace: Browser;
 let seed: ApiBot['emulator']['seed'];
 
 const control = async (path: string, body: unknown) => {
-	const response = await fetch(`${bot.emulator.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	const response = await fetch(`${bot.emulator.baseUrl}${path}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body)
+	});
 	return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 const run = (user: string, command: string, options?: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-	control('/_emulator/interactions', { guild_id: seed.guildId, channel_id: seed.channels.general, user_id: user, command, options, ...extra });
+	control('/_emulator/interactions', {
+		guild_id: seed.guildId,
+		channel_id: seed.channels.general,
+		user_id: user,
+		command,
+		options,
+		...extra
+	});
 
 interface AuditEntry {
 	id: string;
@@ -26,11 +37,20 @@ interface AuditEntry {
 	revertOf: string | null;
 }
 
-const audit = async () => ((await (await grace.fetch(`${bot.base}/guilds/${seed.guildId}/audit?limit=100`)).json()) as { entries: AuditEntry[] }).entries;
+const audit = async () =>
+	((await (await grace.fetch(`${bot.base}/guilds/${seed.guildId}/audit?limit=100`)).json()) as { entries: AuditEntry[] }).entries;
 const settings = async () =>
-	((await (await grace.fetch(`${bot.base}/guilds/${seed.guildId}/plugins/config/settings`)).json()) as { settings: Record<string, unknown> }).settings;
+	(
+		(await (await grace.fetch(`${bot.base}/guilds/${seed.guildId}/plugins/config/settings`)).json()) as {
+			settings: Record<string, unknown>;
+		}
+	).settings;
 const patch = (body: unknown) =>
-	grace.fetch(`${bot.base}/guilds/${seed.guildId}/plugins/config/settings`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	grace.fetch(`${bot.base}/guilds/${seed.guildId}/plugins/config/settings`, {
+		method: 'PATCH',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body)
+	});
 
 beforeAll(async () => {
 	bot = await startApiBot({ plugins: [configPlugin] });
@@ -54,8 +74,19 @@ describe('/config and the audit log', () => {
 			entries.find((e) => e.key === 'timezone' && (e.after?.value as string) === 'Europe/Paris')!,
 			entries.find((e) => e.key === 'timezone' && (e.after?.value as string) === 'Asia/Tokyo')!
 		];
-		expect(tokyo).toMatchObject({ actorId: seed.users.grace, source: 'command', plugin: 'config', before: null, after: { value: 'Asia/Tokyo' } });
-		expect(paris).toMatchObject({ actorId: seed.users.grace, source: 'api', before: { value: 'Asia/Tokyo' }, after: { value: 'Europe/Paris' } });
+		expect(tokyo).toMatchObject({
+			actorId: seed.users.grace,
+			source: 'command',
+			plugin: 'config',
+			before: null,
+			after: { value: 'Asia/Tokyo' }
+		});
+		expect(paris).toMatchObject({
+			actorId: seed.users.grace,
+			source: 'api',
+			before: { value: 'Asia/Tokyo' },
+			after: { value: 'Europe/Paris' }
+		});
 		expect(message).toMatchObject({ source: 'api', before: null, after: { value: 'Hi {user}, this is {server}' } });
 
 		const history = await run(seed.users.grace, 'config history');
@@ -70,7 +101,12 @@ describe('/config and the audit log', () => {
 		expect(reverted.status).toBe(200);
 		expect((await settings()).timezone).toBe('Asia/Tokyo');
 		const revertEntry = (await audit()).find((e) => e.revertOf === paris.id)!;
-		expect(revertEntry).toMatchObject({ source: 'revert', key: 'timezone', before: { value: 'Europe/Paris' }, after: { value: 'Asia/Tokyo' } });
+		expect(revertEntry).toMatchObject({
+			source: 'revert',
+			key: 'timezone',
+			before: { value: 'Europe/Paris' },
+			after: { value: 'Asia/Tokyo' }
+		});
 
 		// Reverting the first change (from "unset") unsets the key: the default applies again.
 		const tokyo = (await audit()).find((e) => e.key === 'timezone' && e.before === null)!;
@@ -116,7 +152,9 @@ describe('welcome message', () => {
 		let messages: { content: string }[] = [];
 		for (let i = 0; i < 50 && !messages.some((m) => m.content === expected); i++) {
 			await new Promise((resolve) => setTimeout(resolve, 100));
-			messages = (await (await fetch(`${bot.emulator.baseUrl}/_emulator/channels/${seed.channels.welcome}/messages`)).json()) as { content: string }[];
+			messages = (await (await fetch(`${bot.emulator.baseUrl}/_emulator/channels/${seed.channels.welcome}/messages`)).json()) as {
+				content: string;
+			}[];
 		}
 		expect(messages.map((m) => m.content)).toContain(expected);
 	});

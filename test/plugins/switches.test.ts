@@ -2,11 +2,11 @@ import { container } from '@sapphire/framework';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configPlugin } from '../../src/plugins/config/index.ts';
-import { echoPlugin } from '../fixtures/plugins/echo/index.ts';
 import { type ApiBot, Browser, login, startApiBot } from '../api/helpers.ts';
-import { query } from '../helpers/postgres.ts';
+import { echoPlugin } from '../fixtures/plugins/echo/index.ts';
 import { freePort } from '../helpers/ports.ts';
-import { runNode, type RunningProcess } from '../helpers/process.ts';
+import { query } from '../helpers/postgres.ts';
+import { type RunningProcess, runNode } from '../helpers/process.ts';
 
 // Both processes seal session cookies with the same key, as a real multi-process deployment does.
 const SESSION_SECRET = 'switches-test-session-secret-0123456789abcdef';
@@ -44,9 +44,13 @@ async function guildCommandNames(): Promise<string[]> {
 
 const entryCounts = async () =>
 	Object.fromEntries(
-		(await query<{ source: string; n: string }>(bot.db.url, `select source, count(*) as n from echo_entry where guild_id = $1 group by source`, [seed.guildId])).map(
-			(row) => [row.source, Number(row.n)]
-		)
+		(
+			await query<{ source: string; n: string }>(
+				bot.db.url,
+				`select source, count(*) as n from echo_entry where guild_id = $1 group by source`,
+				[seed.guildId]
+			)
+		).map((row) => [row.source, Number(row.n)])
 	) as Record<string, number>;
 
 beforeAll(async () => {
@@ -65,9 +69,20 @@ describe('a plugin that exists only in the tests', () => {
 		const reply = await run(seed.users.linus, 'echo', { text: 'hello' });
 		expect(reply.body.content).toBe('echo: hello');
 
-		await control('/_emulator/messages', { guild_id: seed.guildId, channel_id: seed.channels.general, user_id: seed.users.linus, content: '!echo one' });
+		await control('/_emulator/messages', {
+			guild_id: seed.guildId,
+			channel_id: seed.channels.general,
+			user_id: seed.users.linus,
+			content: '!echo one'
+		});
 		const counts = await waitUntil(entryCounts, (c) => (c.listener ?? 0) >= 1 && (c.task ?? 0) >= 1);
-		expect(counts, bot.logs.filter((l) => l.includes('"level":50') || l.includes('"level":40')).join("\n").slice(0, 3000)).toMatchObject({ listener: 1 });
+		expect(
+			counts,
+			bot.logs
+				.filter((l) => l.includes('"level":50') || l.includes('"level":40'))
+				.join('\n')
+				.slice(0, 3000)
+		).toMatchObject({ listener: 1 });
 		expect(counts.task).toBeGreaterThanOrEqual(1);
 
 		const route = await grace.fetch(`${bot.base}/echo/guilds/${seed.guildId}/entries`);
@@ -86,7 +101,12 @@ describe('switching a plugin off and on', () => {
 		expect((await run(seed.users.linus, 'echo', { text: 'still there?' })).status).toBe(400);
 
 		const before = await entryCounts();
-		await control('/_emulator/messages', { guild_id: seed.guildId, channel_id: seed.channels.general, user_id: seed.users.linus, content: '!echo two' });
+		await control('/_emulator/messages', {
+			guild_id: seed.guildId,
+			channel_id: seed.channels.general,
+			user_id: seed.users.linus,
+			content: '!echo two'
+		});
 		await sleep(2_500);
 		const after = await entryCounts();
 		expect(after.listener).toBe(before.listener);
@@ -118,7 +138,11 @@ describe('switching a plugin off and on', () => {
 		await fetch(`${bot.emulator.restUrl}/v10/applications/${bot.emulator.applicationId}/guilds/${seed.guildId}/commands`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json', authorization: `Bot ${bot.emulator.botToken}` },
-			body: JSON.stringify({ name: 'echo', description: 'Echo text back', options: [{ type: 3, name: 'text', description: 'What', required: true }] })
+			body: JSON.stringify({
+				name: 'echo',
+				description: 'Echo text back',
+				options: [{ type: 3, name: 'text', description: 'What', required: true }]
+			})
 		});
 		const refused = await run(seed.users.linus, 'echo', { text: 'sneaky' });
 		expect(refused.body.ephemeral).toBe(true);
@@ -148,7 +172,8 @@ describe('the plugin state across processes', () => {
 		// Sessions live in Redis, so grace's cookie works on the second process too.
 		const other = new Browser(`http://127.0.0.1:${apiPort}`);
 		for (const [name, value] of grace.cookies) other.cookies.set(name, value);
-		const read = async () => (await (await other.fetch(`http://127.0.0.1:${apiPort}/guilds/${seed.guildId}/plugins/config`)).json()) as Record<string, unknown>;
+		const read = async () =>
+			(await (await other.fetch(`http://127.0.0.1:${apiPort}/guilds/${seed.guildId}/plugins/config`)).json()) as Record<string, unknown>;
 		expect(await read()).toMatchObject({ name: 'config', enabled: true });
 
 		const patch = await grace.fetch(`${bot.base}/guilds/${seed.guildId}/plugins/config/settings`, {
@@ -159,7 +184,10 @@ describe('the plugin state across processes', () => {
 		expect(patch.status).toBe(200);
 		const flipped = performance.now();
 		const seen = await waitUntil(
-			async () => (await (await other.fetch(`http://127.0.0.1:${apiPort}/guilds/${seed.guildId}/plugins/config/settings`)).json()) as { settings: { timezone: string } },
+			async () =>
+				(await (await other.fetch(`http://127.0.0.1:${apiPort}/guilds/${seed.guildId}/plugins/config/settings`)).json()) as {
+					settings: { timezone: string };
+				},
 			(body) => body.settings?.timezone === 'Europe/Paris',
 			2_000
 		);
@@ -184,9 +212,18 @@ describe('no database query per Discord event', () => {
 		} as typeof original;
 		try {
 			for (let i = 0; i < 1_000; i++) {
-				await bot.emulator.sendMessage({ guild_id: seed.guildId, channel_id: seed.channels.general, user_id: seed.users.margaret, content: `message number ${i}` });
+				await bot.emulator.sendMessage({
+					guild_id: seed.guildId,
+					channel_id: seed.channels.general,
+					user_id: seed.users.margaret,
+					content: `message number ${i}`
+				});
 			}
-			await waitUntil(() => seen, (n) => n >= 1_000, 15_000);
+			await waitUntil(
+				() => seen,
+				(n) => n >= 1_000,
+				15_000
+			);
 		} finally {
 			pg.Client.prototype.query = original;
 			bot.handle.client.off('messageCreate', onMessage);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { migrationsList } from '../../../migrations/index.ts';
@@ -6,7 +7,6 @@ import { CoreCommandSync } from '../entities/CoreCommandSync.ts';
 import { CoreGuild } from '../entities/CoreGuild.ts';
 import { CorePluginState } from '../entities/CorePluginState.ts';
 import { appRoot } from '../paths.ts';
-import { join } from 'node:path';
 
 /** Entities the core owns; plugins add theirs through their manifests. */
 export const coreEntities = [CoreGuild, CorePluginState, CoreAuditEntry, CoreCommandSync];

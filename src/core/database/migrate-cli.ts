@@ -1,11 +1,11 @@
 // `npm run migrate` — applies pending migrations (default), or `npm run migrate -- create` generates one
 // from the difference between the entities and the database.
 import { MikroORM } from '@mikro-orm/postgresql';
-import { createLogger } from '../logger.ts';
 import { parseEnv } from '../env.ts';
-import { startEmbeddedDatabase } from './embedded.ts';
-import { createOrmConfig } from './config.ts';
+import { createLogger } from '../logger.ts';
 import { pluginEntities } from '../plugins/entities.ts';
+import { createOrmConfig } from './config.ts';
+import { startEmbeddedDatabase } from './embedded.ts';
 
 const logger = createLogger({ name: 'migrate' });
 const env = parseEnv();

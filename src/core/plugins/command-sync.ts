@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Command, CommandStore } from '@sapphire/framework';
-import { type RESTPostAPIApplicationCommandsJSONBody, Routes } from 'discord.js';
 import type { Client, REST } from 'discord.js';
+import { type RESTPostAPIApplicationCommandsJSONBody, Routes } from 'discord.js';
 import type { Logger } from 'pino';
 import { CoreCommandSync } from '../entities/CoreCommandSync.ts';
 import type { PluginOwnership } from './ownership.ts';
@@ -145,7 +145,9 @@ export class CommandSync {
 		const hash = hashCommands(this.#applicationId, commands);
 		if (this.#hashes.get(scope) === hash) return false;
 		const route =
-			scope === GLOBAL_SCOPE ? Routes.applicationCommands(this.#applicationId) : Routes.applicationGuildCommands(this.#applicationId, scope);
+			scope === GLOBAL_SCOPE
+				? Routes.applicationCommands(this.#applicationId)
+				: Routes.applicationGuildCommands(this.#applicationId, scope);
 		// discord.js' REST client queues per rate-limit bucket and retries 429s, so a sweep over many guilds paces itself.
 		this.requests++;
 		await this.#rest.put(route, { body: commands });

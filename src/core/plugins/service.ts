@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { fieldErrorsOf } from '../api/errors.ts';
 import { CoreAuditEntry } from '../entities/CoreAuditEntry.ts';
 import { CorePluginState } from '../entities/CorePluginState.ts';
 import { FacetError, FacetIdentifiers, type FieldErrors, SettingsValidationError } from '../errors.ts';
@@ -31,15 +31,6 @@ export interface PluginServiceEvents {
 }
 
 const stateKey = (guildId: string, plugin: string) => `${guildId}:${plugin}`;
-
-function zodFieldErrors(error: z.ZodError): FieldErrors {
-	const fields: FieldErrors = {};
-	for (const issue of error.issues) {
-		const path = issue.path.join('.') || '(root)';
-		(fields[path] ??= []).push(issue.message);
-	}
-	return fields;
-}
 
 /**
  * Per-guild plugin switches and settings. Reads come from an in-process cache loaded once at start, so
@@ -135,7 +126,12 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 	 * Merges `patch` into the guild's settings after validating the result with the plugin's schema.
 	 * Invalid → {@link SettingsValidationError} with field errors, nothing written. Keys set to `undefined` are reset.
 	 */
-	public async updateSettings(guildId: string, plugin: string, patch: Record<string, unknown>, actor: Actor): Promise<Record<string, unknown>> {
+	public async updateSettings(
+		guildId: string,
+		plugin: string,
+		patch: Record<string, unknown>,
+		actor: Actor
+	): Promise<Record<string, unknown>> {
 		const manifest = this.#requireManifest(plugin);
 		const current = { ...(this.#cache.get(stateKey(guildId, plugin))?.settings ?? {}) };
 		const next: Record<string, unknown> = { ...current };
@@ -144,10 +140,11 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 			else next[key] = value;
 		}
 		const result = manifest.settings.safeParse(next);
-		if (!result.success) throw new SettingsValidationError(plugin, zodFieldErrors(result.error));
+		if (!result.success) throw new SettingsValidationError(plugin, fieldErrorsOf(result.error));
 		const known = new Set(Object.keys(result.data as Record<string, unknown>));
 		const unknownKeys = Object.keys(patch).filter((key) => !known.has(key));
-		if (unknownKeys.length) throw new SettingsValidationError(plugin, Object.fromEntries(unknownKeys.map((key) => [key, ['unknown setting']])));
+		if (unknownKeys.length)
+			throw new SettingsValidationError(plugin, Object.fromEntries(unknownKeys.map((key) => [key, ['unknown setting']])));
 
 		const changes = Object.keys(patch)
 			.filter((key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]))
@@ -184,7 +181,16 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		await this.#orm.em.fork().transactional(async (em) => {
 			await em.upsert(CorePluginState, { guildId, plugin, enabled: state.enabled, settings: state.settings, updatedAt: new Date() });
 			for (const change of changes) {
-				em.create(CoreAuditEntry, { guildId, actorId: actor.id, source: actor.source, plugin, key: change.key, before: change.before, after: change.after, revertOf });
+				em.create(CoreAuditEntry, {
+					guildId,
+					actorId: actor.id,
+					source: actor.source,
+					plugin,
+					key: change.key,
+					before: change.before,
+					after: change.after,
+					revertOf
+				});
 			}
 		});
 		this.#cache.set(stateKey(guildId, plugin), state);
@@ -198,12 +204,14 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 	/** Restores the value an audit entry replaced; the revert is itself audited. */
 	public async revert(guildId: string, entryId: number, actor: Actor): Promise<{ plugin: string; key: string }> {
 		const entry = await this.#orm.em.fork().findOne(CoreAuditEntry, { id: entryId, guildId });
-		if (!entry) throw new FacetError(FacetIdentifiers.UnknownAuditEntry, `There is no audit entry #${entryId} in this server.`, { entryId });
+		if (!entry)
+			throw new FacetError(FacetIdentifiers.UnknownAuditEntry, `There is no audit entry #${entryId} in this server.`, { entryId });
 		const manifest = this.#requireManifest(entry.plugin);
 		if (entry.key === ENABLED_KEY) {
 			const wanted = entry.before ? Boolean(entry.before.value) : manifest.defaultEnabled;
 			const before = this.isEnabled(guildId, entry.plugin);
-			if (manifest.required && !wanted) throw new FacetError(FacetIdentifiers.PluginRequired, `The ${entry.plugin} plugin is required.`, {});
+			if (manifest.required && !wanted)
+				throw new FacetError(FacetIdentifiers.PluginRequired, `The ${entry.plugin} plugin is required.`, {});
 			await this.#write(
 				guildId,
 				entry.plugin,
@@ -221,7 +229,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		if (entry.before) next[entry.key] = entry.before.value;
 		else delete next[entry.key];
 		const result = manifest.settings.safeParse(next);
-		if (!result.success) throw new SettingsValidationError(entry.plugin, zodFieldErrors(result.error));
+		if (!result.success) throw new SettingsValidationError(entry.plugin, fieldErrorsOf(result.error));
 		await this.#write(
 			guildId,
 			entry.plugin,
