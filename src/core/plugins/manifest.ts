@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SapphireClient } from '@sapphire/framework';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Env } from '../env.ts';
+import { codeRoot } from '../paths.ts';
 
 /** What a plugin's `start` hook receives: the core's services, before the client logs in. */
 export interface PluginContext {
@@ -44,6 +46,14 @@ export interface PluginManifest<Settings extends z.ZodType = z.ZodType> {
 	stop?(): Promise<void> | void;
 	onEnable?(guildId: string): Promise<void> | void;
 	onDisable?(guildId: string): Promise<void> | void;
+}
+
+/**
+ * The folder of a plugin shipped in `src/plugins/<name>/`, in source or built form. Use it instead of
+ * `dirname(import.meta.url)`: in the build, the manifest's code lives in a shared chunk at the root of dist/.
+ */
+export function pluginDirectory(name: string): string {
+	return join(codeRoot, 'plugins', name);
 }
 
 /** Declares a plugin with its types inferred. */

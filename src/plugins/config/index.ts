@@ -1,6 +1,4 @@
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { definePlugin } from '../../core/plugins/manifest.ts';
+import { definePlugin, pluginDirectory } from '../../core/plugins/manifest.ts';
 import { ConfigSettings } from './lib/settings.ts';
 
 export type { ConfigSettings } from './lib/settings.ts';
@@ -11,7 +9,7 @@ export const configPlugin = definePlugin({
 	description: 'Server settings, plugin switches and the audit log',
 	defaultEnabled: true,
 	required: true,
-	directory: dirname(fileURLToPath(import.meta.url)),
+	directory: pluginDirectory('config'),
 	settings: ConfigSettings,
 	entities: []
 });

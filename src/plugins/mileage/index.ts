@@ -1,7 +1,6 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { container } from '@sapphire/framework';
-import { definePlugin } from '../../core/plugins/manifest.ts';
+import { definePlugin, pluginDirectory } from '../../core/plugins/manifest.ts';
 import { MileageEvent } from './entities/MileageEvent.ts';
 import { MileageFlush } from './entities/MileageFlush.ts';
 import { MileageTier } from './entities/MileageTier.ts';
@@ -11,8 +10,8 @@ import { MileageService } from './lib/service.ts';
 import { MileageSettings } from './lib/settings.ts';
 import { TierService } from './lib/tier-service.ts';
 
-export { MileageSettings } from './lib/settings.ts';
 export type { MileageService } from './lib/service.ts';
+export { MileageSettings } from './lib/settings.ts';
 export type { TierService } from './lib/tier-service.ts';
 
 declare module '@sapphire/pieces' {
@@ -32,7 +31,7 @@ export const mileagePlugin = definePlugin({
 	description: 'Activity points on a ledger, leaderboards and tier roles',
 	defaultEnabled: true,
 	required: false,
-	directory: dirname(fileURLToPath(import.meta.url)),
+	directory: pluginDirectory(NAME),
 	settings: MileageSettings,
 	entities: [MileageEvent, MileageTotal, MileageFlush, MileageTier, MileageVoiceSession],
 	async start({ env, orm, client, logger }) {
