@@ -8,7 +8,13 @@ export const MileageIdentifiers = {
 	InvalidAmount: 'mileageInvalidAmount',
 	InvalidImport: 'mileageInvalidImport',
 	UnknownTier: 'mileageUnknownTier',
-	DuplicateTier: 'mileageDuplicateTier'
+	DuplicateTier: 'mileageDuplicateTier',
+	/** A leaderboard button pointing outside the pages. */
+	InvalidPage: 'mileageInvalidPage',
+	/** A leaderboard button made in another server. */
+	ForeignLeaderboard: 'mileageForeignLeaderboard',
+	/** A tier role the bot can never hand out (@everyone). */
+	InvalidTierRole: 'mileageInvalidTierRole'
 } as const;
 
 /** A mileage error with its identifier; the message is what the user reads. */
