@@ -43,6 +43,8 @@ export const EnvSchema = z.object({
 	MILEAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).optional(),
 	/** Mileage: length of a credited voice minute (ms). For tests and demos only; leave unset. */
 	MILEAGE_VOICE_MINUTE_MS: z.coerce.number().int().min(100).max(60_000).optional(),
+	/** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
+	METRICS_TOKEN: optionalString,
 	DATA_DIR: z.string().min(1).default('./data'),
 	/** Comma-separated plugin entry modules (`…/index.ts`) loaded after src/plugins/index.ts (plugin development, tests). */
 	FACET_EXTRA_PLUGINS: optionalString,

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# Facet: multi-stage build on Node 26 (Debian trixie). Always the current node:26 tag — never a pinned older
+# patch (26.12.1 fixed four High CVEs in October 2026).
+
+FROM node:26-trixie-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# The image already has Node 26: skip the `node` devDependency's download script (esbuild ships its binary
+# in a platform package, so it needs no script either).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsup.config.ts ./
+COPY src ./src
+COPY migrations ./migrations
+RUN npx tsup
+
+FROM node:26-trixie-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:26-trixie-slim
+# Node 25+ Linux binaries link against libatomic.
+RUN apt-get update && apt-get install -y --no-install-recommends libatomic1 && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production LOG_FORMAT=json API_HOST=0.0.0.0 API_PORT=8787 DATA_DIR=/app/data
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 8787
+# Migrations run at start (src/core/boot.ts); `node dist/core/database/migrate-cli.js` runs them alone.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
+	CMD node -e "fetch('http://127.0.0.1:'+(process.env.API_PORT||8787)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/main.js"]
