@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { container } from '@sapphire/framework';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { type ApiBot, Browser, login, startApiBot } from '../api/helpers.ts';
 import { echoPlugin } from '../fixtures/plugins/echo/index.ts';
 import { freePort } from '../helpers/ports.ts';
 import { query } from '../helpers/postgres.ts';
-import { type RunningProcess, runNode } from '../helpers/process.ts';
+import { ROOT, type RunningProcess, runNode } from '../helpers/process.ts';
 
 // Both processes seal session cookies with the same key, as a real multi-process deployment does.
 const SESSION_SECRET = 'switches-test-session-secret-0123456789abcdef';
@@ -129,6 +130,17 @@ describe('switching a plugin off and on', () => {
 		expect(await on.json()).toMatchObject({ name: 'echo', enabled: true });
 		expect(await waitUntil(guildCommandNames, (names) => names.includes('echo'))).toEqual(['config', 'echo', 'ping', 'plugins']);
 		expect((await run(seed.users.linus, 'echo', { text: 'back' })).body.content).toBe('echo: back');
+
+		// And the other way round: off by API, on by command.
+		const offByApi = await grace.fetch(`${bot.base}/guilds/${seed.guildId}/plugins/echo`, {
+			method: 'PUT',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ enabled: false })
+		});
+		expect(await offByApi.json()).toMatchObject({ name: 'echo', enabled: false });
+		expect(await waitUntil(guildCommandNames, (names) => !names.includes('echo'))).toEqual(['config', 'ping', 'plugins']);
+		expect((await run(seed.users.grace, 'plugins enable', { plugin: 'echo' })).body.content).toContain('now on');
+		expect(await waitUntil(guildCommandNames, (names) => names.includes('echo'))).toEqual(['config', 'echo', 'ping', 'plugins']);
 	});
 
 	it('GIVEN a stale invocation of a disabled plugin command THEN the core precondition refuses it, naming the plugin and how to enable it', async () => {
@@ -165,6 +177,7 @@ describe('the plugin state across processes', () => {
 			API_HOST: '127.0.0.1',
 			LOG_FORMAT: 'json',
 			TASKS_QUEUE: `facet-second-${process.pid}`,
+			FACET_EXTRA_PLUGINS: join(ROOT, 'test', 'fixtures', 'plugins', 'echo', 'index.ts'),
 			SESSION_SECRET,
 			DASHBOARD_ORIGIN: 'http://dashboard.test:5173'
 		});
@@ -193,6 +206,18 @@ describe('the plugin state across processes', () => {
 		);
 		expect(seen.settings.timezone).toBe('Europe/Paris');
 		expect(performance.now() - flipped).toBeLessThan(2_000);
+
+		// A plugin switch flipped by command in the first process.
+		const readEcho = async () =>
+			(await (await other.fetch(`http://127.0.0.1:${apiPort}/guilds/${seed.guildId}/plugins/echo`)).json()) as { enabled: boolean };
+		expect((await readEcho()).enabled).toBe(true);
+		expect((await run(seed.users.grace, 'plugins disable', { plugin: 'echo' })).body.content).toContain('now off');
+		const toggled = performance.now();
+		expect((await waitUntil(readEcho, (body) => body.enabled === false, 2_000)).enabled).toBe(false);
+		expect(performance.now() - toggled).toBeLessThan(2_000);
+		// The second process's own gate answers 409 for the plugin's route too.
+		expect((await other.fetch(`http://127.0.0.1:${apiPort}/echo/guilds/${seed.guildId}/entries`)).status).toBe(409);
+		await run(seed.users.grace, 'plugins enable', { plugin: 'echo' });
 	}, 90_000);
 });
 
