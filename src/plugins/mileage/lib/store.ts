@@ -34,6 +34,9 @@ const chunks = <T>(items: T[], size = CHUNK): T[][] => {
 	return out;
 };
 
+// em.execute hands timestamptz columns back as strings (the ORM's type parsers are not applied to raw rows).
+const toDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
+
 const placeholders = (rows: number, columns: number) =>
 	Array.from({ length: rows }, () => `(${Array.from({ length: columns }, () => '?').join(', ')})`).join(', ');
 
@@ -127,7 +130,7 @@ export async function writeEntry(
 			entry: {
 				...entry,
 				id: Number(row!.id),
-				createdAt: row!.created_at,
+				createdAt: toDate(row!.created_at),
 				reversesEventId: entry.reversesEventId ?? null,
 				reversedByEventId: null
 			},
@@ -184,7 +187,7 @@ export async function reverseEntry(
 				note,
 				reversesEventId: eventId,
 				reversedByEventId: null,
-				createdAt: row!.created_at
+				createdAt: toDate(row!.created_at)
 			},
 			change: change!
 		};
@@ -242,6 +245,9 @@ export async function rebuildTotals(
 	let done = 0;
 	for (const part of chunks(users, 2_000)) {
 		changed += await em.transactional(async (tx) => {
+			// Without this, a flush committing while the sum is read would be overwritten by a sum that misses it:
+			// writers that already touched totals are waited for (their events are then seen), later ones wait for us.
+			await tx.execute('lock table mileage_total in share row exclusive mode', [], 'run');
 			const first = part[0]!;
 			const last = part[part.length - 1]!;
 			const upserted = await tx.execute<{ user_id: string }[]>(
@@ -334,7 +340,7 @@ export async function memberHistory(
 		note: row.note,
 		reversesEventId: row.reverses_event_id === null ? null : Number(row.reverses_event_id),
 		reversedByEventId: row.reversed_by === null ? null : Number(row.reversed_by),
-		createdAt: row.created_at
+		createdAt: toDate(row.created_at)
 	}));
 }
 
