@@ -1,7 +1,35 @@
 import { container } from '@sapphire/framework';
-import type { ApiResponse } from '@sapphire/plugin-api';
+import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { FacetError, FacetIdentifiers, SettingsValidationError } from '../errors.ts';
+import { requireGuildManager } from './access.ts';
 import { sendError } from './errors.ts';
+import type { GuildContext } from './request-state.ts';
+
+/** Guards a `guilds/[guild]/plugins/[plugin]…` route: a manager of the guild and a plugin that exists (else 404). */
+export async function requireGuildPlugin(
+	request: ApiRequest,
+	response: ApiResponse
+): Promise<{ ctx: GuildContext; plugin: string } | null> {
+	const ctx = await requireGuildManager(request, response);
+	if (!ctx) return null;
+	const plugin = request.params.plugin ?? '';
+	if (!container.plugins.get(plugin)) {
+		sendError(response, 'not_found');
+		return null;
+	}
+	return { ctx, plugin };
+}
+
+/** Runs a plugin-service write; its known errors become API answers (see {@link sendServiceError}). Resolves false when it answered. */
+export async function serviceCall(response: ApiResponse, write: () => Promise<unknown>): Promise<boolean> {
+	try {
+		await write();
+		return true;
+	} catch (error) {
+		if (sendServiceError(response, error)) return false;
+		throw error;
+	}
+}
 
 /** A plugin as the dashboard shows it in one guild. */
 export function pluginView(guildId: string, name: string) {

@@ -1,6 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
 import { requireGuildManager, runSafely, sendError } from '../../../../../core/api/index.ts';
-import { auditView, sendServiceError } from '../../../../../core/api/plugin-views.ts';
+import { auditView, serviceCall } from '../../../../../core/api/plugin-views.ts';
 
 /** `POST /guilds/:guild/audit/:entry/revert`: restores the value the entry replaced; the revert is audited too. */
 export class GuildAuditRevertRoute extends Route {
@@ -14,13 +14,14 @@ export class GuildAuditRevertRoute extends Route {
 			if (!ctx) return;
 			const raw = request.params.entry ?? '';
 			const entryId = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
-			if (!Number.isSafeInteger(entryId) || entryId <= 0) return sendError(response, 'invalid_request', { fields: { entry: ['must be an audit entry number'] } });
-			try {
-				await this.container.plugins.revert(ctx.guild.id, entryId, { id: ctx.session.userId, source: 'api' });
-			} catch (error) {
-				if (sendServiceError(response, error)) return;
-				throw error;
-			}
+			if (!Number.isSafeInteger(entryId) || entryId <= 0)
+				return sendError(response, 'invalid_request', { fields: { entry: ['must be an audit entry number'] } });
+			if (
+				!(await serviceCall(response, () =>
+					this.container.plugins.revert(ctx.guild.id, entryId, { id: ctx.session.userId, source: 'api' })
+				))
+			)
+				return;
 			const [latest] = await this.container.plugins.audit(ctx.guild.id, { limit: 1 });
 			response.json({ reverted: String(entryId), entry: latest ? auditView(latest) : null });
 		});

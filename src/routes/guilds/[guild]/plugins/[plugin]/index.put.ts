@@ -1,7 +1,7 @@
 import { Route } from '@sapphire/plugin-api';
 import { z } from 'zod';
-import { parseBody, requireGuildManager, runSafely, sendError } from '../../../../../core/api/index.ts';
-import { pluginView, sendServiceError } from '../../../../../core/api/plugin-views.ts';
+import { parseBody, runSafely } from '../../../../../core/api/index.ts';
+import { pluginView, requireGuildPlugin, serviceCall } from '../../../../../core/api/plugin-views.ts';
 
 const Body = z.strictObject({ enabled: z.boolean() });
 
@@ -13,19 +13,15 @@ export class GuildPluginPutRoute extends Route {
 
 	public run(request: Route.Request, response: Route.Response) {
 		return runSafely('guilds/[guild]/plugins/[plugin]', response, async () => {
-			const ctx = await requireGuildManager(request, response);
-			if (!ctx) return;
-			const name = request.params.plugin ?? '';
-			if (!this.container.plugins.get(name)) return sendError(response, 'not_found');
+			const target = await requireGuildPlugin(request, response);
+			if (!target) return;
 			const body = parseBody(request, response, Body);
 			if (!body) return;
-			try {
-				await this.container.plugins.setEnabled(ctx.guild.id, name, body.enabled, { id: ctx.session.userId, source: 'api' });
-			} catch (error) {
-				if (sendServiceError(response, error)) return;
-				throw error;
+			const { ctx, plugin } = target;
+			const actor = { id: ctx.session.userId, source: 'api' as const };
+			if (await serviceCall(response, () => this.container.plugins.setEnabled(ctx.guild.id, plugin, body.enabled, actor))) {
+				response.json(pluginView(ctx.guild.id, plugin));
 			}
-			response.json(pluginView(ctx.guild.id, name));
 		});
 	}
 }

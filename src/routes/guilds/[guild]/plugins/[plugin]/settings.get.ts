@@ -1,5 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
-import { requireGuildManager, runSafely, sendError } from '../../../../../core/api/index.ts';
+import { runSafely } from '../../../../../core/api/index.ts';
+import { requireGuildPlugin } from '../../../../../core/api/plugin-views.ts';
 
 /** `GET /guilds/:guild/plugins/:plugin/settings`: the plugin's settings with defaults filled in. */
 export class GuildPluginSettingsGetRoute extends Route {
@@ -9,11 +10,8 @@ export class GuildPluginSettingsGetRoute extends Route {
 
 	public run(request: Route.Request, response: Route.Response) {
 		return runSafely('guilds/[guild]/plugins/[plugin]/settings', response, async () => {
-			const ctx = await requireGuildManager(request, response);
-			if (!ctx) return;
-			const name = request.params.plugin ?? '';
-			if (!this.container.plugins.get(name)) return sendError(response, 'not_found');
-			response.json({ plugin: name, settings: this.container.plugins.settings(ctx.guild.id, name) });
+			const target = await requireGuildPlugin(request, response);
+			if (target) response.json({ plugin: target.plugin, settings: this.container.plugins.settings(target.ctx.guild.id, target.plugin) });
 		});
 	}
 }

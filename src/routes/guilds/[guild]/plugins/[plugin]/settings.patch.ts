@@ -1,7 +1,7 @@
 import { Route } from '@sapphire/plugin-api';
 import { z } from 'zod';
-import { parseBody, requireGuildManager, runSafely, sendError } from '../../../../../core/api/index.ts';
-import { sendServiceError } from '../../../../../core/api/plugin-views.ts';
+import { parseBody, runSafely } from '../../../../../core/api/index.ts';
+import { requireGuildPlugin, serviceCall } from '../../../../../core/api/plugin-views.ts';
 
 // Shape only; the plugin's own schema validates the values (and rejects unknown keys) in the service.
 const Body = z.record(z.string().min(1).max(64), z.unknown()).refine((value) => Object.keys(value).length > 0, 'no settings given');
@@ -12,25 +12,28 @@ const Body = z.record(z.string().min(1).max(64), z.unknown()).refine((value) => 
  */
 export class GuildPluginSettingsPatchRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
-		super(context, { ...options, name: 'coreGuildPluginSettingsPatch', route: 'guilds/[guild]/plugins/[plugin]/settings', methods: ['PATCH'] });
+		super(context, {
+			...options,
+			name: 'coreGuildPluginSettingsPatch',
+			route: 'guilds/[guild]/plugins/[plugin]/settings',
+			methods: ['PATCH']
+		});
 	}
 
 	public run(request: Route.Request, response: Route.Response) {
 		return runSafely('guilds/[guild]/plugins/[plugin]/settings', response, async () => {
-			const ctx = await requireGuildManager(request, response);
-			if (!ctx) return;
-			const name = request.params.plugin ?? '';
-			if (!this.container.plugins.get(name)) return sendError(response, 'not_found');
+			const target = await requireGuildPlugin(request, response);
+			if (!target) return;
 			const body = parseBody(request, response, Body);
 			if (!body) return;
+			const { ctx, plugin } = target;
 			const patch = Object.fromEntries(Object.entries(body).map(([key, value]) => [key, value === null ? undefined : value]));
-			try {
-				const settings = await this.container.plugins.updateSettings(ctx.guild.id, name, patch, { id: ctx.session.userId, source: 'api' });
-				response.json({ plugin: name, settings });
-			} catch (error) {
-				if (sendServiceError(response, error)) return;
-				throw error;
-			}
+			const actor = { id: ctx.session.userId, source: 'api' as const };
+			let settings: Record<string, unknown> = {};
+			const written = await serviceCall(response, async () => {
+				settings = await this.container.plugins.updateSettings(ctx.guild.id, plugin, patch, actor);
+			});
+			if (written) response.json({ plugin, settings });
 		});
 	}
 }
