@@ -1,4 +1,6 @@
 import { container } from '@sapphire/pieces';
+import { parseImportCsv } from '../../src/plugins/mileage/lib/csv.ts';
+import { AdjustBody, ImportJsonBody, mileageJobs, ReverseBody, TierBody } from '../../src/plugins/mileage/routes/_shared.ts';
 import { NoteSchema, notesKey } from './fixtures/notes-route.ts';
 
 /** What a spec gets to build paths, bodies and read state. */
@@ -45,6 +47,36 @@ async function pluginState({ guildId }: SpecContext) {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 	typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** The guild's ledger and totals, once every import or sync job this process started has ended. */
+async function mileageState({ guildId }: SpecContext) {
+	await mileageJobs().settled();
+	const em = container.orm.em.fork();
+	const [ledger] = await em.execute('select count(*) as n, coalesce(sum(delta), 0) as points from mileage_event where guild_id = ?', [
+		guildId
+	]);
+	const totals = await em.execute('select user_id, points from mileage_total where guild_id = ? order by user_id', [guildId]);
+	return { ledger, totals };
+}
+
+/** The guild's tiers and its recent mileage jobs (a sync is a job), once running jobs have ended. */
+async function mileageTierState({ guildId }: SpecContext) {
+	await mileageJobs().settled();
+	return {
+		tiers: container.mileageTiers.list(guildId).map((tier) => ({ ...tier })),
+		jobs: (await mileageJobs().list(guildId)).map((j) => j.id)
+	};
+}
+
+/** A member of the guild to give points to: its owner (any well-formed id for a guild the bot is not in). */
+const ownerOf = (guildId: string) => container.client.guilds.cache.get(guildId)?.ownerId ?? '100000000000000000';
+
+/** True when some guild has this role and a tier may use it (not `@everyone`, not managed). */
+const tierRole = (roleId: unknown) =>
+	container.client.guilds.cache.some((guild) => {
+		const role = typeof roleId === 'string' ? guild.roles.cache.get(roleId) : undefined;
+		return role !== undefined && role.id !== guild.id && !role.managed;
+	});
+
 /** Routes and how to test them. Add an entry with every new writing guild route. */
 export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 	'POST apitest/guilds/[guild]/notes': {
@@ -80,5 +112,60 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 			return { entry: String(latest!.id) };
 		},
 		readState: pluginState
+	},
+	'GET mileage/guilds/[guild]/members/[user]': { params: ({ guildId }) => ({ user: ownerOf(guildId) }) },
+	'POST mileage/guilds/[guild]/members/[user]/adjust': {
+		params: ({ guildId }) => ({ user: ownerOf(guildId) }),
+		accepts: (body) => AdjustBody.safeParse(body).success,
+		validBody: () => ({ points: 5, reason: 'matrix' }),
+		readState: mileageState
+	},
+	'POST mileage/guilds/[guild]/events/[event]/reverse': {
+		// An event that does not exist: refusals and bad bodies must not reverse anything.
+		params: () => ({ event: '999999999' }),
+		accepts: (body) => ReverseBody.safeParse(body).success,
+		validBody: () => ({ reason: 'matrix' }),
+		async prepare({ guildId }) {
+			const { entry } = await container.mileage.adjust(guildId, ownerOf(guildId), 7, 'to reverse', ownerOf(guildId));
+			return { event: String(entry.id) };
+		},
+		readState: mileageState
+	},
+	'POST mileage/guilds/[guild]/import': {
+		accepts: (body) => {
+			const parsed = ImportJsonBody.safeParse(body);
+			return parsed.success && parseImportCsv(parsed.data.csv).errorCount === 0;
+		},
+		validBody: ({ guildId }) => ({ csv: `user_id,points,note\n${ownerOf(guildId)},3,matrix\n` }),
+		readState: mileageState
+	},
+	'POST mileage/guilds/[guild]/tiers': {
+		accepts: (body) => TierBody.safeParse(body).success && tierRole((body as { roleId: unknown }).roleId),
+		validBody: ({ guildId }) => {
+			const guild = container.client.guilds.cache.get(guildId);
+			const role = guild?.roles.cache.find((r) => r.id !== guild.id && !r.managed);
+			return { name: 'Matrix', threshold: 100, roleId: role?.id ?? '100000000000000000' };
+		},
+		readState: mileageTierState
+	},
+	'DELETE mileage/guilds/[guild]/tiers/[tier]': {
+		body: 'none',
+		params: () => ({ tier: '999999' }),
+		async prepare({ guildId }) {
+			const tier = await container.mileageTiers.add(guildId, { name: 'Doomed', threshold: 2_000, roleId: '100000000000000001' });
+			return { tier: String(tier.id) };
+		},
+		readState: mileageTierState
+	},
+	'POST mileage/guilds/[guild]/tiers/sync': {
+		// Without tiers the route refuses (409), which is what the refusal and stray-body checks see.
+		body: 'none',
+		async prepare({ guildId }) {
+			if (container.mileageTiers.list(guildId).length === 0) {
+				await container.mileageTiers.add(guildId, { name: 'Synced', threshold: 1_000, roleId: '100000000000000002' });
+			}
+			return {};
+		},
+		readState: mileageTierState
 	}
 };

@@ -344,13 +344,17 @@ export async function memberHistory(
 	}));
 }
 
-/** Points earned per day (in the guild's time zone) over the last `days` days, for a chart; optionally one member. */
+/**
+ * Points earned per day (in the guild's time zone) over the last `days` days — today and the `days - 1` whole days
+ * before it, from local midnight, so every bucket is a full day — for a chart; optionally one member.
+ */
 export async function pointsPerDay(em: EntityManager, guildId: string, days: number, timeZone: string, userId?: string) {
 	const rows = await em.execute<{ day: string; points: string }[]>(
 		`select to_char(date_trunc('day', created_at at time zone ?), 'YYYY-MM-DD') as day, sum(delta) as points
-		 from mileage_event where guild_id = ? ${userId ? 'and user_id = ?' : ''} and created_at >= now() - make_interval(days => ?)
+		 from mileage_event where guild_id = ? ${userId ? 'and user_id = ?' : ''}
+		 and created_at >= (date_trunc('day', now() at time zone ?) - make_interval(days => ?)) at time zone ?
 		 group by 1 order by 1`,
-		userId ? [timeZone, guildId, userId, days] : [timeZone, guildId, days]
+		userId ? [timeZone, guildId, userId, timeZone, days - 1, timeZone] : [timeZone, guildId, timeZone, days - 1, timeZone]
 	);
 	return rows.map((row) => ({ day: row.day, points: Number(row.points) }));
 }

@@ -1,0 +1,167 @@
+import { container } from '@sapphire/framework';
+import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
+import type { Guild } from 'discord.js';
+import { z } from 'zod';
+import { isSnowflake } from '../lib/csv.ts';
+import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
+import { allTotals } from '../lib/export.ts';
+import { type JobView, MileageJobs } from '../lib/jobs.ts';
+import type { LedgerEntry } from '../lib/store.ts';
+
+/*
+ * What the mileage routes share: body schemas (the guild-route matrix mirrors them), views, the error mapping and
+ * the job runner. `_`-prefixed, so the route loader skips this file.
+ */
+
+/** A Discord id in a body or query. */
+export const Snowflake = z.string().refine(isSnowflake, 'must be a Discord id (17 to 20 digits)');
+
+const Reason = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
+
+/** `POST …/members/:user/adjust`. */
+export const AdjustBody = z.strictObject({
+	points: z
+		.number()
+		.int('must be a whole number')
+		.min(-MAX_ADJUST, `must be at least -${MAX_ADJUST}`)
+		.max(MAX_ADJUST, `must be at most ${MAX_ADJUST}`)
+		.refine((points) => points !== 0, 'must not be 0'),
+	reason: Reason
+});
+
+/** `POST …/events/:event/reverse`. */
+export const ReverseBody = z.strictObject({ reason: Reason });
+
+/** `POST …/tiers` (the role is checked against the guild afterwards). */
+export const TierBody = z.strictObject({
+	name: z.string().trim().min(1, 'is required').max(50, 'must be at most 50 characters'),
+	threshold: z.number().int('must be a whole number').min(1).max(1_000_000_000),
+	roleId: Snowflake
+});
+
+/** `POST …/import` with a JSON body (the other form is a raw `text/csv` body). */
+export const ImportJsonBody = z.strictObject({ csv: z.string().min(1, 'is empty') });
+
+/** Largest import body: about 400,000 rows of `user_id,points`. Only the import route reads more than 64 KB. */
+export const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * A path parameter by its name in this route's own path. Read by position, because the router names a parameter
+ * after the first route that created its branch (see `guildIdOf`).
+ */
+export function pathParam(request: ApiRequest, name: string): string {
+	const index = request.route?.path.findIndex((part) => part === `[${name}]` || part === `:${name}`) ?? -1;
+	if (index === -1) return '';
+	const segment = (request.url ?? '').split('?')[0]!.split('/').filter(Boolean)[index] ?? '';
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		return '';
+	}
+}
+
+/** Answers `{ error, message, ...extra }` with a status (mileage identifiers, which commands share). */
+export function reply(response: ApiResponse, status: number, error: string, message: string, extra: Record<string, unknown> = {}): void {
+	if (response.writableEnded) return;
+	response.status(status).json({ ...extra, error, message });
+}
+
+/** 400 `invalid_request` for a bad path or query parameter, as field errors. */
+export function badParameter(response: ApiResponse, name: string, message: string): void {
+	if (response.writableEnded) return;
+	response.status(400).json({ error: 'invalid_request', fields: { [name]: [message] } });
+}
+
+const STATUS: Record<string, number> = {
+	[MileageIdentifiers.UnknownEvent]: 404,
+	[MileageIdentifiers.UnknownTier]: 404,
+	[MileageIdentifiers.AlreadyReversed]: 409,
+	[MileageIdentifiers.ReversalOfReversal]: 409,
+	[MileageIdentifiers.DuplicateTier]: 409,
+	[MileageIdentifiers.InvalidAmount]: 400,
+	[MileageIdentifiers.InvalidImport]: 400
+};
+
+/** Answers a {@link MileageError} by its identifier; false for anything else (left to `runSafely`). */
+export function sendMileageError(response: ApiResponse, error: unknown): boolean {
+	if (!(error instanceof MileageError)) return false;
+	reply(response, STATUS[error.identifier] ?? 400, error.identifier, error.message, { context: error.context });
+	return true;
+}
+
+/** The name the bot knows a member by (display name, else global name or username), or `null`. */
+export function memberName(guild: Guild, userId: string): string | null {
+	const member = guild.members.cache.get(userId);
+	if (member) return member.displayName;
+	const user = guild.client.users.cache.get(userId);
+	return user ? (user.globalName ?? user.username) : null;
+}
+
+/** The guild's IANA time zone from the config plugin (UTC without it). */
+export function guildTimeZone(guildId: string): string {
+	const settings = container.plugins.get('config') ? container.plugins.settings<{ timezone?: string }>(guildId, 'config') : {};
+	return typeof settings.timezone === 'string' ? settings.timezone : 'UTC';
+}
+
+/** The last `days` calendar dates in a time zone, oldest first (`YYYY-MM-DD`), today included. */
+export function lastDays(days: number, timeZone: string, now = new Date()): string[] {
+	const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(now);
+	const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+	const [year, month, day] = [part('year'), part('month'), part('day')];
+	// Calendar arithmetic on a UTC date: no DST shifts to trip over.
+	return Array.from({ length: days }, (_, i) => new Date(Date.UTC(year, month - 1, day - (days - 1 - i))).toISOString().slice(0, 10));
+}
+
+/** A ledger entry as JSON (ids as strings: they are 64-bit). */
+export function entryView(entry: LedgerEntry) {
+	return {
+		id: String(entry.id),
+		userId: entry.userId,
+		points: entry.delta,
+		reason: entry.reason,
+		actorId: entry.actorId,
+		note: entry.note,
+		reversesEventId: entry.reversesEventId === null ? null : String(entry.reversesEventId),
+		reversedByEventId: entry.reversedByEventId === null ? null : String(entry.reversedByEventId),
+		createdAt: entry.createdAt instanceof Date ? entry.createdAt.toISOString() : new Date(entry.createdAt).toISOString()
+	};
+}
+
+/** A tier as JSON, with its role's name when the bot knows it. */
+export function tierView(guild: Guild, tier: { id: number; name: string; threshold: number; roleId: string; problem: string | null }) {
+	return {
+		id: String(tier.id),
+		name: tier.name,
+		threshold: tier.threshold,
+		roleId: tier.roleId,
+		roleName: guild.roles.cache.get(tier.roleId)?.name ?? null,
+		problem: tier.problem
+	};
+}
+
+let jobs: MileageJobs | undefined;
+
+/** The job runner over the bot's Redis (one per process; rebuilt if the container's Redis changed). */
+export function mileageJobs(): MileageJobs {
+	if (jobs?.redis !== container.redis) {
+		jobs = new MileageJobs(container.redis, container.log.child({ plugin: 'mileage', source: 'jobs' }), {
+			isClosing: () => container.work.closed,
+			track: (promise) => container.work.track(promise)
+		});
+	}
+	return jobs;
+}
+
+/** Answers 409 `mileageJobRunning` with the job that holds the guild's lock. */
+export function sendJobRunning(response: ApiResponse, running: JobView | null): void {
+	reply(response, 409, 'mileageJobRunning', 'A job of this kind is already running in this server.', { job: running });
+}
+
+/** Starts a tier sync job over every member with points and every holder of a tier role. */
+export function startTierSync(guildId: string) {
+	return mileageJobs().start(guildId, 'tierSync', 0, async (progress) => {
+		const totals = await allTotals(container.orm.em.fork(), guildId);
+		const result = await container.mileageTiers.sync(guildId, totals, (done, total) => progress(done, total));
+		return { ...result };
+	});
+}
