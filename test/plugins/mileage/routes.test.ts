@@ -215,6 +215,8 @@ describe('tiers', () => {
 		// ada (120 points) is past the threshold: the sync that followed the add gave her the role (alan, 57, lost it).
 		const ada = await container.client.guilds.cache.get(guildId)!.members.fetch({ user: seed.users.ada, force: true });
 		expect(ada.roles.cache.has(seed.roles.member)).toBe(true);
+		const alan = await container.client.guilds.cache.get(guildId)!.members.fetch({ user: seed.users.alan, force: true });
+		expect(alan.roles.cache.has(seed.roles.member)).toBe(false);
 
 		const sync = await call('POST', '/tiers/sync');
 		expect(sync.status).toBe(202);
@@ -254,6 +256,16 @@ describe('points per day', () => {
 		expect(buckets.reduce((sum, b) => sum + b.points, 0)).toBe((await ledger()).points);
 		const linus = await call('GET', `/points?days=1&user=${seed.users.linus}`);
 		expect(linus.body.buckets).toEqual([{ day: today, points: 25 }]);
+		// Entries just inside and just outside the window: it starts at local midnight six days ago, not at now - 7 × 24 h.
+		const inside = await container.mileage.adjust(guildId, seed.users.margaret, 3, 'inside', seed.users.grace);
+		const outside = await container.mileage.adjust(guildId, seed.users.margaret, 4, 'outside', seed.users.grace);
+		const shift = `(date_trunc('day', now() at time zone 'Pacific/Kiritimati') - interval '6 days') at time zone 'Pacific/Kiritimati'`;
+		await query(bot.db.url, `update mileage_event set created_at = ${shift} + interval '1 minute' where id = $1`, [inside.entry.id]);
+		await query(bot.db.url, `update mileage_event set created_at = ${shift} - interval '1 minute' where id = $1`, [outside.entry.id]);
+		const week = await call('GET', `/points?days=7&user=${seed.users.margaret}`);
+		expect((week.body.buckets as { points: number }[]).map((b) => b.points)).toEqual([3, 0, 0, 0, 0, 0, 0]);
+		const raw = await container.mileage.perDay(guildId, 7, 'Pacific/Kiritimati', seed.users.margaret);
+		expect(raw.map((bucket) => bucket.points)).toEqual([3]);
 		const bad = await call('GET', '/points?days=0&user=x');
 		expect([bad.status, Object.keys(bad.body.fields!).sort()]).toEqual([400, ['days', 'user']]);
 		await container.plugins.updateSettings(guildId, 'config', { timezone: undefined }, { id: seed.users.grace, source: 'system' });
