@@ -114,9 +114,12 @@ export class MileageService {
 		if (this.buffer.openSize >= this.#options.flushAtKeys) void this.flush();
 	}
 
-	/** Seals what is open and applies every waiting batch in order; one flush at a time. */
+	/**
+	 * Seals what is open and applies every waiting batch in order; one flush at a time. `force` writes everything
+	 * buffered at the call, even when a timer flush (which may not have sealed it) is already running.
+	 */
 	public flush(force = false): Promise<void> {
-		if (this.#flushing) return this.#flushing;
+		if (this.#flushing) return force ? this.#flushing.then(() => this.flush(true)) : this.#flushing;
 		const now = Date.now();
 		const due = force || this.buffer.openSize >= this.#options.flushAtKeys || now - this.#lastSeal >= this.#options.flushIntervalMs;
 		if (!due && this.buffer.sealed.length === 0) return Promise.resolve();
