@@ -6,9 +6,9 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsList } from '../../migrations/index.ts';
 import { createOrmConfig } from '../../src/core/database/config.ts';
-import { pluginEntities } from '../../src/core/plugins/entities.ts';
 import { startEmbeddedDatabase } from '../../src/core/database/embedded.ts';
 import { CoreGuild } from '../../src/core/entities/CoreGuild.ts';
+import { pluginEntities } from '../../src/core/plugins/entities.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../helpers/postgres.ts';
 import { NODE, ROOT, runNode } from '../helpers/process.ts';
 
