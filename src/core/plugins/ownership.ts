@@ -5,6 +5,8 @@ import type { PluginManifest } from './manifest.ts';
 /** Maps a piece to the plugin whose folder holds it, by path: pieces declare nothing for this. */
 export class PluginOwnership {
 	readonly #roots: { root: string; name: string }[];
+	/** Owners by piece path: listeners ask on every event, and resolving a path each time showed in profiles. */
+	readonly #byPath = new Map<string, string | null>();
 
 	public constructor(manifests: PluginManifest[]) {
 		this.#roots = manifests.map((manifest) => ({ root: resolve(manifest.directory) + sep, name: manifest.name }));
@@ -18,6 +20,11 @@ export class PluginOwnership {
 
 	/** The plugin owning a loaded piece, or null for core pieces. */
 	public of(piece: Pick<Piece, 'location'>): string | null {
-		return this.ofPath(piece.location.full);
+		const path = piece.location.full;
+		const known = this.#byPath.get(path);
+		if (known !== undefined) return known;
+		const owner = this.ofPath(path);
+		this.#byPath.set(path, owner);
+		return owner;
 	}
 }

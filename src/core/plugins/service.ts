@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { fieldErrorsOf } from '../api/errors.ts';
 import { CoreAuditEntry } from '../entities/CoreAuditEntry.ts';
 import { CorePluginState } from '../entities/CorePluginState.ts';
-import { FacetError, FacetIdentifiers, type FieldErrors, SettingsValidationError } from '../errors.ts';
+import { FacetError, FacetIdentifiers, SettingsValidationError } from '../errors.ts';
 import type { PluginManifest } from './manifest.ts';
 
 /** Who made a change, for the audit log. */
@@ -22,6 +22,17 @@ export const ENABLED_KEY = '$enabled';
 interface CachedState {
 	enabled: boolean | null;
 	settings: Record<string, unknown>;
+	/** `settings` parsed with the plugin's schema, made on first read (every change replaces the whole state). */
+	parsed?: unknown;
+}
+
+/** Freezes a parsed settings object all the way down: it is shared by every reader. */
+function deepFreeze<T>(value: T): T {
+	if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+		Object.freeze(value);
+		for (const child of Object.values(value)) deepFreeze(child);
+	}
+	return value;
 }
 
 /** Events of {@link PluginService}: `changed` after any process changed a state. */
@@ -43,6 +54,8 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 	readonly #redis: Redis;
 	readonly #logger: Logger;
 	readonly #cache = new Map<string, CachedState>();
+	/** Each plugin's default settings, parsed once. */
+	readonly #defaults = new Map<string, unknown>();
 	readonly #instance = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 	#subscriber: Redis | null = null;
 
@@ -88,13 +101,22 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		return this.#cache.get(stateKey(guildId, plugin))?.enabled ?? manifest.defaultEnabled;
 	}
 
-	/** The plugin's settings in the guild, defaults filled in. Synchronous, from memory. */
+	/**
+	 * The plugin's settings in the guild, defaults filled in. Synchronous, from memory; parsed once per change, not
+	 * per call (listeners read it on every event), so the object is shared and frozen: copy it to change it.
+	 */
 	public settings<T = Record<string, unknown>>(guildId: string, plugin: string): T {
 		const manifest = this.#requireManifest(plugin);
-		const stored = this.#cache.get(stateKey(guildId, plugin))?.settings ?? {};
-		const parsed = manifest.settings.safeParse(stored);
+		const cached = this.#cache.get(stateKey(guildId, plugin));
+		if (cached?.parsed !== undefined) return cached.parsed as T;
+		if (!cached) {
+			if (!this.#defaults.has(plugin)) this.#defaults.set(plugin, deepFreeze(manifest.settings.parse({})));
+			return this.#defaults.get(plugin) as T;
+		}
+		const parsed = manifest.settings.safeParse(cached.settings);
 		// A stored value that no longer passes (schema changed) falls back to defaults rather than failing every event.
-		return (parsed.success ? parsed.data : manifest.settings.parse({})) as T;
+		cached.parsed = deepFreeze(parsed.success ? parsed.data : manifest.settings.parse({}));
+		return cached.parsed as T;
 	}
 
 	/** Async form of {@link PluginService.settings}, for API routes. */

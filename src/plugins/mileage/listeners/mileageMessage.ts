@@ -23,7 +23,8 @@ export class MileageMessageListener extends Listener<typeof Events.MessageCreate
 				userId: message.author.id,
 				channelId: message.channelId,
 				bot: false,
-				roleIds: message.member?.roles.cache.map((role) => role.id) ?? [],
+				// Building a member's role collection costs more than the rest of this listener: only when a role is ignored.
+				roleIds: settings.ignoredRoles.length > 0 ? (message.member?.roles.cache.map((role) => role.id) ?? []) : [],
 				length: message.content.length,
 				now: Date.now()
 			},
