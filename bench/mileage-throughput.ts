@@ -1,0 +1,222 @@
+// Throughput of MESSAGE_CREATE handling: Facet (mileage on, every message awarded) against a bare discord.js client
+// with the same intents and caches, fed the same stream by the sandbox emulator. See docs/benchmarks.md.
+//
+//   npm run bench                      # every benchmark (bench/run.ts)
+//   node bench/mileage-throughput.ts   # this one; BENCH_EVENTS, BENCH_ROUNDS, BENCH_JSON=path to keep the figures
+
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Emulator } from '../src/sandbox/index.ts';
+import { freePort } from '../test/helpers/ports.ts';
+import { createScratchDatabase, query } from '../test/helpers/postgres.ts';
+import { type DriverMessage, now, type TargetMessage } from './targets/protocol.ts';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const WARMUP_ROUNDS = 2;
+const ROOT = join(import.meta.dirname, '..');
+const NODE = process.execPath;
+
+/** A target process (Facet or the bare client) with its own emulator, so the idle one receives nothing. */
+interface Target {
+	name: 'facet' | 'bare';
+	emulator: Emulator;
+	child: ChildProcess;
+	next<T extends TargetMessage['type']>(type: T): Promise<Extract<TargetMessage, { type: T }>>;
+	tell(message: DriverMessage): void;
+	exited: Promise<number | null>;
+}
+
+interface Round {
+	target: 'facet' | 'bare';
+	round: string;
+	eventsPerSecond: number;
+	/** How fast the emulator built the stream (before the clock starts; shown to prove it is not the limit). */
+	dispatchPerSecond: number;
+	elapsedMs: number;
+	/** CPU time the target process spent per event during the round. */
+	cpuMicrosPerEvent: number;
+}
+
+const median = (values: number[]) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function startTarget(name: Target['name'], env: Record<string, string>): Promise<Target> {
+	const emulator = new Emulator({ port: await freePort(), heartbeatIntervalMs: 30_000 });
+	await emulator.start();
+	const child = fork(join(ROOT, 'bench', 'targets', `${name}.ts`), [], {
+		cwd: ROOT,
+		execPath: NODE,
+		// BENCH_CPU_PROF=dir writes a .cpuprofile of each target there (open it in Chrome DevTools or speedscope).
+		execArgv: process.env.BENCH_CPU_PROF
+			? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${name}.cpuprofile`]
+			: [],
+		env: { ...process.env, ...env, EMULATOR_URL: emulator.baseUrl, BOT_TOKEN: emulator.botToken },
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+	});
+	const waiting: { type: string; resolve: (message: TargetMessage) => void }[] = [];
+	child.on('message', (message: TargetMessage) => {
+		const index = waiting.findIndex((w) => w.type === message.type);
+		if (index !== -1) waiting.splice(index, 1)[0]!.resolve(message);
+	});
+	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	const target: Target = {
+		name,
+		emulator,
+		child,
+		exited,
+		next: (type) =>
+			new Promise((resolve, reject) => {
+				waiting.push({ type, resolve: resolve as (message: TargetMessage) => void });
+				void exited.then((code) => reject(new Error(`${name} exited (${code}) while the driver waited for "${type}"`)));
+			}),
+		tell: (message) => child.send(message)
+	};
+	const ready = await target.next('ready');
+	console.log(`${name}: ready in ${ready.startMs} ms`);
+	return target;
+}
+
+/** Sends the stream to one target and times it from the first dispatch to the last event its client handled. */
+async function runRound(target: Target, round: string, stream: Parameters<Emulator['sendMessage']>[0][]): Promise<Round> {
+	target.tell({ type: 'expect', round, count: stream.length });
+	await target.next('armed');
+	const done = target.next('done');
+	const built = now();
+	// The emulator builds every event with the socket corked and writes them all when it returns: from then on
+	// the client reads as fast as it can, so the source is never what limits the figure.
+	target.emulator.sendMessages(stream);
+	const start = now();
+	const result = await done;
+	return {
+		target: target.name,
+		round,
+		eventsPerSecond: stream.length / ((result.lastAt - start) / 1_000),
+		dispatchPerSecond: stream.length / ((start - built) / 1_000),
+		elapsedMs: result.lastAt - start,
+		cpuMicrosPerEvent: result.cpuMicros / stream.length
+	};
+}
+
+export async function mileageThroughput(): Promise<Record<string, unknown>> {
+	const db = await createScratchDatabase('facet_bench');
+	const dataDir = await mkdtemp(join(tmpdir(), 'facet-bench-'));
+	const targets: Target[] = [];
+	try {
+		const probe = new Emulator();
+		const { seed } = probe;
+		// The same stream for both: five members taking turns in #general, the same text each time.
+		const authors = [seed.users.ada, seed.users.grace, seed.users.linus, seed.users.margaret, seed.users.alan];
+		const stream = Array.from({ length: EVENTS }, (_, i) => ({
+			guild_id: seed.guildId,
+			channel_id: seed.channels.general,
+			user_id: authors[i % authors.length]!,
+			content: 'a message of ordinary length, for the benchmark'
+		}));
+		const facet = await startTarget('facet', {
+			DATABASE_URL: db.url,
+			API_PORT: String(await freePort()),
+			API_HOST: '127.0.0.1',
+			LOG_LEVEL: 'warn',
+			LOG_FORMAT: 'json',
+			DATA_DIR: dataDir,
+			TASKS_QUEUE: `facet-bench-${process.pid}`,
+			BENCH_GUILD_ID: seed.guildId
+		});
+		targets.push(facet);
+		const bare = await startTarget('bare', {});
+		targets.push(bare);
+
+		const rounds: Round[] = [];
+		for (let r = 0; r < WARMUP_ROUNDS + ROUNDS; r++) {
+			const warm = r < WARMUP_ROUNDS;
+			const name = warm ? `warm-up ${r + 1}` : `round ${r - WARMUP_ROUNDS + 1}`;
+			// Alternate who goes first, so neither always runs on a machine the other just heated.
+			const order = r % 2 === 0 ? [facet, bare] : [bare, facet];
+			for (const target of order) {
+				const result = await runRound(target, name, stream);
+				if (!warm) rounds.push(result);
+				console.log(
+					`${name.padEnd(9)} ${target.name.padEnd(5)} ${Math.round(result.eventsPerSecond).toLocaleString('en').padStart(7)} events/s` +
+						`  ${result.cpuMicrosPerEvent.toFixed(1).padStart(5)} µs CPU/event  (emulator built ${Math.round(result.dispatchPerSecond).toLocaleString('en')}/s)`
+				);
+			}
+		}
+
+		facet.tell({ type: 'report' });
+		const facetStats = (await facet.next('report')).stats;
+		bare.tell({ type: 'report' });
+		const bareStats = (await bare.next('report')).stats;
+		for (const target of targets) target.tell({ type: 'exit' });
+		const codes = await Promise.all(targets.map((target) => target.exited));
+
+		// Facet's shutdown flushed the buffer: the ledger holds one point per message it was sent, no more, no less.
+		const sent = EVENTS * (WARMUP_ROUNDS + ROUNDS);
+		const [ledger] = await query<{ points: string | null; events: string }>(
+			db.url,
+			`select sum(delta) as points, count(*) as events from mileage_event where guild_id = $1 and reason = 'message'`,
+			[seed.guildId]
+		);
+		const of = (target: Round['target'], pick: (r: Round) => number) => median(rounds.filter((r) => r.target === target).map(pick));
+		const facetRate = of('facet', (r) => r.eventsPerSecond);
+		const bareRate = of('bare', (r) => r.eventsPerSecond);
+		const facetCpu = of('facet', (r) => r.cpuMicrosPerEvent);
+		const bareCpu = of('bare', (r) => r.cpuMicrosPerEvent);
+		const summary = {
+			benchmark: 'mileage-throughput',
+			events: EVENTS,
+			rounds: ROUNDS,
+			warmupRounds: WARMUP_ROUNDS,
+			facetEventsPerSecond: Math.round(facetRate),
+			bareEventsPerSecond: Math.round(bareRate),
+			ratio: Number((facetRate / bareRate).toFixed(3)),
+			facetCpuMicrosPerEvent: Number(facetCpu.toFixed(2)),
+			bareCpuMicrosPerEvent: Number(bareCpu.toFixed(2)),
+			/** The same ratio from CPU cost per event: steadier on a machine that is doing other work. */
+			cpuRatio: Number((bareCpu / facetCpu).toFixed(3)),
+			loadAverage: loadavg().map((n) => Number(n.toFixed(2))),
+			emulatorDispatchPerSecond: Math.round(median(rounds.map((r) => r.dispatchPerSecond))),
+			ledgerPoints: Number(ledger?.points ?? 0),
+			pointsExpected: sent,
+			ledgerRows: Number(ledger?.events ?? 0),
+			facet: facetStats,
+			bare: bareStats,
+			exitCodes: codes,
+			node: process.version,
+			rawRounds: rounds.map((r) => ({
+				...r,
+				eventsPerSecond: Math.round(r.eventsPerSecond),
+				dispatchPerSecond: Math.round(r.dispatchPerSecond),
+				elapsedMs: Number(r.elapsedMs.toFixed(1)),
+				cpuMicrosPerEvent: Number(r.cpuMicrosPerEvent.toFixed(2))
+			}))
+		};
+		console.log(
+			`\nmedian of ${ROUNDS} rounds of ${EVENTS.toLocaleString('en')} MESSAGE_CREATE: Facet ${summary.facetEventsPerSecond.toLocaleString('en')}/s, ` +
+				`bare discord.js ${summary.bareEventsPerSecond.toLocaleString('en')}/s, ratio Facet/bare ${summary.ratio} (target ≥ 0.8)`
+		);
+		console.log(
+			`CPU per event: Facet ${summary.facetCpuMicrosPerEvent} µs, bare ${summary.bareCpuMicrosPerEvent} µs, ratio bare/Facet ${summary.cpuRatio}; ` +
+				`load average ${summary.loadAverage.join(' ')}`
+		);
+		console.log(
+			`ledger: ${summary.ledgerPoints.toLocaleString('en')} points for ${sent.toLocaleString('en')} messages in ${summary.ledgerRows} rows; ` +
+				`flush transactions ${String(facetStats.flushTransactions)}`
+		);
+		if (summary.ledgerPoints !== sent) throw new Error(`the ledger holds ${summary.ledgerPoints} points for ${sent} messages`);
+		if (process.env.BENCH_JSON) await writeFile(process.env.BENCH_JSON, `${JSON.stringify(summary, null, 2)}\n`);
+		return summary;
+	} finally {
+		for (const target of targets) if (target.child.exitCode === null) target.child.kill('SIGKILL');
+		for (const target of targets) await target.emulator.stop();
+		await db.drop();
+		await rm(dataDir, { recursive: true, force: true });
+	}
+}
+
+if (import.meta.main) await mileageThroughput();

@@ -1,0 +1,32 @@
+// Facet itself (every plugin, mileage on with no cooldown and no minimum length, so every message goes the whole
+// award path), against the driver's emulator and a scratch database.
+process.env.TS_NODE_DEV ??= 'true';
+
+const { container } = await import('@sapphire/framework');
+const { startFacet } = await import('../../src/core/boot.ts');
+const { parseEnv } = await import('../../src/core/env.ts');
+const { createLogger } = await import('../../src/core/logger.ts');
+const { now, roundCounter, send } = await import('./protocol.ts');
+
+const started = now();
+const env = parseEnv(process.env);
+const logger = createLogger({ level: env.LOG_LEVEL, format: 'json' });
+const handle = await startFacet({ env, logger });
+const guildId = process.env.BENCH_GUILD_ID!;
+await container.plugins.updateSettings(guildId, 'mileage', { cooldownSeconds: 0, minMessageLength: 0 }, { id: 'bench', source: 'system' });
+// Added after Facet's listeners, so it runs once they all returned for the event.
+handle.client.on('messageCreate', roundCounter(send));
+process.on('message', (message: { type: string }) => {
+	if (message.type === 'report') {
+		send({
+			type: 'report',
+			stats: {
+				rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+				flushTransactions: container.mileage.flushTransactions,
+				bufferedKeys: container.mileage.buffer.size
+			}
+		});
+	}
+	if (message.type === 'exit') void handle.shutdown.run('benchmark finished').then(() => process.exit(0));
+});
+send({ type: 'ready', startMs: Math.round(now() - started) });
