@@ -376,6 +376,15 @@ describe('CSV export and import', () => {
 		expect(await ledger()).toEqual(before);
 	});
 
+	it('GIVEN a file past the import route’s own 16 MB limit THEN 413, and other mileage routes keep the 64 KB limit', async () => {
+		const before = await ledger();
+		const huge = await call('POST', '/import?dryRun=1', 'x'.repeat(16 * 1024 * 1024 + 1));
+		expect([huge.status, huge.body.error]).toEqual([413, 'payload_too_large']);
+		const big = await call('POST', `/members/${seed.users.alan}/adjust`, { points: 1, reason: 'x', pad: 'x'.repeat(70_000) });
+		expect([big.status, big.body.error]).toEqual([413, 'payload_too_large']);
+		expect(await ledger()).toEqual(before);
+	});
+
 	it('GIVEN a body of another type THEN 415; GIVEN a JSON body without csv THEN 400 field errors', async () => {
 		const xml = await call('POST', '/import', '<a/>', { 'content-type': 'application/xml' });
 		expect([xml.status, xml.body.error]).toEqual([415, 'unsupported_media_type']);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { isSnowflake } from '../lib/csv.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
 import { allTotals } from '../lib/export.ts';
-import { type JobView, MileageJobs } from '../lib/jobs.ts';
+import { DefaultJobOptions, type JobView, MileageJobs } from '../lib/jobs.ts';
 import type { LedgerEntry } from '../lib/store.ts';
 
 /*
@@ -139,17 +139,25 @@ export function tierView(guild: Guild, tier: { id: number; name: string; thresho
 	};
 }
 
-let jobs: MileageJobs | undefined;
+let jobs: { runner: MileageJobs; keyPrefix: string } | undefined;
 
-/** The job runner over the bot's Redis (one per process; rebuilt if the container's Redis changed). */
+/**
+ * The job runner over the bot's Redis (one per process; rebuilt if the container's Redis or database changed).
+ * Keys are namespaced by the database: a job belongs to the ledger it writes, so processes sharing a database share
+ * jobs and locks, and deployments (or test runs) that share only a Redis server never see each other's.
+ */
 export function mileageJobs(): MileageJobs {
-	if (jobs?.redis !== container.redis) {
-		jobs = new MileageJobs(container.redis, container.log.child({ plugin: 'mileage', source: 'jobs' }), {
+	const database = String(container.orm.config.get('dbName') ?? '');
+	const keyPrefix = `${DefaultJobOptions.keyPrefix}${database}:`;
+	if (jobs?.runner.redis !== container.redis || jobs.keyPrefix !== keyPrefix) {
+		const runner = new MileageJobs(container.redis, container.log.child({ plugin: 'mileage', source: 'jobs' }), {
+			keyPrefix,
 			isClosing: () => container.work.closed,
 			track: (promise) => container.work.track(promise)
 		});
+		jobs = { runner, keyPrefix };
 	}
-	return jobs;
+	return jobs.runner;
 }
 
 /** Answers 409 `mileageJobRunning` with the job that holds the guild's lock. */
