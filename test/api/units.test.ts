@@ -242,3 +242,12 @@ describe('Redis-backed stores', () => {
 		other.disconnect();
 	});
 });
+
+describe('JSON bodies', () => {
+	it('GIVEN a "__proto__" key anywhere THEN the body is refused instead of the key silently vanishing in validation', async () => {
+		const { parseJsonSafely } = await import('../../src/core/api/pipeline.ts');
+		expect(() => parseJsonSafely('{"prefix":"x","__proto__":{}}')).toThrow(SyntaxError);
+		expect(() => parseJsonSafely('{"a":[{"__proto__":1}]}')).toThrow(SyntaxError);
+		expect(parseJsonSafely('{"proto":1,"constructor":2}')).toEqual({ proto: 1, constructor: 2 });
+	});
+});

@@ -118,7 +118,7 @@ export async function applyBody(request: ApiRequest, response: ApiResponse): Pro
 	state.body = { bytes, type };
 	if (bytes.length > 0 && (type === '' || isJsonType(type))) {
 		try {
-			state.body.json = JSON.parse(bytes.toString('utf8'));
+			state.body.json = parseJsonSafely(bytes.toString('utf8'));
 		} catch {
 			return sendError(response, 'invalid_json');
 		}
@@ -126,10 +126,21 @@ export async function applyBody(request: ApiRequest, response: ApiResponse): Pro
 	installBodyReaders(request, state.body);
 }
 
+/**
+ * JSON.parse that refuses `__proto__` keys: validation copies bodies by assignment, where such a key would
+ * silently vanish (it sets the prototype) instead of being rejected as an unknown field.
+ */
+export function parseJsonSafely(text: string): unknown {
+	return JSON.parse(text, (key, value) => {
+		if (key === '__proto__') throw new SyntaxError('"__proto__" is not allowed as a key');
+		return value;
+	});
+}
+
 /** Makes plugin-api's `readBody*()` serve the bytes the body step already read (the stream is consumed). */
 function installBodyReaders(request: ApiRequest, body: { bytes: Buffer; type: string; json?: unknown }): void {
 	const text = async () => body.bytes.toString('utf8');
-	const json = async () => (body.json !== undefined || body.bytes.length === 0 ? body.json : JSON.parse(body.bytes.toString('utf8')));
+	const json = async () => (body.json !== undefined || body.bytes.length === 0 ? body.json : parseJsonSafely(body.bytes.toString('utf8')));
 	const formData = async () => new Response(body.bytes, { headers: { 'content-type': body.type } }).formData();
 	const isForm = body.type === 'application/x-www-form-urlencoded' || body.type === 'multipart/form-data';
 	Object.assign(request, {
