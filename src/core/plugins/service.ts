@@ -26,6 +26,8 @@ interface CachedState {
 	parsed?: unknown;
 }
 
+type CorePluginStateRow = { guildId: string; plugin: string; enabled?: boolean | null; settings: Record<string, unknown> };
+
 /** Freezes a parsed settings object all the way down: it is shared by every reader. */
 function deepFreeze<T>(value: T): T {
 	if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -282,7 +284,17 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		}
 		if (parsed.from === this.#instance) return;
 		// One query per change (not per event): reload just that row.
-		const row = await this.#orm.em.fork().findOne(CorePluginState, { guildId: parsed.guildId, plugin: parsed.plugin });
+		let row: CorePluginStateRow | null;
+		try {
+			row = await this.#orm.em.fork().findOne(CorePluginState, { guildId: parsed.guildId, plugin: parsed.plugin });
+		} catch (error) {
+			// A change announced during a database outage must not become an unhandled rejection (it ends the process).
+			this.#logger.error(
+				{ err: error, guildId: parsed.guildId, plugin: parsed.plugin },
+				'could not reload a plugin state changed elsewhere'
+			);
+			return;
+		}
 		if (row) this.#cache.set(stateKey(row.guildId, row.plugin), { enabled: row.enabled ?? null, settings: row.settings });
 		else this.#cache.delete(stateKey(parsed.guildId, parsed.plugin));
 		this.emit('changed', parsed.guildId, parsed.plugin, false);
