@@ -209,7 +209,7 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 				`flush transactions ${String(facetStats.flushTransactions)}`
 		);
 		if (summary.ledgerPoints !== sent) throw new Error(`the ledger holds ${summary.ledgerPoints} points for ${sent} messages`);
-		if (process.env.BENCH_JSON) await writeFile(process.env.BENCH_JSON, `${JSON.stringify(summary, null, 2)}\n`);
+		if (import.meta.main && process.env.BENCH_JSON) await writeFile(process.env.BENCH_JSON, `${JSON.stringify(summary, null, 2)}\n`);
 		return summary;
 	} finally {
 		for (const target of targets) if (target.child.exitCode === null) target.child.kill('SIGKILL');
