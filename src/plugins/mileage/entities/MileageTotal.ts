@@ -4,8 +4,14 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const MileageTotal = defineEntity({
 	name: 'MileageTotal',
 	tableName: 'mileage_total',
-	// The leaderboard reads (guild, points desc, user): an index-only range scan for any page.
-	indexes: [{ properties: ['guildId', 'points', 'userId'], name: 'mileage_total_leaderboard_index' }],
+	// The leaderboard reads in exactly this order (points desc, then user id asc): an index scan serves any page,
+	// and a rank is a count of one index range (points above the member's).
+	indexes: [
+		{
+			name: 'mileage_total_leaderboard_index',
+			expression: 'create index "mileage_total_leaderboard_index" on "mileage_total" ("guild_id", "points" desc, "user_id")'
+		}
+	],
 	properties: {
 		guildId: p.string().primary().length(20),
 		userId: p.string().primary().length(20),

@@ -270,28 +270,50 @@ export async function rebuildTotals(
 	return { members: users.length, changed };
 }
 
-/** A member's stored total and rank (1 = most points; members with equal points share a rank). */
+/** A member's stored total and rank (1 = most points; equal points share a rank; members at 0 are not ranked). */
 export async function memberStanding(em: EntityManager, guildId: string, userId: string): Promise<{ points: number; rank: number | null }> {
 	const [row] = await em.execute<{ points: string }[]>('select points from mileage_total where guild_id = ? and user_id = ?', [
 		guildId,
 		userId
 	]);
-	if (!row) return { points: 0, rank: null };
-	const [above] = await em.execute<{ n: string }[]>('select count(*) as n from mileage_total where guild_id = ? and points > ?', [
-		guildId,
-		row.points
-	]);
+	// Ranked like the leaderboard: among members with non-zero points; a member at 0 is not ranked.
+	if (!row || Number(row.points) === 0) return { points: 0, rank: null };
+	const [above] = await em.execute<{ n: string }[]>(
+		'select count(*) as n from mileage_total where guild_id = ? and points > ? and points <> 0',
+		[guildId, row.points]
+	);
 	return { points: Number(row.points), rank: Number(above!.n) + 1 };
 }
 
 /** One page of the leaderboard: members with points, best first, with rank and the page count. */
 export async function leaderboardPage(em: EntityManager, guildId: string, page: number, pageSize: number) {
 	const offset = (page - 1) * pageSize;
-	const rows = await em.execute<{ user_id: string; points: string; rank: string }[]>(
-		`select user_id, points, (select count(*) from mileage_total a where a.guild_id = t.guild_id and a.points > t.points) + 1 as rank
-		 from mileage_total t where guild_id = ? and points <> 0 order by points desc, user_id asc limit ? offset ?`,
-		[guildId, pageSize, offset]
+	// Walks the leaderboard index in its own order (no sort); reads one row before the page to rank it.
+	const fetched = await em.execute<{ user_id: string; points: string }[]>(
+		'select user_id, points from mileage_total where guild_id = ? and points <> 0 order by points desc, user_id asc limit ? offset ?',
+		[guildId, pageSize + (offset > 0 ? 1 : 0), Math.max(0, offset - 1)]
 	);
+	const previous = offset > 0 ? fetched.shift() : undefined;
+	const rows = fetched;
+	// Competition ranking (equal points share a rank; 0 is unranked). Everyone before the page has at least the
+	// first row's points: when the row just before has more, all `offset` of them are above. Only a tie across the
+	// page boundary needs a count.
+	const ranks: number[] = [];
+	if (rows.length > 0) {
+		const first = rows[0]!.points;
+		let above = offset;
+		if (previous && BigInt(previous.points) === BigInt(first)) {
+			const [count] = await em.execute<{ n: string }[]>(
+				'select count(*) as n from mileage_total where guild_id = ? and points > ? and points <> 0',
+				[guildId, first]
+			);
+			above = Number(count!.n);
+		}
+		for (const row of rows) {
+			const firstEqual = rows.findIndex((other) => other.points === row.points);
+			ranks.push(row.points === first ? above + 1 : offset + firstEqual + 1);
+		}
+	}
 	const [count] = await em.execute<{ n: string }[]>('select count(*) as n from mileage_total where guild_id = ? and points <> 0', [
 		guildId
 	]);
@@ -301,7 +323,7 @@ export async function leaderboardPage(em: EntityManager, guildId: string, page: 
 		pageSize,
 		members,
 		pages: Math.max(1, Math.ceil(members / pageSize)),
-		entries: rows.map((row) => ({ userId: row.user_id, points: Number(row.points), rank: Number(row.rank) }))
+		entries: rows.map((row, index) => ({ userId: row.user_id, points: Number(row.points), rank: ranks[index]! }))
 	};
 }
 
