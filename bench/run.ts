@@ -1,9 +1,13 @@
 // Runs every benchmark in turn (`npm run bench`) and prints one JSON summary per benchmark at the end.
 // BENCH_JSON=path writes the summaries there as well. What each measures: docs/benchmarks.md.
 import { writeFile } from 'node:fs/promises';
+import { leaderboardBench } from './leaderboard.ts';
 import { mileageThroughput } from './mileage-throughput.ts';
 
-const benchmarks: [string, () => Promise<Record<string, unknown>>][] = [['mileage-throughput', mileageThroughput]];
+const benchmarks: [string, () => Promise<Record<string, unknown>>][] = [
+	['mileage-throughput', mileageThroughput],
+	['leaderboard', leaderboardBench]
+];
 
 const results: Record<string, unknown>[] = [];
 for (const [name, run] of benchmarks) {
