@@ -92,6 +92,8 @@ describe('control API input handling', () => {
 	it('GIVEN junk ids on the GET control routes THEN 400, never 500', async () => {
 		await fc.assert(
 			fc.asyncProperty(fc.string({ minLength: 1, maxLength: 30 }), async (id) => {
+				// "." and ".." are dot segments: URL parsing removes them before a request is sent, so no client can send them as an id.
+				fc.pre(id !== '.' && id !== '..');
 				for (const path of [
 					`/_emulator/channels/${encodeURIComponent(id)}/messages`,
 					`/_emulator/guilds/${encodeURIComponent(id)}/commands`
