@@ -118,7 +118,7 @@ export async function applyBody(request: ApiRequest, response: ApiResponse): Pro
 	state.body = { bytes, type };
 	if (bytes.length > 0 && (type === '' || isJsonType(type))) {
 		try {
-			state.body.json = parseJsonSafely(bytes.toString('utf8'));
+			state.body.json = JSON.parse(bytes.toString('utf8'));
 		} catch {
 			return sendError(response, 'invalid_json');
 		}
@@ -127,20 +127,23 @@ export async function applyBody(request: ApiRequest, response: ApiResponse): Pro
 }
 
 /**
- * JSON.parse that refuses `__proto__` keys: validation copies bodies by assignment, where such a key would
- * silently vanish (it sets the prototype) instead of being rejected as an unknown field.
+ * The path of the first own `__proto__` key in a parsed JSON value, or null. Validation copies bodies by
+ * assignment, where such a key would silently vanish (it sets the prototype) instead of failing as unknown.
  */
-export function parseJsonSafely(text: string): unknown {
-	return JSON.parse(text, (key, value) => {
-		if (key === '__proto__') throw new SyntaxError('"__proto__" is not allowed as a key');
-		return value;
-	});
+export function protoKeyPath(value: unknown, path: string[] = []): string | null {
+	if (value === null || typeof value !== 'object') return null;
+	for (const key of Object.keys(value)) {
+		if (key === '__proto__') return [...path, key].join('.');
+		const found = protoKeyPath((value as Record<string, unknown>)[key], [...path, key]);
+		if (found) return found;
+	}
+	return null;
 }
 
 /** Makes plugin-api's `readBody*()` serve the bytes the body step already read (the stream is consumed). */
 function installBodyReaders(request: ApiRequest, body: { bytes: Buffer; type: string; json?: unknown }): void {
 	const text = async () => body.bytes.toString('utf8');
-	const json = async () => (body.json !== undefined || body.bytes.length === 0 ? body.json : parseJsonSafely(body.bytes.toString('utf8')));
+	const json = async () => (body.json !== undefined || body.bytes.length === 0 ? body.json : JSON.parse(body.bytes.toString('utf8')));
 	const formData = async () => new Response(body.bytes, { headers: { 'content-type': body.type } }).formData();
 	const isForm = body.type === 'application/x-www-form-urlencoded' || body.type === 'multipart/form-data';
 	Object.assign(request, {
@@ -164,7 +167,13 @@ export function jsonBody(request: ApiRequest): unknown {
  * if (!body) return;
  */
 export function parseBody<T extends z.ZodType>(request: ApiRequest, response: ApiResponse, schema: T): z.infer<T> | null {
-	const result = schema.safeParse(jsonBody(request));
+	const body = jsonBody(request);
+	const proto = protoKeyPath(body);
+	if (proto) {
+		sendError(response, 'invalid_body', { fields: { [proto]: ['"__proto__" is not an allowed key'] } });
+		return null;
+	}
+	const result = schema.safeParse(body);
 	if (result.success) return result.data;
 	sendFieldErrors(response, result.error);
 	return null;
