@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MileageReason } from '../entities/MileageEvent.ts';
+import type { LedgerEntry } from './store.ts';
 
 /*
  * Keyset-paginated reads of a whole guild, for the CSV export and the tier sync: each page is one indexed range
@@ -17,16 +18,7 @@ export interface TotalRow {
 }
 
 /** A ledger entry as exported. */
-export interface LedgerRow {
-	id: number;
-	userId: string;
-	delta: number;
-	reason: MileageReason;
-	actorId: string | null;
-	note: string | null;
-	reversesEventId: number | null;
-	createdAt: Date;
-}
+export type LedgerRow = Omit<LedgerEntry, 'guildId' | 'reversedByEventId'>;
 
 /** The guild's non-zero totals by user id, one page at a time (the primary key `(guild_id, user_id)` serves it). */
 export async function* totalPages(em: EntityManager, guildId: string, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<TotalRow[]> {

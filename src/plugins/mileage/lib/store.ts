@@ -107,15 +107,7 @@ export async function applyBatch(em: EntityManager, batch: Batch): Promise<{ app
 /** Writes one ledger entry and its total in one transaction (admin adjustments, imports of one row). */
 export async function writeEntry(
 	em: EntityManager,
-	entry: {
-		guildId: string;
-		userId: string;
-		delta: number;
-		reason: MileageReason;
-		actorId: string | null;
-		note: string | null;
-		reversesEventId?: number | null;
-	}
+	entry: Omit<LedgerEntry, 'id' | 'createdAt' | 'reversesEventId' | 'reversedByEventId'> & { reversesEventId?: number | null }
 ): Promise<{ entry: LedgerEntry; change: TotalChange }> {
 	return em.transactional(async (tx) => {
 		const [row] = await tx.execute<{ id: string; created_at: Date }[]>(
