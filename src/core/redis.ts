@@ -37,7 +37,10 @@ export class BoundedRedis extends Redis {
 	// biome-ignore lint/suspicious/noExplicitAny: ioredis' Command type is internal.
 	public override sendCommand(command: any, stream?: any): any {
 		const queue = (this as unknown as { offlineQueue?: { length: number } }).offlineQueue;
-		if (this.status !== 'ready' && queue && queue.length >= this.maxOfflineQueue) {
+		// Only commands that would wait in the queue are bounded. While 'connect' (socket up, not yet ready) ioredis
+		// writes its own handshake (ready check, AUTH, SELECT) at once: refusing those would keep it from recovering.
+		const waits = this.status !== 'ready' && this.status !== 'connect' && stream === undefined;
+		if (waits && queue && queue.length >= this.maxOfflineQueue) {
 			command.reject(new Error(`Redis offline queue is full (${this.maxOfflineQueue} commands); command ${command.name} dropped`));
 			return command.promise;
 		}
