@@ -17,7 +17,22 @@ export async function run(): Promise<void> {
 	const logger = createLogger({ level: env.LOG_LEVEL, format: env.LOG_FORMAT });
 	const { startFacet } = await import('./boot.ts');
 
-	let handle: Awaited<ReturnType<typeof startFacet>>;
+	// Signals are handled from the first moment: one that arrives while starting stops the process as soon as the
+	// start finished (every part started so far is then shut down in order), instead of killing it mid-write.
+	let handle: Awaited<ReturnType<typeof startFacet>> | undefined;
+	let signalled: string | null = null;
+	let exiting = false;
+	const stop = async (signal: string) => {
+		signalled ??= signal;
+		if (!handle || exiting) return;
+		exiting = true;
+		const clean = await handle.shutdown.run(signal);
+		logger.flush();
+		process.exit(clean ? 0 : 1);
+	};
+	process.on('SIGTERM', () => void stop('SIGTERM'));
+	process.on('SIGINT', () => void stop('SIGINT'));
+
 	try {
 		handle = await startFacet({ env, logger });
 	} catch (error) {
@@ -27,17 +42,7 @@ export async function run(): Promise<void> {
 		setTimeout(() => process.exit(1), 100);
 		return;
 	}
-
-	let exiting = false;
-	const stop = async (signal: string) => {
-		if (exiting) return;
-		exiting = true;
-		const clean = await handle.shutdown.run(signal);
-		logger.flush();
-		process.exit(clean ? 0 : 1);
-	};
-	process.on('SIGTERM', () => void stop('SIGTERM'));
-	process.on('SIGINT', () => void stop('SIGINT'));
+	if (signalled) return void stop(signalled);
 
 	const rss = Math.round(process.memoryUsage().rss / 1024 / 1024);
 	logger.info({ readyMs: handle.readyMs, rssMiB: rss, mode: env.mode }, 'Facet is ready');
