@@ -58,7 +58,7 @@ describe('application command sync across restarts', () => {
 		const guildIds = emulator.snapshot().guilds.map((guild: { id: string }) => guild.id);
 		expect(guildIds).toHaveLength(GUILDS);
 		for (const id of guildIds) {
-			const names = emulator.guildCommands(id).map((command: { name: string }) => command.name);
+			const names = emulator.guildCommands(id).map((command) => String(command.name));
 			expect(names).toEqual(expect.arrayContaining(['config', 'plugins', 'mileage', 'mileage-admin', 'ping']));
 		}
 		await stopBot(first);
