@@ -1,4 +1,6 @@
 import './container.ts';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { container, Events, type SapphireClient } from '@sapphire/framework';
 import { Status } from 'discord.js';
@@ -19,6 +21,19 @@ import { PluginService } from './plugins/service.ts';
 import { type BoundedRedis, connectRedis } from './redis.ts';
 import { Shutdown } from './shutdown.ts';
 import { WorkTracker } from './work.ts';
+
+/**
+ * Names the deployment for Redis channels: processes sharing a database are one deployment. Derived from the
+ * database's host, port and name (never its credentials), or the embedded database's folder.
+ */
+export function deploymentId(env: Env): string {
+	let identity = `embedded:${resolve(env.DATA_DIR)}`;
+	if (env.DATABASE_URL) {
+		const url = new URL(env.DATABASE_URL);
+		identity = `${url.hostname}:${url.port || 5432}${url.pathname}`;
+	}
+	return createHash('sha256').update(identity).digest('hex').slice(0, 16);
+}
 
 /** What {@link startFacet} started, for the entry point and tests. */
 export interface FacetHandle {
@@ -86,7 +101,7 @@ export async function startFacet({ env, logger, plugins }: StartOptions): Promis
 			}
 		});
 
-		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }));
+		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), deploymentId(env));
 		await plugins.start();
 		shutdown.add('plugin state', () => plugins.stop());
 		const pluginOwnership = new PluginOwnership(manifests);

@@ -14,8 +14,13 @@ export interface Actor {
 	source: 'command' | 'api' | 'revert' | 'system';
 }
 
-/** The pub/sub channel on which processes announce a changed plugin state. */
-export const PLUGIN_STATE_CHANNEL = 'facet:plugin-state';
+/**
+ * The pub/sub channel on which processes announce a changed plugin state, per deployment: processes that share
+ * a database share the channel; another deployment on the same Redis (staging, tests) does not hear it.
+ */
+export function pluginStateChannel(deployment: string): string {
+	return `facet:${deployment}:plugin-state`;
+}
 /** Audit key used for a plugin's on/off switch. */
 export const ENABLED_KEY = '$enabled';
 
@@ -60,9 +65,11 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 	readonly #defaults = new Map<string, unknown>();
 	readonly #instance = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 	#subscriber: Redis | null = null;
+	readonly #channel: string;
 
-	public constructor(manifests: PluginManifest[], orm: MikroORM, redis: Redis, logger: Logger) {
+	public constructor(manifests: PluginManifest[], orm: MikroORM, redis: Redis, logger: Logger, deployment = 'default') {
 		super();
+		this.#channel = pluginStateChannel(deployment);
 		this.#manifests = new Map(manifests.map((manifest) => [manifest.name, manifest]));
 		this.#orm = orm;
 		this.#redis = redis;
@@ -86,7 +93,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		this.#subscriber = this.#redis.duplicate();
 		this.#subscriber.on('message', (_channel: string, message: string) => void this.#onRemoteChange(message));
 		this.#subscriber.on('error', () => undefined);
-		await this.#subscriber.subscribe(PLUGIN_STATE_CHANNEL);
+		await this.#subscriber.subscribe(this.#channel);
 	}
 
 	/** Stops listening for changes. */
@@ -219,7 +226,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		});
 		this.#cache.set(stateKey(guildId, plugin), state);
 		this.emit('changed', guildId, plugin, true);
-		await this.#redis.publish(PLUGIN_STATE_CHANNEL, JSON.stringify({ guildId, plugin, from: this.#instance })).catch((error: Error) => {
+		await this.#redis.publish(this.#channel, JSON.stringify({ guildId, plugin, from: this.#instance })).catch((error: Error) => {
 			// The write is committed; other processes catch up on their next start. Say so loudly.
 			this.#logger.error({ err: error, guildId, plugin }, 'could not announce a plugin change over Redis');
 		});
