@@ -51,6 +51,8 @@ export interface FacetHandle {
 export interface StartOptions {
 	env: Env;
 	logger: Logger;
+	/** The shutdown sequence to register steps in; a caller that handles signals during the start passes its own. */
+	shutdown?: Shutdown;
 	/** Plugins to load; defaults to the list in src/plugins/index.ts. Tests pass fixtures here. */
 	plugins?: PluginManifest[];
 }
@@ -60,10 +62,14 @@ export interface StartOptions {
  * migrations, the sandbox emulator (when no token), then the client and the API.
  * Every started part registers its own shutdown step, so a failure half-way still cleans up.
  */
-export async function startFacet({ env, logger, plugins }: StartOptions): Promise<FacetHandle> {
+export async function startFacet({
+	env,
+	logger,
+	plugins,
+	shutdown = new Shutdown(logger, env.SHUTDOWN_TIMEOUT_MS)
+}: StartOptions): Promise<FacetHandle> {
 	const started = performance.now();
 	const manifests = plugins ?? [...listedPlugins, ...(await loadExtraPlugins(env.FACET_EXTRA_PLUGINS))];
-	const shutdown = new Shutdown(logger, env.SHUTDOWN_TIMEOUT_MS);
 	const health = new Health();
 	const work = new WorkTracker();
 	Object.assign(container, { env, log: logger, health, shutdown, work });

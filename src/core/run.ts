@@ -1,6 +1,7 @@
 import { type Env, EnvError, parseEnv } from './env.ts';
 import { createLogger } from './logger.ts';
 import { RedisUnavailableError } from './redis.ts';
+import { Shutdown } from './shutdown.ts';
 
 /** Process entry: parse env, start, print where to click, and shut down cleanly on a signal. */
 export async function run(): Promise<void> {
@@ -15,34 +16,34 @@ export async function run(): Promise<void> {
 		throw error;
 	}
 	const logger = createLogger({ level: env.LOG_LEVEL, format: env.LOG_FORMAT });
-	const { startFacet } = await import('./boot.ts');
-
-	// Signals are handled from the first moment: one that arrives while starting stops the process as soon as the
-	// start finished (every part started so far is then shut down in order), instead of killing it mid-write.
-	let handle: Awaited<ReturnType<typeof startFacet>> | undefined;
-	let signalled: string | null = null;
+	// Signals are handled from the first moment: one that arrives while starting runs the shutdown steps of every
+	// part started so far (in reverse order) and exits, instead of killing the process mid-write.
+	const shutdown = new Shutdown(logger, env.SHUTDOWN_TIMEOUT_MS);
 	let exiting = false;
 	const stop = async (signal: string) => {
-		signalled ??= signal;
-		if (!handle || exiting) return;
+		if (exiting) return;
 		exiting = true;
-		const clean = await handle.shutdown.run(signal);
+		const clean = await shutdown.run(signal);
 		logger.flush();
 		process.exit(clean ? 0 : 1);
 	};
 	process.on('SIGTERM', () => void stop('SIGTERM'));
 	process.on('SIGINT', () => void stop('SIGINT'));
 
+	const { startFacet } = await import('./boot.ts');
+	let handle: Awaited<ReturnType<typeof startFacet>>;
 	try {
-		handle = await startFacet({ env, logger });
+		handle = await startFacet({ env, logger, shutdown });
 	} catch (error) {
+		// A start cut short by a signal fails on a closed part: that is the shutdown, not an error to report.
+		if (exiting) return;
 		if (error instanceof RedisUnavailableError) logger.fatal(error.message);
 		else logger.fatal({ err: error }, 'Facet failed to start');
 		logger.flush();
 		setTimeout(() => process.exit(1), 100);
 		return;
 	}
-	if (signalled) return void stop(signalled);
+	if (exiting) return;
 
 	const rss = Math.round(process.memoryUsage().rss / 1024 / 1024);
 	logger.info({ readyMs: handle.readyMs, rssMiB: rss, mode: env.mode }, 'Facet is ready');

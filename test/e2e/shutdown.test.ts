@@ -69,3 +69,50 @@ describe('SIGTERM during work', () => {
 		expect(proc.lines.join('\n')).toContain('shutdown complete');
 	}, 90_000);
 });
+
+describe('SIGTERM while starting', () => {
+	it('GIVEN a signal before the bot is ready THEN what was started stops in order, the embedded database child too, exit 0', async () => {
+		const { mkdtempSync, rmSync } = await import('node:fs');
+		const { tmpdir } = await import('node:os');
+		const { join } = await import('node:path');
+		const dataDir = mkdtempSync(join(tmpdir(), 'facet-early-'));
+		try {
+			const proc = runNode(['src/main.ts'], {
+				DATABASE_URL: undefined,
+				DATA_DIR: dataDir,
+				EMULATOR_PORT: String(await freePort()),
+				API_PORT: String(await freePort()),
+				LOG_FORMAT: 'json',
+				TASKS_QUEUE: `facet-test-early-${process.pid}`
+			});
+			// A fresh data dir makes the embedded database take seconds to open: signal while its host is opening it.
+			const hostsOf = async () => {
+				const { readdirSync, readFileSync } = await import('node:fs');
+				return readdirSync('/proc')
+					.filter((entry) => /^\d+$/.test(entry))
+					.filter((pid) => {
+						try {
+							return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`"dataDir":"${dataDir}`);
+						} catch {
+							return false;
+						}
+					});
+			};
+			for (let i = 0; i < 200 && (await hostsOf()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+			expect(await hostsOf()).toHaveLength(1);
+			expect(proc.lines.join('\n')).not.toContain('embedded database started');
+			const signalled = performance.now();
+			proc.child.kill('SIGTERM');
+			const { code } = await proc.exited;
+			expect(code, proc.lines.join('\n')).toBe(0);
+			expect(performance.now() - signalled).toBeLessThan(10_000);
+			expect(proc.lines.join('\n')).not.toContain('Facet is ready');
+			expect(proc.lines.join('\n')).not.toContain('failed to start');
+			// No PGlite host left behind (it finishes opening, closes the database and exits).
+			for (let i = 0; i < 200 && (await hostsOf()).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+			expect(await hostsOf()).toEqual([]);
+		} finally {
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	}, 60_000);
+});
