@@ -9,7 +9,8 @@ const { createLogger } = await import('../../src/core/logger.ts');
 const { now, roundCounter, send } = await import('./protocol.ts');
 
 const started = now();
-const env = parseEnv(process.env);
+const { plugins } = await import('../../src/plugins/index.ts');
+const env = parseEnv(process.env, plugins);
 const logger = createLogger({ level: env.LOG_LEVEL, format: 'json' });
 const handle = await startFacet({ env, logger });
 const guildId = process.env.BENCH_GUILD_ID!;

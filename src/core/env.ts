@@ -39,10 +39,6 @@ export const EnvSchema = z.object({
 		.string()
 		.regex(/^[\w:-]{1,64}$/, 'letters, digits, _ - : only')
 		.default('facet-tasks'),
-	/** Mileage: how often buffered points are written (ms). */
-	MILEAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).optional(),
-	/** Mileage: length of a credited voice minute (ms). For tests and demos only; leave unset. */
-	MILEAGE_VOICE_MINUTE_MS: z.coerce.number().int().min(100).max(60_000).optional(),
 	/** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
 	METRICS_TOKEN: optionalString,
 	DATA_DIR: z.string().min(1).default('./data'),
@@ -90,12 +86,19 @@ export class EnvError extends Error {
 	}
 }
 
+/** A plugin's contribution to the environment: its own variables, prefixed with its name. */
+export interface EnvContributor {
+	name: string;
+	env?: z.ZodObject;
+}
+
 /**
- * Parses the environment once. Every missing or invalid variable is reported together,
- * never the value itself (it may be a secret).
+ * Parses the environment once: the core's variables and those the given plugins declare. Every missing or
+ * invalid variable is reported together, never the value itself (it may be a secret).
  */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
-	const result = EnvSchema.safeParse(source);
+export function parseEnv(source: NodeJS.ProcessEnv = process.env, plugins: readonly EnvContributor[] = []): Env {
+	const schema = plugins.reduce<z.ZodObject>((merged, plugin) => (plugin.env ? merged.extend(plugin.env.shape) : merged), EnvSchema);
+	const result = schema.safeParse(source);
 	if (!result.success) {
 		const issues = result.error.issues.map((issue) => {
 			const name = issue.path.join('.') || '(root)';
@@ -103,6 +106,6 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
 		});
 		throw new EnvError(issues);
 	}
-	const env = result.data;
+	const env = result.data as z.infer<typeof EnvSchema>;
 	return { ...env, mode: env.DISCORD_TOKEN ? 'discord' : 'sandbox' };
 }

@@ -1,3 +1,4 @@
+import { plugins as listedPlugins } from '../plugins/index.ts';
 import { type Env, EnvError, parseEnv } from './env.ts';
 import { createLogger } from './logger.ts';
 import { RedisUnavailableError } from './redis.ts';
@@ -7,7 +8,7 @@ import { Shutdown } from './shutdown.ts';
 export async function run(): Promise<void> {
 	let env: Env;
 	try {
-		env = parseEnv();
+		env = parseEnv(process.env, listedPlugins);
 	} catch (error) {
 		if (error instanceof EnvError) {
 			process.stderr.write(`${error.message}\n`);

@@ -3,6 +3,7 @@ import { type FacetHandle, startFacet } from '../../src/core/boot.ts';
 import { parseEnv } from '../../src/core/env.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { PluginManifest } from '../../src/core/plugins/manifest.ts';
+import { plugins as listedPlugins } from '../../src/plugins/index.ts';
 import type { Emulator } from '../../src/sandbox/index.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
@@ -33,19 +34,22 @@ export async function startApiBot(options: { env?: Record<string, string>; plugi
 			callback();
 		}
 	});
-	const env = parseEnv({
-		DATABASE_URL: db.url,
-		REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-		API_PORT: String(apiPort),
-		API_HOST: '127.0.0.1',
-		API_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
-		DASHBOARD_ORIGIN,
-		EMULATOR_PORT: String(emulatorPort),
-		LOG_LEVEL: 'debug',
-		LOG_FORMAT: 'json',
-		TASKS_QUEUE: `facet-api-test-${process.pid}-${apiPort}`,
-		...options.env
-	});
+	const env = parseEnv(
+		{
+			DATABASE_URL: db.url,
+			REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+			API_PORT: String(apiPort),
+			API_HOST: '127.0.0.1',
+			API_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+			DASHBOARD_ORIGIN,
+			EMULATOR_PORT: String(emulatorPort),
+			LOG_LEVEL: 'debug',
+			LOG_FORMAT: 'json',
+			TASKS_QUEUE: `facet-api-test-${process.pid}-${apiPort}`,
+			...options.env
+		},
+		options.plugins ?? listedPlugins
+	);
 	const logger = createLogger({ level: env.LOG_LEVEL, format: 'json', destination });
 	let handle: FacetHandle;
 	try {

@@ -57,3 +57,20 @@ describe('the entry point', () => {
 		expect(output).not.toMatch(/\n\s+at /);
 	});
 });
+
+describe('plugin environment variables', () => {
+	it('GIVEN plugins that declare variables THEN they are parsed with the core ones and reported together when invalid', async () => {
+		const { plugins } = await import('../../src/plugins/index.ts');
+		const env = parseEnv({ MILEAGE_FLUSH_INTERVAL_MS: '250' }, plugins) as Record<string, unknown>;
+		expect(env.MILEAGE_FLUSH_INTERVAL_MS).toBe(250);
+		let error: unknown;
+		try {
+			parseEnv({ MILEAGE_FLUSH_INTERVAL_MS: 'soon', API_PORT: 'x' }, plugins);
+		} catch (caught) {
+			error = caught;
+		}
+		expect((error as EnvError).issues.map((issue) => issue.split(':')[0]).sort()).toEqual(['API_PORT', 'MILEAGE_FLUSH_INTERVAL_MS']);
+		// The core schema alone does not know them.
+		expect((parseEnv({ MILEAGE_FLUSH_INTERVAL_MS: 'soon' }) as Record<string, unknown>).MILEAGE_FLUSH_INTERVAL_MS).toBeUndefined();
+	});
+});

@@ -1,6 +1,7 @@
 // `npm run migrate` — applies pending migrations (default), or `npm run migrate -- create` generates one
 // from the difference between the entities and the database.
 import { MikroORM } from '@mikro-orm/postgresql';
+import { plugins } from '../../plugins/index.ts';
 import { parseEnv } from '../env.ts';
 import { createLogger } from '../logger.ts';
 import { pluginEntities } from '../plugins/entities.ts';
@@ -8,7 +9,7 @@ import { createOrmConfig } from './config.ts';
 import { startEmbeddedDatabase } from './embedded.ts';
 
 const logger = createLogger({ name: 'migrate' });
-const env = parseEnv();
+const env = parseEnv(process.env, plugins);
 const command = process.argv[2] ?? 'up';
 const embedded = env.DATABASE_URL ? null : await startEmbeddedDatabase({ dataDir: `${env.DATA_DIR}/pglite` });
 const orm = await MikroORM.init(createOrmConfig({ clientUrl: env.DATABASE_URL ?? embedded!.url, entities: pluginEntities(), poolMax: 2 }));

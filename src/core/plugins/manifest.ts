@@ -28,6 +28,11 @@ export interface PluginManifest<Settings extends z.ZodType = z.ZodType> {
 	required: boolean;
 	/** Folder holding the plugin's piece folders (`commands/`, `listeners/`, …). */
 	directory: string;
+	/**
+	 * Environment variables the plugin reads (prefix them with the plugin's name). Parsed with the core's at
+	 * start, so a bad value stops the process with the others; the plugin reads them from `context.env`.
+	 */
+	env?: z.ZodObject;
 	/** Per-guild settings; parsing `{}` must give the defaults. */
 	settings: Settings;
 	/** MikroORM entities (defineEntity) the plugin owns. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { container } from '@sapphire/framework';
+import { z } from 'zod';
 import { definePlugin, pluginDirectory } from '../../core/plugins/manifest.ts';
 import { MileageEvent } from './entities/MileageEvent.ts';
 import { MileageFlush } from './entities/MileageFlush.ts';
@@ -25,6 +26,14 @@ declare module '@sapphire/pieces' {
 
 const NAME = 'mileage';
 
+/** The mileage plugin's environment variables. */
+const MileageEnv = z.object({
+	/** How often buffered points are written (ms). */
+	MILEAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).optional(),
+	/** Length of a credited voice minute (ms). For tests and demos only; leave unset. */
+	MILEAGE_VOICE_MINUTE_MS: z.coerce.number().int().min(100).max(60_000).optional()
+});
+
 /** Activity points on a ledger, leaderboards and tier roles. */
 export const mileagePlugin = definePlugin({
 	name: NAME,
@@ -33,12 +42,14 @@ export const mileagePlugin = definePlugin({
 	required: false,
 	directory: pluginDirectory(NAME),
 	settings: MileageSettings,
+	env: MileageEnv,
 	entities: [MileageEvent, MileageTotal, MileageFlush, MileageTier, MileageVoiceSession],
 	async start({ env, orm, client, logger }) {
+		const own = MileageEnv.parse(env);
 		const service = new MileageService(orm, logger, {
 			spillDir: join(env.DATA_DIR, 'mileage-pending'),
-			...(env.MILEAGE_FLUSH_INTERVAL_MS ? { flushIntervalMs: env.MILEAGE_FLUSH_INTERVAL_MS } : {}),
-			...(env.MILEAGE_VOICE_MINUTE_MS ? { voiceMinuteMs: env.MILEAGE_VOICE_MINUTE_MS } : {})
+			...(own.MILEAGE_FLUSH_INTERVAL_MS ? { flushIntervalMs: own.MILEAGE_FLUSH_INTERVAL_MS } : {}),
+			...(own.MILEAGE_VOICE_MINUTE_MS ? { voiceMinuteMs: own.MILEAGE_VOICE_MINUTE_MS } : {})
 		});
 		const tiers = new TierService(orm, client, logger);
 		const settings = (guildId: string) => container.plugins.settings<MileageSettings>(guildId, NAME);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FacetHandle, startFacet } from '../../../src/core/boot.ts';
 import { parseEnv } from '../../../src/core/env.ts';
 import { createLogger } from '../../../src/core/logger.ts';
+import { plugins as listedPlugins } from '../../../src/plugins/index.ts';
 import type { Emulator } from '../../../src/sandbox/index.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../../helpers/postgres.ts';
@@ -36,17 +37,20 @@ async function waitUntil(ok: () => boolean | Promise<boolean>, timeoutMs: number
 beforeAll(async () => {
 	db = await createScratchDatabase('facet_mileage_reliability');
 	proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(db.url).port || 5432) });
-	const env = parseEnv({
-		DATABASE_URL: proxy.rewrite(db.url),
-		REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-		API_PORT: String(await freePort()),
-		API_HOST: '127.0.0.1',
-		EMULATOR_PORT: String(await freePort()),
-		LOG_LEVEL: 'debug',
-		LOG_FORMAT: 'json',
-		TASKS_QUEUE: `facet-mileage-reliability-${process.pid}`,
-		MILEAGE_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS)
-	});
+	const env = parseEnv(
+		{
+			DATABASE_URL: proxy.rewrite(db.url),
+			REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+			API_PORT: String(await freePort()),
+			API_HOST: '127.0.0.1',
+			EMULATOR_PORT: String(await freePort()),
+			LOG_LEVEL: 'debug',
+			LOG_FORMAT: 'json',
+			TASKS_QUEUE: `facet-mileage-reliability-${process.pid}`,
+			MILEAGE_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS)
+		},
+		listedPlugins
+	);
 	const destination = new Writable({
 		write(chunk, _encoding, callback) {
 			logs.push(chunk.toString('utf8'));
