@@ -5,8 +5,21 @@ import type { Gateway } from './gateway.ts';
 import type { MessageInput } from './messages.ts';
 import { applyEdit, buildMessage } from './messages.ts';
 import { canManageRole } from './permissions.ts';
-import { toApiMember, toApiMessage, toApiVoiceState, toGatewayGuildCreate } from './serialize.ts';
-import type { GuildRecord, MessageRecord, SandboxState, UserRecord } from './state.ts';
+import { toApiMember, toApiMessage, toApiRole, toApiVoiceState, toGatewayGuildCreate } from './serialize.ts';
+import type { GuildRecord, MessageRecord, RoleRecord, SandboxState, UserRecord } from './state.ts';
+
+/** What a new role is made of; `position` 1 is just above `@everyone`. */
+export interface RoleInput {
+	name: string;
+	permissions: bigint;
+	color: number;
+	hoist: boolean;
+	mentionable: boolean;
+	position: number;
+}
+
+/** Changes to a role; `position` moves it, shifting the roles in between like Discord does. */
+export type RoleChanges = Partial<RoleInput>;
 
 /**
  * Everything that changes the Discord world and the gateway events it causes.
@@ -117,6 +130,54 @@ export class SandboxActions {
 		);
 	}
 
+	/**
+	 * Creates a role at `position` (clamped to 1 … top + 1; the roles from there up move up one) and dispatches
+	 * GUILD_ROLE_CREATE, then GUILD_ROLE_UPDATE for every role that moved.
+	 */
+	createRole(guild: GuildRecord, input: RoleInput): RoleRecord {
+		const role: RoleRecord = {
+			id: this.#state.ids.next(),
+			name: input.name,
+			permissions: input.permissions,
+			position: 0,
+			color: input.color,
+			hoist: input.hoist,
+			mentionable: input.mentionable,
+			managed: false
+		};
+		const before = rolePositions(guild);
+		guild.roles.set(role.id, role);
+		placeRole(guild, role, input.position);
+		this.#dispatchRole(guild, GatewayDispatchEvents.GuildRoleCreate, role);
+		for (const moved of movedRoles(guild, before)) this.#dispatchRole(guild, GatewayDispatchEvents.GuildRoleUpdate, moved);
+		return role;
+	}
+
+	/**
+	 * Edits a role and, with `position`, moves it (clamped to 1 … top; the roles in between shift by one, as a
+	 * drag in Discord's role list does). Dispatches GUILD_ROLE_UPDATE for the role when anything changed and for
+	 * every other role whose position changed. `@everyone` stays at position 0.
+	 */
+	updateRole(guild: GuildRecord, role: RoleRecord, changes: RoleChanges): RoleRecord {
+		const before = rolePositions(guild);
+		const edited =
+			(changes.name !== undefined && changes.name !== role.name) ||
+			(changes.permissions !== undefined && changes.permissions !== role.permissions) ||
+			(changes.color !== undefined && changes.color !== role.color) ||
+			(changes.hoist !== undefined && changes.hoist !== role.hoist) ||
+			(changes.mentionable !== undefined && changes.mentionable !== role.mentionable);
+		if (changes.name !== undefined) role.name = changes.name;
+		if (changes.permissions !== undefined) role.permissions = changes.permissions;
+		if (changes.color !== undefined) role.color = changes.color;
+		if (changes.hoist !== undefined) role.hoist = changes.hoist;
+		if (changes.mentionable !== undefined) role.mentionable = changes.mentionable;
+		if (changes.position !== undefined && role.id !== guild.id) placeRole(guild, role, changes.position);
+		const moved = movedRoles(guild, before);
+		if (edited && !moved.includes(role)) this.#dispatchRole(guild, GatewayDispatchEvents.GuildRoleUpdate, role);
+		for (const other of moved) this.#dispatchRole(guild, GatewayDispatchEvents.GuildRoleUpdate, other);
+		return role;
+	}
+
 	/** Moves a member into a voice channel (or out with `null`) and dispatches VOICE_STATE_UPDATE. */
 	setVoiceState(guild: GuildRecord, userId: string, channelId: string | null, selfMute: boolean, selfDeaf: boolean): void {
 		const previous = guild.voiceStates.get(userId);
@@ -152,6 +213,14 @@ export class SandboxActions {
 		return guild;
 	}
 
+	#dispatchRole(
+		guild: GuildRecord,
+		event: GatewayDispatchEvents.GuildRoleCreate | GatewayDispatchEvents.GuildRoleUpdate,
+		role: RoleRecord
+	): void {
+		this.#gateway.dispatch(event, { guild_id: guild.id, role: toApiRole(role) }, { guildId: guild.id, intent: GatewayIntentBits.Guilds });
+	}
+
 	#dispatchMessage(event: GatewayDispatchEvents.MessageCreate | GatewayDispatchEvents.MessageUpdate, message: MessageRecord): void {
 		const guild = message.guildId ? this.#state.guilds.get(message.guildId) : undefined;
 		const member = guild?.members.get(message.authorId);
@@ -164,6 +233,31 @@ export class SandboxActions {
 		}
 		this.#gateway.dispatch(event, payload, { guildId: message.guildId, intent: GatewayIntentBits.GuildMessages, messageContent: true });
 	}
+}
+
+/** Roles above `@everyone`, lowest first (ties by id, as Discord sorts them). */
+function rolesAboveEveryone(guild: GuildRecord): RoleRecord[] {
+	return [...guild.roles.values()]
+		.filter((r) => r.id !== guild.id)
+		.sort((a, b) => a.position - b.position || (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+}
+
+/** Puts `role` at `position` among the roles above `@everyone` (clamped) and renumbers them 1 … n. */
+function placeRole(guild: GuildRecord, role: RoleRecord, position: number): void {
+	const others = rolesAboveEveryone(guild).filter((r) => r !== role);
+	const index = Math.min(Math.max(Math.trunc(position), 1), others.length + 1) - 1;
+	others.splice(index, 0, role);
+	others.forEach((r, i) => {
+		r.position = i + 1;
+	});
+}
+
+function rolePositions(guild: GuildRecord): Map<string, number> {
+	return new Map([...guild.roles.values()].map((r) => [r.id, r.position]));
+}
+
+function movedRoles(guild: GuildRecord, before: Map<string, number>): RoleRecord[] {
+	return [...guild.roles.values()].filter((r) => before.has(r.id) && before.get(r.id) !== r.position);
 }
 
 /** Parses an emoji as typed: a unicode emoji, `name:id` or `<:name:id>` for custom ones. */

@@ -6,7 +6,8 @@ import { ControlError, RestError } from './errors.ts';
 import { readRaw, sendJson } from './http.ts';
 import type { InteractionOutcome, InteractionRecord, VisibleReply } from './interactions.ts';
 import { buildCommandInteraction, buildComponentInteraction } from './interactions.ts';
-import { toApiCommand, toApiMember, toApiMessage } from './serialize.ts';
+import { ALL_PERMISSIONS } from './permissions.ts';
+import { toApiCommand, toApiMember, toApiMessage, toApiRole } from './serialize.ts';
 import { isSnowflake, shardOf } from './snowflake.ts';
 
 const snowflake = z.string().refine(isSnowflake, { message: 'must be a snowflake id (a string of digits)' });
@@ -74,6 +75,34 @@ export const faultSchema = z.strictObject({
 });
 /** `POST /_emulator/guilds`. */
 export const guildSchema = z.strictObject({ name: z.string().min(2).max(100), id: snowflake.optional(), owner_id: snowflake.optional() });
+/** A permission bitfield as Discord writes it: a decimal string of known permission bits. */
+const permissionBits = z
+	.string()
+	.regex(/^\d{1,20}$/, 'must be a permission bitfield: a string of decimal digits')
+	// zod runs refinements after a failed regex too: only a digit string is worth converting.
+	.refine((v) => !/^\d{1,20}$/.test(v) || (BigInt(v) & ~ALL_PERMISSIONS) === 0n, { message: 'has bits that are not Discord permissions' });
+const roleName = z.string().min(1).max(100);
+const roleColor = z.int().min(0).max(0xffffff);
+/** `POST /_emulator/roles`. */
+export const roleCreateSchema = z.strictObject({
+	guild_id: snowflake,
+	name: roleName,
+	permissions: permissionBits.optional(),
+	position: z.int().min(1).optional(),
+	color: roleColor.optional()
+});
+/** `PATCH /_emulator/roles/:id`. */
+export const roleUpdateSchema = z
+	.strictObject({
+		guild_id: snowflake,
+		name: roleName.optional(),
+		permissions: permissionBits.optional(),
+		position: z.int().min(1).optional(),
+		color: roleColor.optional()
+	})
+	.refine((v) => v.name !== undefined || v.permissions !== undefined || v.position !== undefined || v.color !== undefined, {
+		message: 'give at least one of name, permissions, position or color'
+	});
 /** `POST /_emulator/reset` takes nothing (an empty object at most). */
 export const resetSchema = z.strictObject({});
 
@@ -87,12 +116,21 @@ export interface EmulatorSnapshot {
 		name: string;
 		owner_id: string;
 		channels: Array<{ id: string; name: string; type: number }>;
-		roles: Array<{ id: string; name: string; permissions: string; position: number }>;
+		roles: Array<{ id: string; name: string; permissions: string; position: number; color: number }>;
 		members: Array<{ user_id: string; roles: string[]; nick: string | null }>;
 	}>;
 	users: Array<{ id: string; username: string; bot: boolean }>;
 	gateway: { connected_shards: number[]; sessions: ReturnType<SandboxContext['gateway']['sessions']> };
 	faults: { pending: number };
+}
+
+/** A path segment as an id; a malformed escape (`%zz`) is a bad request, not a crash. */
+function decodeId(segment: string | undefined): string {
+	try {
+		return decodeURIComponent(segment ?? '');
+	} catch {
+		throw new ControlError(`malformed id in the path: ${segment}`);
+	}
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
@@ -228,6 +266,53 @@ export class ControlApi {
 		return { id: guild.id, name: guild.name, owner_id: guild.ownerId, shard_of_2: shardOf(guild.id, 2) };
 	}
 
+	/**
+	 * An admin creates a role: at `position` (1 = just above `@everyone`, the default; the roles from there up
+	 * move up one), GUILD_ROLE_CREATE plus GUILD_ROLE_UPDATE for each role that moved. Returns the role JSON.
+	 */
+	createRole(input: z.input<typeof roleCreateSchema>): Record<string, unknown> {
+		const body = parse(roleCreateSchema, input);
+		const guild = this.#guild(body.guild_id);
+		const top = guild.roles.size; // roles above @everyone, plus one for the new role
+		if (body.position !== undefined && body.position > top) {
+			throw new ControlError(`position must be from 1 to ${top} in guild ${guild.id} (1 is just above @everyone)`);
+		}
+		const role = this.#ctx.actions.createRole(guild, {
+			name: body.name,
+			permissions: BigInt(body.permissions ?? '0'),
+			color: body.color ?? 0,
+			hoist: false,
+			mentionable: false,
+			position: body.position ?? 1
+		});
+		return { ...toApiRole(role), guild_id: guild.id };
+	}
+
+	/**
+	 * An admin (the owner: no hierarchy check) edits or moves a role: GUILD_ROLE_UPDATE for it and for every
+	 * role whose position changed. `@everyone` can only have its permissions and color changed.
+	 */
+	updateRole(roleId: string, input: z.input<typeof roleUpdateSchema>): Record<string, unknown> {
+		const body = parse(roleUpdateSchema, input);
+		const guild = this.#guild(body.guild_id);
+		const role = guild.roles.get(roleId);
+		if (!role) throw new ControlError(`unknown role ${roleId} in guild ${guild.id}`);
+		const top = guild.roles.size - 1;
+		if (body.position !== undefined && body.position > top) {
+			throw new ControlError(`position must be from 1 to ${top} in guild ${guild.id} (1 is just above @everyone)`);
+		}
+		if (role.id === guild.id && (body.position !== undefined || body.name !== undefined)) {
+			throw new ControlError('@everyone cannot be moved or renamed: only its permissions and color can change');
+		}
+		this.#ctx.actions.updateRole(guild, role, {
+			...(body.name !== undefined ? { name: body.name } : {}),
+			...(body.permissions !== undefined ? { permissions: BigInt(body.permissions) } : {}),
+			...(body.color !== undefined ? { color: body.color } : {}),
+			...(body.position !== undefined ? { position: body.position } : {})
+		});
+		return { ...toApiRole(role), guild_id: guild.id };
+	}
+
 	/** Restores the seed. */
 	reset(input: unknown = {}): { ok: true } {
 		parse(resetSchema, input);
@@ -244,7 +329,9 @@ export class ControlApi {
 				name: g.name,
 				owner_id: g.ownerId,
 				channels: [...g.channels.values()].map((c) => ({ id: c.id, name: c.name, type: c.type })),
-				roles: [...g.roles.values()].map((r) => ({ id: r.id, name: r.name, permissions: r.permissions.toString(), position: r.position })),
+				roles: [...g.roles.values()]
+					.sort((a, b) => a.position - b.position)
+					.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions.toString(), position: r.position, color: r.color })),
 				members: [...g.members.values()].map((m) => ({ user_id: m.userId, roles: [...m.roles], nick: m.nick }))
 			})),
 			users: [...state.users.values()].map((u) => ({ id: u.id, username: u.username, bot: u.bot })),
@@ -269,7 +356,9 @@ export class ControlApi {
 			};
 			const channelMessages = /^\/channels\/([^/]+)\/messages$/.exec(path);
 			const guildCommands = /^\/guilds\/([^/]+)\/commands$/.exec(path);
-			const route = `${method} ${channelMessages ? '/channels/:id/messages' : guildCommands ? '/guilds/:id/commands' : path}`;
+			const role = /^\/roles\/([^/]+)$/.exec(path);
+			const template = channelMessages ? '/channels/:id/messages' : guildCommands ? '/guilds/:id/commands' : role ? '/roles/:id' : path;
+			const route = `${method} ${template}`;
 			switch (route) {
 				case 'POST /messages':
 					return sendJson(res, 201, this.sendMessage(body() as never));
@@ -287,14 +376,18 @@ export class ControlApi {
 					return sendJson(res, 200, this.injectFault(body() as never));
 				case 'POST /guilds':
 					return sendJson(res, 201, this.createGuild(body() as never));
+				case 'POST /roles':
+					return sendJson(res, 201, this.createRole(body() as never));
+				case 'PATCH /roles/:id':
+					return sendJson(res, 200, this.updateRole(decodeId(role?.[1]), body() as never));
 				case 'POST /reset':
 					return sendJson(res, 200, this.reset(body()));
 				case 'GET /state':
 					return sendJson(res, 200, this.snapshot());
 				case 'GET /channels/:id/messages':
-					return sendJson(res, 200, this.channelMessages(decodeURIComponent(channelMessages?.[1] ?? '')));
+					return sendJson(res, 200, this.channelMessages(decodeId(channelMessages?.[1])));
 				case 'GET /guilds/:id/commands':
-					return sendJson(res, 200, this.guildCommands(decodeURIComponent(guildCommands?.[1] ?? '')));
+					return sendJson(res, 200, this.guildCommands(decodeId(guildCommands?.[1])));
 				default:
 					return sendJson(res, 404, { error: `no control route ${method} /_emulator${path}` });
 			}

@@ -277,6 +277,16 @@ export class Emulator {
 		return this.#control.createGuild(input);
 	}
 
+	/** Creates a role, at `position` or just above `@everyone` (see `POST /_emulator/roles`). Returns the role JSON. */
+	createRole(input: Parameters<ControlApi['createRole']>[0]): Record<string, unknown> {
+		return this.#control.createRole(input);
+	}
+
+	/** Edits or moves a role as the owner would (see `PATCH /_emulator/roles/:id`). Returns the role JSON. */
+	updateRole(roleId: string, input: Parameters<ControlApi['updateRole']>[1]): Record<string, unknown> {
+		return this.#control.updateRole(roleId, input);
+	}
+
 	/** Restores the seed (see `POST /_emulator/reset`). */
 	reset(): void {
 		this.#control.reset({});

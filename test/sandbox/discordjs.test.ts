@@ -299,6 +299,49 @@ describe('sandbox emulator with a stock discord.js client', () => {
 		await expect(linus?.roles.add(seed.roles.bot)).rejects.toMatchObject({ code: 50013, status: 403 });
 	});
 
+	it('GIVEN roles created and moved through the control API THEN discord.js follows positions and hierarchy; its own role writes are checked', async () => {
+		const { seed } = emulator;
+		const guild = client.guilds.cache.get(seed.guildId);
+		if (!guild) throw new Error('no guild');
+		const botTop = () => guild.members.me?.roles.highest.position ?? 0;
+		// Above the bot's highest role: the bot sees it there and cannot manage it.
+		const above = emulator.createRole({ guild_id: seed.guildId, name: 'Above', position: botTop() + 1, color: 0xff0000 }) as { id: string };
+		const role = await waitFor(() => guild.roles.cache.get(above.id), 5_000, 'GUILD_ROLE_CREATE');
+		expect(role.position).toBeGreaterThan(botTop());
+		expect(role.editable).toBe(false);
+		const linus = await guild.members.fetch(seed.users.linus);
+		await expect(linus.roles.add(above.id)).rejects.toMatchObject({ code: 50013, status: 403 });
+		await expect(role.edit({ name: 'Mine now' })).rejects.toMatchObject({ code: 50013, status: 403 });
+
+		// Moved to just above @everyone: every role in between moves up one, in Discord's order and in discord.js' cache.
+		const moved = await call(emulator, 'PATCH', `/_emulator/roles/${above.id}`, { guild_id: seed.guildId, position: 1 });
+		expect(moved.status, moved.text).toBe(200);
+		const positions = () =>
+			Object.fromEntries(emulator.snapshot().guilds[0]?.roles.map((r) => [r.name, r.position]) ?? []) as Record<string, number>;
+		expect(positions()).toEqual({ '@everyone': 0, Above: 1, Member: 2, Admin: 3, Facet: 4 });
+		await waitFor(() => guild.roles.cache.get(seed.roles.bot)?.position === 4 && role.position === 1, 5_000, 'GUILD_ROLE_UPDATEs');
+		expect(guild.roles.cache.map((r) => `${r.name}:${r.position}`).sort()).toEqual([
+			'@everyone:0',
+			'Above:1',
+			'Admin:3',
+			'Facet:4',
+			'Member:2'
+		]);
+		expect(role.editable).toBe(true);
+		await linus.roles.add(above.id);
+
+		// The bot creates and edits roles through REST: a new role lands just above @everyone; Administrator it cannot grant.
+		const created = await guild.roles.create({ name: 'Made by the bot', permissions: ['ViewChannel'] });
+		expect(created.position).toBe(1);
+		expect(positions()['Made by the bot']).toBe(1);
+		expect(positions().Above).toBe(2);
+		const edited = await created.edit({ name: 'Edited by the bot', colors: { primaryColor: 0x00ff00 } });
+		expect(edited.name).toBe('Edited by the bot');
+		expect(emulator.snapshot().guilds[0]?.roles.find((r) => r.id === created.id)?.color).toBe(0x00ff00);
+		await expect(created.edit({ permissions: ['Administrator'] })).rejects.toMatchObject({ code: 50013 });
+		await expect(guild.roles.create({ name: 'Admin too', permissions: ['Administrator'] })).rejects.toMatchObject({ code: 50013 });
+	});
+
 	it('GIVEN members, reactions and voice from the control API THEN the bot gets the matching events', async () => {
 		const { seed } = emulator;
 		const joined = new Promise<string>((resolve) => client.once(Events.GuildMemberAdd, (m) => resolve(m.user.username)));

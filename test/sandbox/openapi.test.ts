@@ -550,6 +550,31 @@ const cases: Record<string, { success: Case; error: Case }> = {
 		success: { status: 200, request: (fx) => fx.req('GET', `/guilds/${g(fx)}/roles`, undefined, fx.bot) },
 		error: { status: 404, request: (fx) => fx.req('GET', '/guilds/1/roles', undefined, fx.bot) }
 	},
+	'POST /guilds/{guild_id}/roles': {
+		success: {
+			status: 200,
+			request: (fx) => fx.req('POST', `/guilds/${g(fx)}/roles`, { name: 'Conformance', permissions: '1024', color: 0x2ecc71 }, fx.bot)
+		},
+		error: {
+			status: 403,
+			// Administrator: a permission the bot does not have itself cannot be granted.
+			request: (fx) => fx.req('POST', `/guilds/${g(fx)}/roles`, { name: 'Too strong', permissions: '8' }, fx.bot)
+		}
+	},
+	'PATCH /guilds/{guild_id}/roles/{role_id}': {
+		success: {
+			status: 200,
+			request: async (fx) => {
+				const { id } = fx.emulator.createRole({ guild_id: g(fx), name: 'Renamed soon' }) as { id: string };
+				return fx.req('PATCH', `/guilds/${g(fx)}/roles/${id}`, { name: 'Renamed', hoist: true, mentionable: true }, fx.bot);
+			}
+		},
+		error: {
+			status: 403,
+			// The bot's own role is not below its highest role.
+			request: (fx) => fx.req('PATCH', `/guilds/${g(fx)}/roles/${fx.emulator.seed.roles.bot}`, { name: 'Mine' }, fx.bot)
+		}
+	},
 	'GET /guilds/{guild_id}/members': {
 		success: { status: 200, request: (fx) => fx.req('GET', `/guilds/${g(fx)}/members?limit=100`, undefined, fx.bot) },
 		error: { status: 400, request: (fx) => fx.req('GET', `/guilds/${g(fx)}/members?limit=0`, undefined, fx.bot) }

@@ -12,6 +12,7 @@ import { toApiChannel, toApiCommand, toApiGuild, toApiMember, toApiMessage, toAp
 import { isSnowflake } from '../snowflake.ts';
 import type { GuildRecord } from '../state.ts';
 import { overwriteCommands, parseCommand, patchCommand, upsertCommand } from './commands.ts';
+import { assertCanWriteRole, parseRoleBody } from './roles.ts';
 
 /** HTTP methods the emulator serves. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -589,6 +590,46 @@ export const routes: readonly RouteDefinition[] = [
 		operationId: 'list_guild_roles',
 		auth: 'bot',
 		handle: (ctx, req) => ok([...botGuild(ctx, param(req, 'guild_id')).roles.values()].map(toApiRole))
+	},
+	{
+		method: 'POST',
+		path: '/guilds/{guild_id}/roles',
+		operationId: 'create_guild_role',
+		auth: 'bot',
+		handle: (ctx, req) => {
+			const guild = botGuild(ctx, param(req, 'guild_id'));
+			assertCanWriteRole(guild, ctx.botUserId, undefined);
+			const body = parseRoleBody(req.body.json ?? {});
+			// Without permissions, Discord gives a new role those of @everyone.
+			const permissions = body.permissions ?? guild.roles.get(guild.id)?.permissions ?? 0n;
+			assertCanWriteRole(guild, ctx.botUserId, undefined, permissions);
+			const role = ctx.actions.createRole(guild, {
+				name: body.name ?? 'new role',
+				permissions,
+				color: body.color ?? 0,
+				hoist: body.hoist ?? false,
+				mentionable: body.mentionable ?? false,
+				position: 1
+			});
+			return ok(toApiRole(role));
+		}
+	},
+	{
+		method: 'PATCH',
+		path: '/guilds/{guild_id}/roles/{role_id}',
+		operationId: 'update_guild_role',
+		auth: 'bot',
+		handle: (ctx, req) => {
+			const guild = botGuild(ctx, param(req, 'guild_id'));
+			const role = guild.roles.get(param(req, 'role_id'));
+			if (!role) throw Errors.unknownRole();
+			assertCanWriteRole(guild, ctx.botUserId, role);
+			const { name, ...changes } = parseRoleBody(req.body.json ?? {});
+			assertCanWriteRole(guild, ctx.botUserId, role, changes.permissions);
+			// @everyone keeps its name, as on Discord.
+			ctx.actions.updateRole(guild, role, role.id === guild.id || name === undefined ? changes : { ...changes, name });
+			return ok(toApiRole(role));
+		}
 	},
 	{
 		method: 'GET',
