@@ -1,6 +1,6 @@
 import type { Command } from '@sapphire/framework';
-import { ChannelType, EmbedBuilder, MessageFlags, PermissionFlagsBits } from 'discord.js';
-import { FacetCommand } from '../../../core/commands.ts';
+import { ChannelType, EmbedBuilder, MessageFlags } from 'discord.js';
+import { ManagerCommand } from '../../../core/commands.ts';
 import { FacetError, FacetIdentifiers } from '../../../core/errors.ts';
 import { type ConfigSettings, formatSetting, LOCALES, SETTING_LABELS, TIME_ZONES } from '../lib/settings.ts';
 
@@ -8,24 +8,18 @@ const PLUGIN = 'config';
 const KEYS = Object.keys(SETTING_LABELS) as (keyof ConfigSettings)[];
 
 /** `/config view|set|reset|history|revert`: the server's settings, every change audited and revertible. */
-export class ConfigCommand extends FacetCommand {
+export class ConfigCommand extends ManagerCommand {
 	public constructor(context: Command.LoaderContext, options: Command.Options) {
 		super(context, {
 			...options,
 			name: 'config',
-			description: 'View and change this server’s Facet settings',
-			requiredUserPermissions: [PermissionFlagsBits.ManageGuild],
-			runIn: ['GUILD_ANY']
+			description: 'View and change this server’s Facet settings'
 		});
 	}
 
 	public override registerApplicationCommands(registry: Command.Registry) {
 		registry.registerChatInputCommand((builder) =>
-			builder
-				.setName('config')
-				.setDescription(this.description)
-				.setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-				.setDMPermission(false)
+			this.managerBuilder(builder)
 				.addSubcommand((sub) => sub.setName('view').setDescription('Show every setting'))
 				.addSubcommandGroup((group) =>
 					group

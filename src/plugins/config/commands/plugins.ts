@@ -1,27 +1,21 @@
 import type { Command } from '@sapphire/framework';
-import { MessageFlags, PermissionFlagsBits } from 'discord.js';
-import { FacetCommand } from '../../../core/commands.ts';
+import { MessageFlags } from 'discord.js';
+import { ManagerCommand } from '../../../core/commands.ts';
 import { FacetError, FacetIdentifiers } from '../../../core/errors.ts';
 
 /** `/plugins list|enable|disable`: switch Facet's plugins per server. */
-export class PluginsCommand extends FacetCommand {
+export class PluginsCommand extends ManagerCommand {
 	public constructor(context: Command.LoaderContext, options: Command.Options) {
 		super(context, {
 			...options,
 			name: 'plugins',
-			description: 'List, enable and disable Facet plugins in this server',
-			requiredUserPermissions: [PermissionFlagsBits.ManageGuild],
-			runIn: ['GUILD_ANY']
+			description: 'List, enable and disable Facet plugins in this server'
 		});
 	}
 
 	public override registerApplicationCommands(registry: Command.Registry) {
 		registry.registerChatInputCommand((builder) =>
-			builder
-				.setName('plugins')
-				.setDescription(this.description)
-				.setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-				.setDMPermission(false)
+			this.managerBuilder(builder)
 				.addSubcommand((sub) => sub.setName('list').setDescription('Show every plugin and whether it is on'))
 				.addSubcommand((sub) =>
 					sub

@@ -1,6 +1,6 @@
 import type { Command } from '@sapphire/framework';
-import { MessageFlags, PermissionFlagsBits } from 'discord.js';
-import { FacetCommand } from '../../../core/commands.ts';
+import { MessageFlags } from 'discord.js';
+import { ManagerCommand } from '../../../core/commands.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
 import { formatDelta, formatPoints, progressText, throttleProgress, tierChoice, tierListEmbed } from '../lib/render.ts';
 
@@ -14,24 +14,18 @@ const TOTALS_PAGE = 1_000;
  * (Discord hides it from members) and by `requiredUserPermissions` (a stale or forged call is refused too).
  * Every refusal is a {@link MileageError} thrown before anything is written.
  */
-export class MileageAdminCommand extends FacetCommand {
+export class MileageAdminCommand extends ManagerCommand {
 	public constructor(context: Command.LoaderContext, options: Command.Options) {
 		super(context, {
 			...options,
 			name: 'mileage-admin',
-			description: 'Adjust and reverse mileage, manage tier roles, rebuild totals',
-			requiredUserPermissions: [PermissionFlagsBits.ManageGuild],
-			runIn: ['GUILD_ANY']
+			description: 'Adjust and reverse mileage, manage tier roles, rebuild totals'
 		});
 	}
 
 	public override registerApplicationCommands(registry: Command.Registry) {
 		registry.registerChatInputCommand((builder) =>
-			builder
-				.setName('mileage-admin')
-				.setDescription(this.description)
-				.setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-				.setDMPermission(false)
+			this.managerBuilder(builder)
 				.addSubcommand((sub) =>
 					sub
 						.setName('adjust')
