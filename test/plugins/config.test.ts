@@ -141,6 +141,23 @@ describe('/config and the audit log', () => {
 	});
 });
 
+describe('dashboard roles', () => {
+	it('GIVEN a role added to the dashboard roles THEN its members may manage the guild in the API, and not once it is removed', async () => {
+		// alan holds the Member role; linus holds none and stays out.
+		const alan = (await login(bot, 'alan')).browser;
+		const linus = (await login(bot, 'linus')).browser;
+		const guildRoute = `${bot.base}/guilds/${seed.guildId}`;
+		expect((await alan.fetch(guildRoute)).status).toBe(403);
+		const added = await run(seed.users.grace, 'config set dashboard-role-add', { role: seed.roles.member });
+		expect(added.body.content).toContain(`<@&${seed.roles.member}>`);
+		expect((await alan.fetch(guildRoute)).status).toBe(200);
+		expect(await (await alan.fetch(`${bot.base}/guilds`)).text()).toContain(seed.guildId);
+		expect((await linus.fetch(guildRoute)).status).toBe(403);
+		await run(seed.users.grace, 'config set dashboard-role-remove', { role: seed.roles.member });
+		expect((await alan.fetch(guildRoute)).status).toBe(403);
+	});
+});
+
 describe('welcome message', () => {
 	it('GIVEN a welcome channel THEN a joining member is greeted there with {user} and {server} filled in', async () => {
 		await run(seed.users.grace, 'config set welcome-channel', { channel: seed.channels.welcome });

@@ -37,18 +37,13 @@ export function manageFactsOf(guild: Guild, member: GuildMember, dashboardRoles:
 	return { isOwner: guild.ownerId === member.id, permissions, roleIds: member.roles.cache.keys(), dashboardRoles };
 }
 
-type SettingsReader = { getSettings?: (guildId: string, plugin: string) => Promise<Record<string, unknown>> };
-
 /**
- * Roles the config plugin grants dashboard access in a guild (`dashboardRoles`), read through
- * `container.plugins.getSettings`; none while that service is missing or the setting is malformed.
+ * Roles granted dashboard access in a guild, as plugins declare them (`dashboardRoles` in a manifest); none while
+ * the plugin service is not up yet.
  */
 export async function dashboardRolesOf(guildId: string): Promise<string[]> {
-	const plugins = (container as unknown as { plugins?: SettingsReader }).plugins;
-	if (typeof plugins?.getSettings !== 'function') return [];
-	const settings = await plugins.getSettings(guildId, 'config');
-	const roles = settings?.dashboardRoles;
-	return Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : [];
+	const plugins = (container as unknown as { plugins?: { dashboardRoles?: (guildId: string) => string[] } }).plugins;
+	return plugins?.dashboardRoles?.(guildId) ?? [];
 }
 
 /** The request's session from its sealed cookie, looked up once per request; `null` when absent or invalid. */

@@ -42,6 +42,11 @@ export interface PluginManifest<Settings extends z.ZodType = z.ZodType> {
 	 * this repository keep theirs in `migrations/`; this is for plugins that live elsewhere (and test fixtures).
 	 */
 	migrations?: { name: string; class: new (...args: never[]) => unknown }[];
+	/**
+	 * Roles this plugin grants dashboard access in a guild (besides owner, Administrator and Manage Server). The
+	 * core asks every plugin that has the hook and grants access to any role named; read from memory.
+	 */
+	dashboardRoles?(guildId: string): readonly string[];
 	/** Called once at start, before login: build the plugin's services (put them on the container). */
 	start?(context: PluginContext): Promise<void> | void;
 	/**

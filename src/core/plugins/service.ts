@@ -128,9 +128,9 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		return cached.parsed as T;
 	}
 
-	/** Async form of {@link PluginService.settings}, for API routes. */
-	public async getSettings(guildId: string, plugin: string): Promise<Record<string, unknown>> {
-		return this.settings(guildId, plugin);
+	/** Roles granted dashboard access in the guild, by every plugin that grants any. */
+	public dashboardRoles(guildId: string): string[] {
+		return [...new Set(this.list().flatMap((plugin) => [...(plugin.dashboardRoles?.(guildId) ?? [])]))];
 	}
 
 	/** Switches a plugin on or off in a guild. Refuses required plugins. Audited. */

@@ -1,3 +1,4 @@
+import { container } from '@sapphire/framework';
 import { definePlugin, pluginDirectory } from '../../core/plugins/manifest.ts';
 import { ConfigSettings } from './lib/settings.ts';
 
@@ -11,5 +12,6 @@ export const configPlugin = definePlugin({
 	required: true,
 	directory: pluginDirectory('config'),
 	settings: ConfigSettings,
-	entities: []
+	entities: [],
+	dashboardRoles: (guildId) => container.plugins.settings<ConfigSettings>(guildId, 'config').dashboardRoles
 });
