@@ -3,19 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configPlugin } from '../../src/plugins/config/index.ts';
 import { renderWelcome } from '../../src/plugins/config/lib/settings.ts';
 import { type ApiBot, type Browser, login, startApiBot } from '../api/helpers.ts';
+import { controlRequest } from '../helpers/sandbox.ts';
 
 let bot: ApiBot;
 let grace: Browser;
 let seed: ApiBot['emulator']['seed'];
 
-const control = async (path: string, body: unknown) => {
-	const response = await fetch(`${bot.emulator.baseUrl}${path}`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body)
-	});
-	return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-};
+const control = (path: string, body: unknown) => controlRequest(bot.emulator, 'POST', path, body);
 const run = (user: string, command: string, options?: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
 	control('/_emulator/interactions', {
 		guild_id: seed.guildId,

@@ -8,6 +8,7 @@ import { echoPlugin } from '../fixtures/plugins/echo/index.ts';
 import { freePort } from '../helpers/ports.ts';
 import { query } from '../helpers/postgres.ts';
 import { ROOT, type RunningProcess, runNode } from '../helpers/process.ts';
+import { controlRequest, sleep, waitUntil } from '../helpers/sandbox.ts';
 
 // Both processes seal session cookies with the same key, as a real multi-process deployment does.
 const SESSION_SECRET = 'switches-test-session-secret-0123456789abcdef';
@@ -15,25 +16,7 @@ let bot: ApiBot;
 let grace: Browser;
 let seed: ApiBot['emulator']['seed'];
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil<T>(fn: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await fn();
-		if (ok(value) || Date.now() > deadline) return value;
-		await sleep(50);
-	}
-}
-
-async function control(path: string, body: unknown) {
-	const response = await fetch(`${bot.emulator.baseUrl}${path}`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body)
-	});
-	return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const control = (path: string, body: unknown) => controlRequest(bot.emulator, 'POST', path, body);
 
 const run = (user: string, command: string, options?: Record<string, unknown>) =>
 	control('/_emulator/interactions', { guild_id: seed.guildId, channel_id: seed.channels.general, user_id: user, command, options });

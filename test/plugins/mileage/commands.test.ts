@@ -1,10 +1,10 @@
 import { container } from '@sapphire/framework';
-import type { APIRequest } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configPlugin } from '../../../src/plugins/config/index.ts';
 import { type MileageSettings, mileagePlugin } from '../../../src/plugins/mileage/index.ts';
 import { type ApiBot, startApiBot } from '../../api/helpers.ts';
 import { query } from '../../helpers/postgres.ts';
+import { type ControlReply, controlRequest, recordOriginalEdits, sleep, waitUntil } from '../../helpers/sandbox.ts';
 
 // End to end through the emulator: people act with the control API, the bot runs in this process.
 
@@ -12,37 +12,9 @@ let bot: ApiBot;
 let seed: ApiBot['emulator']['seed'];
 let settings: MileageSettings;
 /** Contents the bot sent as edits of `@original` (progress and final answers of deferred replies). */
-const edits: string[] = [];
+let edits: string[] = [];
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil<T>(fn: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await fn();
-		if (ok(value) || Date.now() > deadline) return value;
-		await sleep(50);
-	}
-}
-
-interface Reply {
-	content?: string;
-	embeds?: { title?: string; description?: string; footer?: { text: string } }[];
-	components?: { components: { custom_id: string; label: string; disabled?: boolean }[] }[];
-	ephemeral?: boolean;
-	message_id?: string;
-	choices?: { name: string; value: number }[];
-	error?: string;
-}
-
-async function control(path: string, body: unknown): Promise<{ status: number; body: Reply & Record<string, unknown> }> {
-	const response = await fetch(`${bot.emulator.baseUrl}${path}`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body)
-	});
-	return { status: response.status, body: (await response.json()) as Reply & Record<string, unknown> };
-}
+const control = (path: string, body: unknown) => controlRequest(bot.emulator, 'POST', path, body);
 
 async function state() {
 	return (await (await fetch(`${bot.emulator.baseUrl}/_emulator/state`)).json()) as {
@@ -109,12 +81,7 @@ beforeAll(async () => {
 		{ cooldownSeconds: 0 },
 		{ id: seed.users.ada, source: 'api' }
 	)) as MileageSettings;
-	bot.handle.client.rest.on('response', (request: APIRequest) => {
-		const body = request.data.body as { content?: string } | undefined;
-		if (request.method === 'PATCH' && /\/messages\/(@|%40)original$/.test(request.path) && typeof body?.content === 'string') {
-			edits.push(body.content);
-		}
-	});
+	edits = recordOriginalEdits(bot.handle.client);
 }, 60_000);
 
 afterAll(async () => {
@@ -423,7 +390,7 @@ describe('the leaderboard', () => {
 		const pages = Math.ceil(expected.length / 10);
 		const pageLines = (page: number) =>
 			expected.slice((page - 1) * 10, page * 10).map((row) => `<@${row.user_id}> — ${Number(row.points).toLocaleString('en-US')} points`);
-		const check = (reply: Reply, page: number) => {
+		const check = (reply: ControlReply, page: number) => {
 			const embed = reply.embeds?.[0];
 			expect(embed?.footer?.text).toContain(`Page ${page} of ${pages}`);
 			const lines = (embed?.description ?? '').split('\n').map((line) => line.replace(/^\*\*#\d+\*\* /, ''));

@@ -10,6 +10,7 @@ import { Emulator } from '../../../src/sandbox/index.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../../helpers/postgres.ts';
 import { jsonLines, ROOT, type RunningProcess, runNode } from '../../helpers/process.ts';
+import { sleep } from '../../helpers/sandbox.ts';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
 
 /*
@@ -17,8 +18,6 @@ import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
  * handled is in the ledger; with the database cut at that moment, the batch is spilled to DATA_DIR and the next
  * start applies it.
  */
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Loaded into the bot with --import: counts, independently of Facet, the MESSAGE_CREATE packets the client took in
 // and the messageCreate events it emitted (after its listeners ran), and prints both when the process exits.

@@ -9,6 +9,7 @@ import { plugins as listedPlugins } from '../../../src/plugins/index.ts';
 import type { Emulator } from '../../../src/sandbox/index.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../../helpers/postgres.ts';
+import { sleep } from '../../helpers/sandbox.ts';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
 
 /*
@@ -17,7 +18,6 @@ import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.ts';
  */
 
 const FLUSH_INTERVAL_MS = 500;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let db: ScratchDatabase;
 let proxy: TcpProxy;

@@ -6,6 +6,7 @@ import { formatImportCsv } from '../../../src/plugins/mileage/lib/csv.ts';
 import { mileageJobs } from '../../../src/plugins/mileage/routes/_shared.ts';
 import { type ApiBot, type Browser, DASHBOARD_ORIGIN, login, startApiBot } from '../../api/helpers.ts';
 import { query } from '../../helpers/postgres.ts';
+import { sleep } from '../../helpers/sandbox.ts';
 
 // The mileage routes through a logged-in browser (grace manages the sandbox guild) against a bot in this process.
 
@@ -15,8 +16,6 @@ let grace: Browser;
 let guildId: string;
 let otherGuildId: string;
 let api: string;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Answer {
 	status: number;

@@ -1,10 +1,10 @@
 import { container } from '@sapphire/framework';
-import type { APIRequest } from 'discord.js';
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configPlugin } from '../../../src/plugins/config/index.ts';
 import { mileagePlugin } from '../../../src/plugins/mileage/index.ts';
 import { type ApiBot, startApiBot } from '../../api/helpers.ts';
+import { controlRequest, recordOriginalEdits, sleep, waitUntil } from '../../helpers/sandbox.ts';
 
 // Tier roles against the role hierarchy, end to end: roles are created and moved through the emulator's control API,
 // people run commands through it, the bot runs in this process.
@@ -12,35 +12,11 @@ import { type ApiBot, startApiBot } from '../../api/helpers.ts';
 let bot: ApiBot;
 let seed: ApiBot['emulator']['seed'];
 /** Contents the bot sent as edits of `@original` (the answers of deferred replies). */
-const edits: string[] = [];
+let edits: string[] = [];
 
 const MEMBER_ROLE_ROUTES = ['PUT', 'DELETE'].map((method) => `${method} /guilds/{guild_id}/members/{user_id}/roles/{role_id}`);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil<T>(fn: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await fn();
-		if (ok(value) || Date.now() > deadline) return value;
-		await sleep(50);
-	}
-}
-
-interface Reply {
-	content?: string;
-	embeds?: { description?: string }[];
-	error?: string;
-}
-
-async function control(method: string, path: string, body: unknown): Promise<{ status: number; body: Reply & Record<string, unknown> }> {
-	const response = await fetch(`${bot.emulator.baseUrl}${path}`, {
-		method,
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body)
-	});
-	return { status: response.status, body: (await response.json()) as Reply & Record<string, unknown> };
-}
+const control = (method: string, path: string, body: unknown) => controlRequest(bot.emulator, method, path, body);
 
 interface WorldState {
 	guilds: {
@@ -126,12 +102,7 @@ async function syncTiers(): Promise<string> {
 beforeAll(async () => {
 	bot = await startApiBot({ plugins: [configPlugin, mileagePlugin], env: { MILEAGE_FLUSH_INTERVAL_MS: '200' } });
 	seed = bot.emulator.seed;
-	bot.handle.client.rest.on('response', (request: APIRequest) => {
-		const body = request.data.body as { content?: string } | undefined;
-		if (request.method === 'PATCH' && /\/messages\/(@|%40)original$/.test(request.path) && typeof body?.content === 'string') {
-			edits.push(body.content);
-		}
-	});
+	edits = recordOriginalEdits(bot.handle.client);
 }, 60_000);
 
 afterAll(async () => {

@@ -3,13 +3,13 @@ import { Emulator } from '../../../src/sandbox/index.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../../helpers/postgres.ts';
 import { type RunningProcess, runNode } from '../../helpers/process.ts';
+import { sleep } from '../../helpers/sandbox.ts';
 
 const MINUTE_MS = 400;
 const RATE = 2; // default points per voice minute
 let db: ScratchDatabase;
 let emulator: Emulator;
 const running: RunningProcess[] = [];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
 	db = await createScratchDatabase();
