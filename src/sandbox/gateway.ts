@@ -268,16 +268,23 @@ export class Gateway {
 		return token.replace(/^Bot\s+/i, '') === this.#host.token;
 	}
 
-	#identify(connection: Connection, data: unknown): void {
+	/** The payload of an IDENTIFY or RESUME from an unauthenticated connection with the right token; otherwise closes it. */
+	#authenticate(connection: Connection, data: unknown): Record<string, unknown> | null {
 		if (connection.session) {
 			connection.ws.close(GatewayCloseCodes.AlreadyAuthenticated, 'Already authenticated');
-			return;
+			return null;
 		}
 		const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
 		if (!this.#tokenMatches(d.token)) {
 			connection.ws.close(GatewayCloseCodes.AuthenticationFailed, 'Authentication failed');
-			return;
+			return null;
 		}
+		return d;
+	}
+
+	#identify(connection: Connection, data: unknown): void {
+		const d = this.#authenticate(connection, data);
+		if (!d) return;
 		const shard = d.shard ?? [0, 1];
 		if (
 			!Array.isArray(shard) ||
@@ -337,15 +344,8 @@ export class Gateway {
 	}
 
 	#resume(connection: Connection, data: unknown): void {
-		if (connection.session) {
-			connection.ws.close(GatewayCloseCodes.AlreadyAuthenticated, 'Already authenticated');
-			return;
-		}
-		const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-		if (!this.#tokenMatches(d.token)) {
-			connection.ws.close(GatewayCloseCodes.AuthenticationFailed, 'Authentication failed');
-			return;
-		}
+		const d = this.#authenticate(connection, data);
+		if (!d) return;
 		const session = typeof d.session_id === 'string' ? this.#sessions.get(d.session_id) : undefined;
 		const seq = d.seq;
 		if (!session) {
