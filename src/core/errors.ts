@@ -6,7 +6,6 @@ export const FacetIdentifiers = {
 	PluginRequired: 'pluginRequired',
 	UnknownPlugin: 'unknownPlugin',
 	InvalidSettings: 'invalidSettings',
-	MissingManageGuild: 'missingManageGuild',
 	UnknownAuditEntry: 'unknownAuditEntry',
 	GuildOnly: 'guildOnly'
 } as const;

@@ -363,3 +363,27 @@ describe('render: progress', () => {
 		expect(seen).toEqual(['1/10', '4/10', '10/10']);
 	});
 });
+
+describe('service: a full award buffer', () => {
+	it('GIVEN the key bound reached THEN points of new keys are dropped, counted in the metric and logged loudly — once, not per event', async () => {
+		const { default: pino } = await import('pino');
+		const { register } = await import('prom-client');
+		const { MileageService } = await import('../../../src/plugins/mileage/lib/service.ts');
+		const lines: string[] = [];
+		const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+		// No flush runs here, so the database is never touched.
+		const service = new MileageService(null as never, logger, { spillDir: '/nonexistent', maxKeys: 2, flushAtKeys: 1_000 });
+		const metric = async () => (await register.getSingleMetric('facet_mileage_dropped_points_total')!.get()).values[0]?.value ?? 0;
+		const before = await metric();
+		service.award('1', 'a', 'message', 1);
+		service.award('1', 'b', 'message', 1);
+		service.award('1', 'a', 'message', 1);
+		for (let i = 0; i < 5; i++) service.award('1', `new${i}`, 'message', 3);
+		expect(service.buffer.pending('1', 'a')).toBe(2);
+		expect(service.buffer.droppedPoints).toBe(15);
+		expect((await metric()) - before).toBe(15);
+		const loud = lines.filter((line) => line.includes('mileage buffer full'));
+		expect(loud).toHaveLength(1);
+		expect(JSON.parse(loud[0]!).level).toBe(50);
+	});
+});
