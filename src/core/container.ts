@@ -7,6 +7,7 @@ import type { PluginOwnership } from './plugins/ownership.ts';
 import type { PluginService } from './plugins/service.ts';
 import type { BoundedRedis } from './redis.ts';
 import type { Shutdown } from './shutdown.ts';
+import type { DiscordTarget } from './target.ts';
 import type { WorkTracker } from './work.ts';
 
 declare module '@sapphire/pieces' {
@@ -27,5 +28,7 @@ declare module '@sapphire/pieces' {
 		pluginOwnership: PluginOwnership;
 		/** Application command registration (global and per guild). */
 		commandSync: CommandSync;
+		/** Where the bot connected, as the composition root made it. */
+		discordTarget: DiscordTarget;
 	}
 }
