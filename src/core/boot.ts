@@ -5,6 +5,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { container, Events, type SapphireClient } from '@sapphire/framework';
 import { Status } from 'discord.js';
 import type { Logger } from 'pino';
+import { Counter, register } from 'prom-client';
 import { createClient } from './client.ts';
 import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
@@ -12,6 +13,7 @@ import { migrate } from './database/migrations.ts';
 import type { Env } from './env.ts';
 import { Health } from './health.ts';
 import { CommandSync } from './plugins/command-sync.ts';
+import { installPluginGate, type PluginGateOptions } from './plugins/gate.ts';
 import type { PluginManifest } from './plugins/manifest.ts';
 import { PluginOwnership } from './plugins/ownership.ts';
 import { PluginService } from './plugins/service.ts';
@@ -32,6 +34,14 @@ export function deploymentId(env: Env): string {
 	}
 	return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
+
+const gatedSkips =
+	(register.getSingleMetric('facet_plugin_gate_skips_total') as Counter<'plugin' | 'kind'> | undefined) ??
+	new Counter({
+		name: 'facet_plugin_gate_skips_total',
+		help: 'Plugin listener events and task runs the core held back because the plugin is off',
+		labelNames: ['plugin', 'kind']
+	});
 
 /** What {@link startFacet} started, for the entry point and tests. */
 export interface FacetHandle<Target extends DiscordTarget = DiscordTarget> {
@@ -119,6 +129,14 @@ export async function startFacet<Target extends DiscordTarget>({
 		Object.assign(container, { plugins, pluginOwnership });
 
 		const client = createClient(env, logger, { restUrl: target.restUrl, redisUrl: target.redisUrl }, manifests);
+		// Before any piece loads (at login): every plugin listener and task is gated by its plugin's switch.
+		installPluginGate({
+			stores: client.stores as unknown as PluginGateOptions['stores'],
+			ownership: pluginOwnership,
+			switches: plugins,
+			guildIds: () => client.guilds.cache.keys(),
+			onSkip: (plugin, kind) => gatedSkips.inc({ plugin, kind })
+		});
 		const commandSync = new CommandSync({
 			orm,
 			rest: client.rest,
