@@ -11,6 +11,7 @@ import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
 import { migrate } from './database/migrations.ts';
 import type { Env } from './env.ts';
+import { GuildFactsService } from './guild-facts.ts';
 import { Health } from './health.ts';
 import { CommandSync } from './plugins/command-sync.ts';
 import { installPluginGate, type PluginGateOptions } from './plugins/gate.ts';
@@ -126,7 +127,7 @@ export async function startFacet<Target extends DiscordTarget>({
 		await plugins.start();
 		shutdown.add('plugin state', () => plugins.stop());
 		const pluginOwnership = new PluginOwnership(manifests);
-		Object.assign(container, { plugins, pluginOwnership });
+		Object.assign(container, { plugins, pluginOwnership, guildFacts: new GuildFactsService(manifests) });
 
 		const client = createClient(env, logger, { restUrl: target.restUrl, redisUrl: target.redisUrl }, manifests);
 		// Before any piece loads (at login): every plugin listener and task is gated by its plugin's switch.

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Env } from './env.ts';
+import type { GuildFactsService } from './guild-facts.ts';
 import type { Health } from './health.ts';
 import type { CommandSync } from './plugins/command-sync.ts';
 import type { PluginOwnership } from './plugins/ownership.ts';
@@ -28,6 +29,8 @@ declare module '@sapphire/pieces' {
 		pluginOwnership: PluginOwnership;
 		/** Application command registration (global and per guild). */
 		commandSync: CommandSync;
+		/** Guild-wide facts (time zone, locale, daily channel) that plugins provide and read. */
+		guildFacts: GuildFactsService;
 		/** Where the bot connected, as the composition root made it. */
 		discordTarget: DiscordTarget;
 	}

@@ -56,6 +56,33 @@ describe('the core as a closed box', () => {
 	});
 });
 
+describe('plugins that know no other plugin', () => {
+	it('GIVEN every plugin folder THEN none imports another plugin nor reads another plugin by name', () => {
+		const root = join(ROOT, 'src', 'plugins');
+		const names = readdirSync(root, { withFileTypes: true })
+			.filter((entry) => entry.isDirectory())
+			.map((entry) => entry.name);
+		const offenders: string[] = [];
+		for (const name of names) {
+			for (const file of filesUnder(join(root, name))) {
+				const source = readFileSync(file, 'utf8');
+				for (const specifier of specifiersOf(source)) {
+					if (!specifier.startsWith('.')) continue;
+					const target = relative(root, join(file, '..', specifier));
+					const owner = target.split(/[\\/]/)[0]!;
+					if (names.includes(owner) && owner !== name) offenders.push(`${relative(ROOT, file)} imports ${specifier}`);
+				}
+				for (const other of names.filter((candidate) => candidate !== name)) {
+					if (new RegExp(`plugins\\.(?:settings|get|isEnabled)[^;]*['"]${other}['"]`).test(source)) {
+						offenders.push(`${relative(ROOT, file)} reads plugin "${other}"`);
+					}
+				}
+			}
+		}
+		expect(offenders).toEqual([]);
+	});
+});
+
 describe('the production start path', () => {
 	const record = join(tmpdir(), `facet-modules-${process.pid}.txt`);
 	let emulator: Emulator | undefined;

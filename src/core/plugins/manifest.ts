@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Env } from '../env.ts';
+import type { GuildFacts } from '../guild-facts.ts';
 import { codeRoot } from '../paths.ts';
 
 /** What a plugin's `start` hook receives: the core's services, before the client logs in. */
@@ -48,6 +49,11 @@ export interface PluginManifest<Settings extends z.ZodType = z.ZodType> {
 	 * core asks every plugin that has the hook and grants access to any role named; read from memory.
 	 */
 	dashboardRoles?(guildId: string): readonly string[];
+	/**
+	 * Guild-wide facts this plugin provides (time zone, locale, daily channel), read by every plugin through
+	 * `container.guildFacts`; from memory. Leave a field out to let another plugin or the default decide.
+	 */
+	guildFacts?(guildId: string): Partial<GuildFacts>;
 	/** Called once at start, before login: build the plugin's services (put them on the container). */
 	start?(context: PluginContext): Promise<void> | void;
 	/**
