@@ -22,14 +22,6 @@ export class Migration20261202020605 extends Migration {
 			`alter table "dailies_seen_item" add constraint "dailies_seen_item_feed_id_item_key_unique" unique ("feed_id", "item_key");`
 		);
 
-		// Added to the generated migration before it shipped: a feed's seen items and log go with it (feeds are
-		// soft-removed, so this only happens when a guild's data is purged).
-		this.addSql(
-			`alter table "dailies_seen_item" add constraint "dailies_seen_item_feed_id_foreign" foreign key ("feed_id") references "dailies_feed" ("id") on delete cascade;`
-		);
-		this.addSql(
-			`alter table "dailies_delivery_log" add constraint "dailies_delivery_log_feed_id_foreign" foreign key ("feed_id") references "dailies_feed" ("id") on delete cascade;`
-		);
 
 		this.addSql(
 			`alter table "dailies_feed" add constraint "dailies_feed_kind_check" check ("kind" in ('rss', 'atom', 'json', 'youtube'));`

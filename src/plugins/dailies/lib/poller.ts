@@ -207,8 +207,9 @@ export class FeedPoller {
 				paused_reason = case when ? and state = 'active' then ? else paused_reason end, updated_at = ?
 			 where id = ? and claim_token = ? returning id`,
 			[
-				fetched.notModified ? feed.etag : fetched.etag,
-				fetched.notModified ? feed.lastModified : fetched.lastModified,
+				// After a failed delivery the old validators stay, so the next poll gets the items again, not a 304.
+				fetched.notModified || pause ? feed.etag : fetched.etag,
+				fetched.notModified || pause ? feed.lastModified : fetched.lastModified,
 				now,
 				now,
 				new Date(now.getTime() + feed.intervalSeconds * 1000),

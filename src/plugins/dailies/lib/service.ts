@@ -47,6 +47,9 @@ export interface Inspection {
 	items: number;
 	newest: FeedItem | null;
 	parsed: ParsedFeed;
+	/** Validators of the fetch, so the first poll is already conditional. */
+	etag: string | null;
+	lastModified: string | null;
 }
 
 /** The feed operations commands and routes share; every refusal is a {@link DailiesError}, before any write. */
@@ -76,8 +79,9 @@ export class FeedService {
 			throw fetchProblem(error);
 		}
 		let parsed: ParsedFeed;
+		let fetched: Awaited<ReturnType<FeedFetcher['fetch']>>;
 		try {
-			const fetched = await this.#fetcher.fetch(url);
+			fetched = await this.#fetcher.fetch(url);
 			url = fetched.url === url ? url : fetched.url;
 			parsed = parseFeedBody(fetched.body, fetched.contentType, fetched.url);
 		} catch (error) {
@@ -90,7 +94,9 @@ export class FeedService {
 			title: parsed.title,
 			items: parsed.items.length,
 			newest: newestItem(parsed.items),
-			parsed
+			parsed,
+			etag: fetched.etag,
+			lastModified: fetched.lastModified
 		};
 	}
 
@@ -145,21 +151,23 @@ export class FeedService {
 				input.catchUp ?? 'digest',
 				input.maxPerPoll ?? 5,
 				actorId,
-				now
+				now,
+				inspection.etag,
+				inspection.lastModified
 			];
 			const rows = existing
 				? await tx.execute<Record<string, unknown>[]>(
 						`update dailies_feed set source = ?, kind = ?, title = ?, channel_id = ?, interval_seconds = ?, next_poll_at = ?, template = ?, format = ?,
-							include_keywords = ?, exclude_keywords = ?, catch_up = ?, max_per_poll = ?, created_by = ?, created_at = ?, updated_at = now(),
-							state = 'active', paused_reason = null, consecutive_failures = 0, last_error = null, etag = null, last_modified = null,
+							include_keywords = ?, exclude_keywords = ?, catch_up = ?, max_per_poll = ?, created_by = ?, created_at = ?, etag = ?, last_modified = ?,
+							updated_at = now(), state = 'active', paused_reason = null, consecutive_failures = 0, last_error = null,
 							notice_message_id = null, notice_channel_id = null, claimed_until = null, claim_token = null, primed = true
 						 where id = ? returning ${FEED_COLUMNS}`,
 						[...values, existing.id]
 					)
 				: await tx.execute<Record<string, unknown>[]>(
 						`insert into dailies_feed (source, kind, title, channel_id, interval_seconds, next_poll_at, template, format, include_keywords,
-							exclude_keywords, catch_up, max_per_poll, created_by, created_at, guild_id, url, primed)
-						 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true) returning ${FEED_COLUMNS}`,
+							exclude_keywords, catch_up, max_per_poll, created_by, created_at, etag, last_modified, guild_id, url, primed)
+						 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true) returning ${FEED_COLUMNS}`,
 						[...values, guildId, inspection.url]
 					);
 			const feed = feedFromRow(rows[0]!);
