@@ -22,8 +22,7 @@ let path = 0;
 /** A fresh path on the fixture server, so tests do not share feeds. */
 const fresh = (name: string) => `/${name}-${++path}`;
 
-const feedRow = async (id: number) =>
-	(await engine.sql<Record<string, unknown>>('select * from dailies_feed where id = ?', [id]))[0]!;
+const feedRow = async (id: number) => (await engine.sql<Record<string, unknown>>('select * from dailies_feed where id = ?', [id]))[0]!;
 
 /** Moves the clock past the feed's next poll and runs one cycle. */
 async function pollAfter(ms = FIVE_MIN + 1000) {
@@ -65,12 +64,15 @@ describe('GIVEN feeds of every kind on the fixture server', () => {
 			expect(postedMessageId).not.toBeNull();
 			expect(engine.sender.posts).toHaveLength(1);
 			expect(postText(engine.sender.posts[0]!)).toContain(`${p.slice(1)} 50`);
-			const [{ n }] = await engine.sql<{ n: string }>('select count(*) as n from dailies_seen_item where feed_id = ?', [feed.id]);
+			const [{ n }] = (await engine.sql<{ n: string }>('select count(*) as n from dailies_seen_item where feed_id = ?', [feed.id])) as [{ n: string }];
 			expect(Number(n)).toBe(50);
 
 			items.push(...makeItems(2, { from: 51, prefix: p.slice(1) }));
 			await pollAfter();
-			expect(engine.sender.posts.map(postText).slice(1)).toEqual([expect.stringContaining(`${p.slice(1)} 51`), expect.stringContaining(`${p.slice(1)} 52`)]);
+			expect(engine.sender.posts.map(postText).slice(1)).toEqual([
+				expect.stringContaining(`${p.slice(1)} 51`),
+				expect.stringContaining(`${p.slice(1)} 52`)
+			]);
 		});
 	}
 
@@ -81,10 +83,14 @@ describe('GIVEN feeds of every kind on the fixture server', () => {
 			contentType: 'text/html',
 			body: `<!doctype html><html><head><link rel="canonical" href="https://www.youtube.com/channel/${channelId}"></head><body>…</body></html>`
 		});
-		server.routes.set(`/feeds/videos.xml?channel_id=${channelId}`, { kind: 'youtube', items: makeItems(3, { prefix: 'video' }), title: 'Fixture Tube' });
-		const service = new (engine.service.constructor as typeof engine.service.constructor & (new (...args: never[]) => typeof engine.service))(
-			...([engine.orm, engine.fetcher, engine.sender, engine.hooks, { youtubeBase: server.base, now: () => engine.clock.now }] as never[])
-		);
+		server.routes.set(`/feeds/videos.xml?channel_id=${channelId}`, {
+			kind: 'youtube',
+			items: makeItems(3, { prefix: 'video' }),
+			title: 'Fixture Tube'
+		});
+		const service = new (
+			engine.service.constructor as typeof engine.service.constructor & (new (...args: never[]) => typeof engine.service)
+		)(...([engine.orm, engine.fetcher, engine.sender, engine.hooks, { youtubeBase: server.base, now: () => engine.clock.now }] as never[]));
 		const { feed } = await service.add(GUILD, { url: '@fixturetube', channelId: CHANNEL }, null);
 		expect(feed.kind).toBe('youtube');
 		expect(feed.url).toBe(`${server.base}/feeds/videos.xml?channel_id=${channelId}`);
@@ -131,7 +137,10 @@ describe('GIVEN a feed that gains 30 items at once', () => {
 		const [poll] = (await engine.service.log(GUILD, feed.id)).polls;
 		expect(poll!.posted).toBe(5);
 		expect(poll!.skipped.capped).toBe(25);
-		expect(poll!.items.find((item) => item.title === 'burst 20')).toMatchObject({ outcome: 'capped', reason: expect.stringMatching(/cap of 5.*digest/) });
+		expect(poll!.items.find((item) => item.title === 'burst 20')).toMatchObject({
+			outcome: 'capped',
+			reason: expect.stringMatching(/cap of 5.*digest/)
+		});
 		await pollAfter();
 		expect(engine.sender.posts).toHaveLength(6);
 	});
@@ -146,7 +155,8 @@ describe('GIVEN six hours of downtime', () => {
 		await add(server.url(p));
 		engine.sender.posts.length = 0;
 		// One item every 5 minutes for 6 hours while the bot is down.
-		for (let i = 1; i <= 72; i++) items.push({ ...makeItems(1, { from: 100 + i, prefix: 'dt' })[0]!, published: new Date(start.getTime() + i * FIVE_MIN) });
+		for (let i = 1; i <= 72; i++)
+			items.push({ ...makeItems(1, { from: 100 + i, prefix: 'dt' })[0]!, published: new Date(start.getTime() + i * FIVE_MIN) });
 		await pollAfter(6 * 3_600_000);
 		expect(engine.sender.posts).toHaveLength(6);
 		expect(postText(engine.sender.posts[0]!)).toContain('dt 101');
@@ -180,7 +190,10 @@ describe('GIVEN filters', () => {
 		await pollAfter();
 		expect(engine.sender.posts.map(postText)).toEqual([expect.stringContaining('f 3')]);
 		const [poll] = (await engine.service.log(GUILD, feed.id)).polls;
-		expect(poll!.items.find((item) => item.title === 'A Sponsored post')).toMatchObject({ outcome: 'filtered', reason: 'contains the excluded keyword "sponsored"' });
+		expect(poll!.items.find((item) => item.title === 'A Sponsored post')).toMatchObject({
+			outcome: 'filtered',
+			reason: 'contains the excluded keyword "sponsored"'
+		});
 		expect(poll!.skipped.filtered).toBe(1);
 	});
 });
@@ -230,9 +243,21 @@ describe('GIVEN failing feeds', () => {
 		['a slow response', () => ({ kind: 'slow', delayMs: 5_000 }), /no complete answer within 1 s/],
 		['an oversized body', () => ({ kind: 'oversized', bytes: 3 * 1024 * 1024 }), /larger than 2 MB/],
 		['an oversized body without a length', () => ({ kind: 'oversized', bytes: 3 * 1024 * 1024, chunked: true }), /larger than 2 MB/],
-		['malformed XML', () => ({ kind: 'raw', contentType: 'application/rss+xml', body: '<rss><channel><title>x</ti' }), /not (well-formed|an RSS)/],
-		['an HTML page', () => ({ kind: 'raw', contentType: 'text/html', body: '<!doctype html><html><body>hi</body></html>' }), /web page, not a feed/],
-		['a redirect to a metadata address', () => ({ kind: 'redirect', location: 'http://169.254.169.254/latest/meta-data/' }), /169\.254\.169\.254 is a cloud metadata address/]
+		[
+			'malformed XML',
+			() => ({ kind: 'raw', contentType: 'application/rss+xml', body: '<rss><channel><title>x</ti' }),
+			/not (well-formed|an RSS)/
+		],
+		[
+			'an HTML page',
+			() => ({ kind: 'raw', contentType: 'text/html', body: '<!doctype html><html><body>hi</body></html>' }),
+			/web page, not a feed/
+		],
+		[
+			'a redirect to a metadata address',
+			() => ({ kind: 'redirect', location: 'http://169.254.169.254/latest/meta-data/' }),
+			/169\.254\.169\.254 is a cloud metadata address/
+		]
 	];
 	for (const [name, route, error] of failures) {
 		it(`THEN ${name} is a failed poll with a clear last error, and nothing crashes`, async () => {
@@ -322,7 +347,13 @@ describe('GIVEN previews', () => {
 		] as const) {
 			server.routes.set(`${p}?${format}`, { kind: 'rss', items });
 			const { feed } = await add(`${server.url(p)}?${format}`, { format, template });
-			server.routes.set(`${p}?${format}`, { kind: 'rss', items: [...items, { ...makeItems(1, { from: 2, prefix: 'pv' })[0]!, author: 'ann@example.org (Ann)', summary: `<p>${'long '.repeat(300)}</p>` }] });
+			server.routes.set(`${p}?${format}`, {
+				kind: 'rss',
+				items: [
+					...items,
+					{ ...makeItems(1, { from: 2, prefix: 'pv' })[0]!, author: 'ann@example.org (Ann)', summary: `<p>${'long '.repeat(300)}</p>` }
+				]
+			});
 			engine.sender.posts.length = 0;
 			await pollAfter();
 			const preview = await engine.service.preview(GUILD, feed.id);
@@ -338,10 +369,29 @@ describe('GIVEN bad input', () => {
 	const refused: [string, () => Promise<unknown>, RegExp][] = [
 		['an invalid URL', () => add('not a url'), /url: is not a valid URL/],
 		['a non-http URL', () => add('ftp://example.org/feed'), /url: must start with http/],
-		['a non-feed page', () => (server.routes.set('/page', { kind: 'raw', contentType: 'text/html', body: '<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="/real.xml"></head></html>' }), add(server.url('/page'))), /web page, not a feed; it links a feed at http:\/\/127\.0\.0\.1:\d+\/real\.xml/],
+		[
+			'a non-feed page',
+			() => (
+				server.routes.set('/page', {
+					kind: 'raw',
+					contentType: 'text/html',
+					body: '<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="/real.xml"></head></html>'
+				}),
+				add(server.url('/page'))
+			),
+			/web page, not a feed; it links a feed at http:\/\/127\.0\.0\.1:\d+\/real\.xml/
+		],
 		['an unknown placeholder', () => add(server.url('/never'), { template: '{title} {nope}' }), /template: unknown placeholder \{nope\}/],
-		['a template over Discord’s limits', () => add(server.url('/never'), { format: 'text', template: 'x'.repeat(2001) }), /template: is 2001 characters; Discord allows 2000/],
-		['a channel that is not the server’s', () => add(server.url('/never'), { channelId: '900000000000000001' }), /channelId: is not a channel/]
+		[
+			'a template over Discord’s limits',
+			() => add(server.url('/never'), { format: 'text', template: 'x'.repeat(2001) }),
+			/template: is 2001 characters; Discord allows 2000/
+		],
+		[
+			'a channel that is not the server’s',
+			() => add(server.url('/never'), { channelId: '900000000000000001' }),
+			/channelId: is not a channel/
+		]
 	];
 	for (const [name, run, message] of refused) {
 		it(`THEN ${name} is refused with a clear error and nothing is saved`, async () => {
@@ -362,7 +412,11 @@ describe('GIVEN bad input', () => {
 		await expect(strict.fetch('http://[::ffff:10.0.0.1]/')).rejects.toThrow(/private address/);
 		await strict.close();
 		// Treat 127.0.0.2 as private: the first hop (127.0.0.1) is fetched, the redirect to .2 is refused on connect.
-		const hopping = new FeedFetcher({ allowPrivate: true, timeoutMs: 1_000, blocked: (address) => (address === '127.0.0.2' ? 'private' : null) });
+		const hopping = new FeedFetcher({
+			allowPrivate: true,
+			timeoutMs: 1_000,
+			blocked: (address) => (address === '127.0.0.2' ? 'private' : null)
+		});
 		server.routes.set('/hop', { kind: 'redirect', location: `http://127.0.0.2:${server.port}/ok` });
 		await expect(hopping.fetch(server.url('/hop'))).rejects.toThrow(/127\.0\.0\.2 is a private address/);
 		await hopping.close();
@@ -370,7 +424,9 @@ describe('GIVEN bad input', () => {
 		const service = new (engine.service.constructor as new (...args: never[]) => typeof engine.service)(
 			...([engine.orm, new FeedFetcher({ allowPrivate: false }), engine.sender, engine.hooks, {}] as never[])
 		);
-		await expect(service.add(GUILD, { url: server.url('/ok'), channelId: CHANNEL }, null)).rejects.toThrow(/url: 127\.0\.0\.1 is a loopback address/);
+		await expect(service.add(GUILD, { url: server.url('/ok'), channelId: CHANNEL }, null)).rejects.toThrow(
+			/url: 127\.0\.0\.1 is a loopback address/
+		);
 		expect(await count()).toBe(before);
 	});
 

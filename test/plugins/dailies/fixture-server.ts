@@ -14,7 +14,7 @@ export interface FixtureItem {
 
 /** How a path answers. */
 export type FixtureRoute =
-	| { kind: 'rss' | 'atom' | 'json' | 'youtube'; items: FixtureItem[]; title?: string; etag?: boolean }
+	| { kind: 'rss' | 'atom' | 'json' | 'youtube'; items: FixtureItem[]; title?: string; etag?: boolean; delayMs?: number }
 	| { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
 	| { kind: 'slow'; delayMs: number }
 	| { kind: 'oversized'; bytes: number; chunked?: boolean }
@@ -75,6 +75,9 @@ export class FixtureServer {
 	readonly hits = new Map<string, number>();
 	/** Requests answered 304. */
 	notModified = 0;
+	/** Messages posted to `POST /_sink` (worker processes post there instead of Discord). */
+	readonly sink: { channelId: string; nonce?: string; payload: { content?: string; embeds?: { title?: string }[] }; worker?: string }[] =
+		[];
 	#server: Server | null = null;
 	host = '127.0.0.1';
 	port = 0;
@@ -109,6 +112,17 @@ export class FixtureServer {
 
 	#handle(request: IncomingMessage, response: ServerResponse): void {
 		const path = request.url ?? '/';
+		if (request.method === 'POST' && path === '/_sink') {
+			const chunks: Buffer[] = [];
+			request.on('data', (chunk: Buffer) => chunks.push(chunk));
+			request.on('end', () => {
+				this.sink.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+				response
+					.writeHead(200, { 'content-type': 'application/json' })
+					.end(JSON.stringify({ id: String(1_000_000_000_000_000_000n + BigInt(this.sink.length)) }));
+			});
+			return;
+		}
 		this.hits.set(path, (this.hits.get(path) ?? 0) + 1);
 		const route = this.routes.get(path);
 		if (!route) {
@@ -128,7 +142,10 @@ export class FixtureServer {
 			}
 			case 'oversized': {
 				const chunk = `<!-- ${'x'.repeat(64 * 1024 - 9)} -->`;
-				response.writeHead(200, { 'content-type': 'application/rss+xml', ...(route.chunked ? {} : { 'content-length': String(route.bytes) }) });
+				response.writeHead(200, {
+					'content-type': 'application/rss+xml',
+					...(route.chunked ? {} : { 'content-length': String(route.bytes) })
+				});
 				let sent = 0;
 				const pump = () => {
 					while (sent < route.bytes) {
@@ -148,16 +165,25 @@ export class FixtureServer {
 				response.writeHead(route.status ?? 302, { location: route.location }).end();
 				return;
 			default: {
-				const { type, body } = feedBody(route, this.base);
-				const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
-				if (route.etag !== false && request.headers['if-none-match'] === etag) {
-					this.notModified++;
-					response.writeHead(304, { etag }).end();
+				if (route.delayMs) {
+					const timer = setTimeout(() => this.#serveFeed(route, request, response), route.delayMs);
+					response.on('close', () => clearTimeout(timer));
 					return;
 				}
-				response.writeHead(200, { 'content-type': type, ...(route.etag !== false ? { etag } : {}) }).end(body);
+				this.#serveFeed(route, request, response);
 			}
 		}
+	}
+
+	#serveFeed(route: Extract<FixtureRoute, { items: FixtureItem[] }>, request: IncomingMessage, response: ServerResponse): void {
+		const { type, body } = feedBody(route, this.base);
+		const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+		if (route.etag !== false && request.headers['if-none-match'] === etag) {
+			this.notModified++;
+			response.writeHead(304, { etag }).end();
+			return;
+		}
+		response.writeHead(200, { 'content-type': type, ...(route.etag !== false ? { etag } : {}) }).end(body);
 	}
 }
 

@@ -64,7 +64,9 @@ export class Engine {
 	poller!: FeedPoller;
 	service!: FeedService;
 
-	public async start(options: { fetcher?: Partial<FetcherOptions>; poller?: Partial<PollerOptions>; service?: Partial<FeedServiceOptions> } = {}) {
+	public async start(
+		options: { fetcher?: Partial<FetcherOptions>; poller?: Partial<PollerOptions>; service?: Partial<FeedServiceOptions> } = {}
+	) {
 		this.db = await createScratchDatabase('facet_dailies');
 		await query(this.db.url, `alter database "${this.db.name}" set synchronous_commit = off`);
 		this.orm = await this.connect();
@@ -79,7 +81,10 @@ export class Engine {
 	}
 
 	/** (Re)builds fetcher, poller and service, as a process start does. */
-	public build(options: { fetcher?: Partial<FetcherOptions>; poller?: Partial<PollerOptions>; service?: Partial<FeedServiceOptions> } = {}, orm = this.orm) {
+	public build(
+		options: { fetcher?: Partial<FetcherOptions>; poller?: Partial<PollerOptions>; service?: Partial<FeedServiceOptions> } = {},
+		orm = this.orm
+	) {
 		this.fetcher = new FeedFetcher({ allowPrivate: true, timeoutMs: 1_000, ...options.fetcher });
 		this.poller = this.makePoller(orm, options.poller);
 		this.service = new FeedService(orm, this.fetcher, this.sender, this.hooks, { now: () => this.clock.now, ...options.service });
