@@ -22,7 +22,6 @@ export class Migration20261202020605 extends Migration {
 			`alter table "dailies_seen_item" add constraint "dailies_seen_item_feed_id_item_key_unique" unique ("feed_id", "item_key");`
 		);
 
-
 		this.addSql(
 			`alter table "dailies_feed" add constraint "dailies_feed_kind_check" check ("kind" in ('rss', 'atom', 'json', 'youtube'));`
 		);

@@ -64,7 +64,9 @@ describe('GIVEN feeds of every kind on the fixture server', () => {
 			expect(postedMessageId).not.toBeNull();
 			expect(engine.sender.posts).toHaveLength(1);
 			expect(postText(engine.sender.posts[0]!)).toContain(`${p.slice(1)} 50`);
-			const [{ n }] = (await engine.sql<{ n: string }>('select count(*) as n from dailies_seen_item where feed_id = ?', [feed.id])) as [{ n: string }];
+			const [{ n }] = (await engine.sql<{ n: string }>('select count(*) as n from dailies_seen_item where feed_id = ?', [feed.id])) as [
+				{ n: string }
+			];
 			expect(Number(n)).toBe(50);
 
 			items.push(...makeItems(2, { from: 51, prefix: p.slice(1) }));
@@ -371,14 +373,14 @@ describe('GIVEN bad input', () => {
 		['a non-http URL', () => add('ftp://example.org/feed'), /url: must start with http/],
 		[
 			'a non-feed page',
-			() => (
+			() => {
 				server.routes.set('/page', {
 					kind: 'raw',
 					contentType: 'text/html',
 					body: '<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="/real.xml"></head></html>'
-				}),
-				add(server.url('/page'))
-			),
+				});
+				return add(server.url('/page'));
+			},
 			/web page, not a feed; it links a feed at http:\/\/127\.0\.0\.1:\d+\/real\.xml/
 		],
 		['an unknown placeholder', () => add(server.url('/never'), { template: '{title} {nope}' }), /template: unknown placeholder \{nope\}/],

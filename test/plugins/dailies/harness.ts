@@ -5,7 +5,7 @@ import { dailiesPlugin } from '../../../src/plugins/dailies/index.ts';
 import { FeedFetcher, type FetcherOptions } from '../../../src/plugins/dailies/lib/fetch.ts';
 import { FeedPoller, type PollerOptions } from '../../../src/plugins/dailies/lib/poller.ts';
 import type { MessagePayload } from '../../../src/plugins/dailies/lib/render.ts';
-import { SendError, type Sender } from '../../../src/plugins/dailies/lib/sender.ts';
+import type { SendError, Sender } from '../../../src/plugins/dailies/lib/sender.ts';
 import { FeedService, type FeedServiceOptions, type ServiceHooks } from '../../../src/plugins/dailies/lib/service.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../../helpers/postgres.ts';
 

@@ -34,7 +34,9 @@ function runWorker(name: string): Promise<{ name: string; polled: number; posted
 		err += chunk;
 	});
 	return new Promise((resolve, reject) => {
-		child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`worker ${name} exited ${code}: ${err}`))));
+		child.on('exit', (code) =>
+			code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`worker ${name} exited ${code}: ${err}`))
+		);
 	});
 }
 
@@ -47,7 +49,11 @@ describe('GIVEN two worker processes and 200 due feeds', () => {
 			const items = makeItems(2, { prefix: `w${i}`, start });
 			server.routes.set(path, { kind: 'rss', items, etag: false, delayMs: 5 });
 			feeds.push({ path, items });
-			await engine.service.add(`${100_000_000_000_000_000n + BigInt(i % 20)}`, { url: server.url(path), channelId: '200000000000000001' }, null);
+			await engine.service.add(
+				`${100_000_000_000_000_000n + BigInt(i % 20)}`,
+				{ url: server.url(path), channelId: '200000000000000001' },
+				null
+			);
 		}
 		for (const feed of feeds) feed.items.push(...makeItems(3, { from: 3, prefix: feed.path.slice(1, -4), start }));
 		await engine.sql("update dailies_feed set next_poll_at = now() - interval '1 second'");

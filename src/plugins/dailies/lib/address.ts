@@ -19,7 +19,13 @@ metadata.addAddress('100.100.100.200', 'ipv4');
 metadata.addAddress('fd00:ec2::254', 'ipv6');
 
 const reasons: [string, BlockList][] = [
-	['loopback', list([['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']])],
+	[
+		'loopback',
+		list([
+			['127.0.0.0', 8, 'ipv4'],
+			['::1', 128, 'ipv6']
+		])
+	],
 	[
 		'private',
 		list([
@@ -29,7 +35,13 @@ const reasons: [string, BlockList][] = [
 			['fc00::', 7, 'ipv6']
 		])
 	],
-	['link-local', list([['169.254.0.0', 16, 'ipv4'], ['fe80::', 10, 'ipv6']])],
+	[
+		'link-local',
+		list([
+			['169.254.0.0', 16, 'ipv4'],
+			['fe80::', 10, 'ipv6']
+		])
+	],
 	['CGNAT', list([['100.64.0.0', 10, 'ipv4']])],
 	[
 		'reserved',

@@ -13,6 +13,8 @@ export function channelProblem(client: SapphireClient, guildId: string, channelI
 	const me = guild.members.me;
 	// Without its own member cached the bot cannot tell; the first post says (and pauses the feed if refused).
 	if (!me) return null;
-	const missing = me.permissionsIn(channel).missing([PermissionFlagsBits.ViewChannel, PermissionFlagsBits.SendMessages, PermissionFlagsBits.EmbedLinks]);
+	const missing = me
+		.permissionsIn(channel)
+		.missing([PermissionFlagsBits.ViewChannel, PermissionFlagsBits.SendMessages, PermissionFlagsBits.EmbedLinks]);
 	return missing.length ? `lacks the bot's ${missing.join(', ')} permission${missing.length === 1 ? '' : 's'}` : null;
 }

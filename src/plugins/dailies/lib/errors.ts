@@ -10,7 +10,9 @@ export const DailiesIdentifiers = {
 	DuplicateFeed: 'dailiesDuplicateFeed',
 	FeedLimit: 'dailiesFeedLimit',
 	InvalidOpml: 'dailiesInvalidOpml',
-	FeedNotPaused: 'dailiesFeedNotPaused'
+	FeedNotPaused: 'dailiesFeedNotPaused',
+	/** A feed button pressed by someone without Manage Server. */
+	ManagersOnly: 'dailiesManagersOnly'
 } as const;
 
 /** A dailies error with its identifier; the message is what the user reads, `context.field` the input at fault. */

@@ -130,7 +130,8 @@ export class FeedFetcher {
 		for (let hop = 0; ; hop++) {
 			const headers: Record<string, string> = {
 				'user-agent': this.options.userAgent,
-				accept: 'application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5',
+				accept:
+					'application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5',
 				'accept-encoding': 'gzip, deflate, br'
 			};
 			if (conditional.etag) headers['if-none-match'] = conditional.etag;
@@ -237,7 +238,14 @@ async function readLimited(
 	contentType: string
 ): Promise<string> {
 	const coding = (encoding ?? '').trim().toLowerCase();
-	const decoder = coding === 'gzip' || coding === 'x-gzip' ? createGunzip() : coding === 'deflate' ? createInflate() : coding === 'br' ? createBrotliDecompress() : null;
+	const decoder =
+		coding === 'gzip' || coding === 'x-gzip'
+			? createGunzip()
+			: coding === 'deflate'
+				? createInflate()
+				: coding === 'br'
+					? createBrotliDecompress()
+					: null;
 	const source: AsyncIterable<Buffer> = decoder ? (body.pipe(decoder) as AsyncIterable<Buffer>) : (body as AsyncIterable<Buffer>);
 	const chunks: Buffer[] = [];
 	let size = 0;

@@ -20,8 +20,14 @@ export interface OpmlFeed {
 /** Most outlines one import reads. */
 export const OPML_MAX_OUTLINES = 1000;
 
-const escape = (value: string) =>
-	value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+const xmlEscape = (value: string) =>
+	value
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;')
+		.replace(/\n/g, '&#10;')
+		.replace(/\r/g, '&#13;');
 
 /** OPML 2.0 with one `outline type="rss"` per feed. */
 export function buildOpml(title: string, feeds: readonly OpmlFeed[], now: Date): string {
@@ -29,7 +35,7 @@ export function buildOpml(title: string, feeds: readonly OpmlFeed[], now: Date):
 		'<?xml version="1.0" encoding="UTF-8"?>',
 		`<opml version="2.0" xmlns:facet="${OPML_NAMESPACE}">`,
 		'  <head>',
-		`    <title>${escape(title)}</title>`,
+		`    <title>${xmlEscape(title)}</title>`,
 		`    <dateCreated>${now.toUTCString()}</dateCreated>`,
 		'  </head>',
 		'  <body>'
@@ -50,7 +56,7 @@ export function buildOpml(title: string, feeds: readonly OpmlFeed[], now: Date):
 		];
 		const rendered = attributes
 			.filter(([, value]) => value !== null && value !== undefined)
-			.map(([name, value]) => `${name}="${escape(value!)}"`)
+			.map(([name, value]) => `${name}="${xmlEscape(value!)}"`)
 			.join(' ');
 		lines.push(`    <outline ${rendered}/>`);
 	}
@@ -65,7 +71,12 @@ export function parseOpml(xml: string): OpmlFeed[] {
 	if (xml.trim() === '') throw new Error('the file is empty');
 	const valid = XMLValidator.validate(xml);
 	if (valid !== true) throw new Error(`${valid.err.msg} (line ${valid.err.line})`);
-	const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => name === 'outline', processEntities: true });
+	const parser = new XMLParser({
+		ignoreAttributes: false,
+		attributeNamePrefix: '@',
+		isArray: (name) => name === 'outline',
+		processEntities: true
+	});
 	const doc = parser.parse(xml) as Node;
 	const opml = doc.opml as Node | undefined;
 	if (!opml || typeof opml !== 'object') throw new Error('there is no <opml> element');

@@ -62,7 +62,10 @@ export function parseFeedBody(body: string, contentType = '', baseUrl?: string):
 		feed = parseXmlFeed(body);
 	} catch (error) {
 		const code = (error as { code?: string }).code;
-		throw new FeedParseError(code === 'INVALID_FEED' ? 'not_a_feed' : 'malformed', code === 'INVALID_FEED' ? 'is not an RSS, Atom or JSON feed' : 'is not well-formed XML');
+		throw new FeedParseError(
+			code === 'INVALID_FEED' ? 'not_a_feed' : 'malformed',
+			code === 'INVALID_FEED' ? 'is not an RSS, Atom or JSON feed' : 'is not well-formed XML'
+		);
 	}
 	const kind = feed.meta.type === 'atom' ? 'atom' : 'rss';
 	return {

@@ -6,17 +6,8 @@ import { type FeedFetcher, FetchError, type FetchResult } from './fetch.ts';
 import { runLimited } from './limiter.ts';
 import { type FeedItem, FeedParseError, oldestFirst, type ParsedFeed, parseFeedBody } from './parse.ts';
 import { filterReason, renderDigest, renderItem } from './render.ts';
-import { type Sender, SendError } from './sender.ts';
-import {
-	appendDelivery,
-	claimDueFeeds,
-	type DeliveryRecord,
-	type FeedRow,
-	markSeen,
-	seenKeys,
-	setPosted,
-	unmarkSeen
-} from './store.ts';
+import { SendError, type Sender } from './sender.ts';
+import { appendDelivery, claimDueFeeds, type DeliveryRecord, type FeedRow, markSeen, seenKeys, setPosted, unmarkSeen } from './store.ts';
 
 /** What the poller asks the rest of the bot about a guild (from memory). */
 export interface FeedHooks {
@@ -103,7 +94,14 @@ export class FeedPoller {
 	#cycle: Promise<CycleResult> | null = null;
 	#stopped = false;
 
-	public constructor(orm: MikroORM, fetcher: FeedFetcher, sender: Sender, hooks: FeedHooks, logger: Logger, options: Partial<PollerOptions> = {}) {
+	public constructor(
+		orm: MikroORM,
+		fetcher: FeedFetcher,
+		sender: Sender,
+		hooks: FeedHooks,
+		logger: Logger,
+		options: Partial<PollerOptions> = {}
+	) {
 		this.#orm = orm;
 		this.#fetcher = fetcher;
 		this.#sender = sender;
@@ -306,7 +304,11 @@ export class FeedPoller {
 			}
 			if (over.length > 0 && feed.catchUp === 'digest') {
 				const keys = over.map((item) => item.key);
-				const messageId = await this.#sender.send(feed.channelId, renderDigest(context.feedTitle, over), nonceOf(feed.id, `digest:${keys[0]}`));
+				const messageId = await this.#sender.send(
+					feed.channelId,
+					renderDigest(context.feedTitle, over),
+					nonceOf(feed.id, `digest:${keys[0]}`)
+				);
 				await setPosted(em, feed.id, keys, messageId);
 				for (const item of over) logOf.get(item.key)!.messageId = messageId;
 			}
@@ -330,7 +332,14 @@ export class FeedPoller {
 	}
 
 	/** Records a failed poll: backoff (honouring Retry-After), and after `maxFailures` in a row a pause and one notice. */
-	async #fail(em: EntityManager, feed: FeedRow, token: string, now: Date, failure: PollFailure, record?: DeliveryRecord): Promise<PollOutcome> {
+	async #fail(
+		em: EntityManager,
+		feed: FeedRow,
+		token: string,
+		now: Date,
+		failure: PollFailure,
+		record?: DeliveryRecord
+	): Promise<PollOutcome> {
 		const failures = feed.consecutiveFailures + 1;
 		const backoff = Math.min(feed.intervalSeconds * 1000 * 2 ** failures, this.options.maxBackoffMs);
 		const wait = Math.max(backoff, Math.min(failure.retryAfterMs ?? 0, this.options.maxRetryAfterMs));
@@ -366,8 +375,16 @@ export class FeedPoller {
 			`Nothing is lost: once the feed works again, \`/dailies feed resume feed:${feed.id}\` (or the dashboard) resumes it.`
 		].join('\n');
 		try {
-			const messageId = await this.#sender.send(channelId, { content: content.slice(0, 2000), allowed_mentions: { parse: [] } }, nonceOf(feed.id, `notice:${Date.now()}`));
-			await em.execute('update dailies_feed set notice_message_id = ?, notice_channel_id = ? where id = ?', [messageId, channelId, feed.id], 'run');
+			const messageId = await this.#sender.send(
+				channelId,
+				{ content: content.slice(0, 2000), allowed_mentions: { parse: [] } },
+				nonceOf(feed.id, `notice:${Date.now()}`)
+			);
+			await em.execute(
+				'update dailies_feed set notice_message_id = ?, notice_channel_id = ? where id = ?',
+				[messageId, channelId, feed.id],
+				'run'
+			);
 		} catch (error) {
 			this.#logger.warn({ err: error, feedId: feed.id, guildId: feed.guildId, channelId }, 'could not post the feed pause notice');
 		}
@@ -386,4 +403,3 @@ function hostOf(feed: FeedRow): string {
 export function nonceOf(feedId: number, key: string): string {
 	return createHash('sha256').update(`${feedId}:${key}`).digest('base64url').slice(0, 25);
 }
-

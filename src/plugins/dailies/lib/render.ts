@@ -6,7 +6,14 @@ import type { FeedItem } from './parse.ts';
 export const PLACEHOLDERS = ['title', 'link', 'author', 'published', 'summary', 'feed'] as const;
 
 /** Discord's limits a rendered message is truncated to. */
-export const DiscordLimits = { content: 2000, embedTitle: 256, embedDescription: 4096, embedAuthor: 256, embedFooter: 2048, url: 2048 } as const;
+export const DiscordLimits = {
+	content: 2000,
+	embedTitle: 256,
+	embedDescription: 4096,
+	embedAuthor: 256,
+	embedFooter: 2048,
+	url: 2048
+} as const;
 
 /** Longest summary `{summary}` expands to. */
 export const SUMMARY_MAX = 500;
@@ -40,12 +47,15 @@ export interface RenderContext {
 
 /** Why a template is refused (unknown placeholder, too long); null when it is fine. */
 export function templateProblem(template: string, format: FeedFormat): string | null {
-	const unknown = [...template.matchAll(/\{(\w*)\}/g)].map((m) => m[1]!).filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
+	const unknown = [...template.matchAll(/\{(\w*)\}/g)]
+		.map((m) => m[1]!)
+		.filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
 	if (unknown.length) {
 		return `unknown placeholder {${unknown[0]}}; use ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`;
 	}
 	const limit = format === 'text' ? DiscordLimits.content : DiscordLimits.embedDescription;
-	if (template.length > limit) return `is ${template.length} characters; Discord allows ${limit} in ${format === 'text' ? 'a message' : 'an embed'}`;
+	if (template.length > limit)
+		return `is ${template.length} characters; Discord allows ${limit} in ${format === 'text' ? 'a message' : 'an embed'}`;
 	if (template.trim() === '') return 'is empty';
 	return null;
 }

@@ -3,7 +3,7 @@ import type { CatchUpPolicy, FeedFormat } from '../entities/DailiesFeed.ts';
 import { DailiesError, DailiesIdentifiers } from './errors.ts';
 import { type FeedFetcher, FetchError } from './fetch.ts';
 import { buildOpml, type OpmlFeed, parseOpml } from './opml.ts';
-import { FeedParseError, type FeedItem, newestItem, type ParsedFeed, parseFeedBody } from './parse.ts';
+import { type FeedItem, FeedParseError, newestItem, type ParsedFeed, parseFeedBody } from './parse.ts';
 import type { FeedHooks } from './poller.ts';
 import { filterReason, type MessagePayload, renderItem, templateProblem } from './render.ts';
 import type { Sender } from './sender.ts';
@@ -120,7 +120,11 @@ export class FeedService {
 	 * keep it out, or it was seen before: a removed feed added again keeps its seen items). The limit is checked
 	 * under a per-guild lock, so two adds at once cannot pass it together.
 	 */
-	public async add(guildId: string, input: FeedInput, actorId: string | null): Promise<{ feed: FeedRow; postedMessageId: string | null; preview: MessagePayload | null; inspection: Inspection }> {
+	public async add(
+		guildId: string,
+		input: FeedInput,
+		actorId: string | null
+	): Promise<{ feed: FeedRow; postedMessageId: string | null; preview: MessagePayload | null; inspection: Inspection }> {
 		this.checkInput(guildId, input);
 		await this.#checkLimit(guildId, 1);
 		const inspection = await this.inspect(input.url);
@@ -130,12 +134,15 @@ export class FeedService {
 		const saved = await em.transactional(async (tx) => {
 			await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`dailies_feed:${guildId}`]);
 			await this.#checkLimit(guildId, 1, tx);
-			const [existing] = await tx.execute<{ id: number; state: string }[]>('select id, state from dailies_feed where guild_id = ? and url = ? for update', [
-				guildId,
-				inspection.url
-			]);
+			const [existing] = await tx.execute<{ id: number; state: string }[]>(
+				'select id, state from dailies_feed where guild_id = ? and url = ? for update',
+				[guildId, inspection.url]
+			);
 			if (existing && existing.state !== 'removed') {
-				throw new DailiesError(DailiesIdentifiers.DuplicateFeed, `This server already follows that feed (#${existing.id}).`, { field: 'url', feedId: existing.id });
+				throw new DailiesError(DailiesIdentifiers.DuplicateFeed, `This server already follows that feed (#${existing.id}).`, {
+					field: 'url',
+					feedId: existing.id
+				});
 			}
 			const values = [
 				inspection.source,
@@ -195,7 +202,11 @@ export class FeedService {
 	}
 
 	/** The message an item of this feed is posted as (the poller's renderer, with the guild's time zone). */
-	public render(feed: Pick<FeedRow, 'guildId' | 'template' | 'format' | 'title' | 'url'>, item: FeedItem, title?: string | null): MessagePayload {
+	public render(
+		feed: Pick<FeedRow, 'guildId' | 'template' | 'format' | 'title' | 'url'>,
+		item: FeedItem,
+		title?: string | null
+	): MessagePayload {
 		return renderItem(feed, item, {
 			feedTitle: feed.title ?? title ?? feed.url,
 			timeZone: this.#hooks.timeZoneOf(feed.guildId),
@@ -220,7 +231,11 @@ export class FeedService {
 		const feed = await this.get(guildId, feedId);
 		await this.#orm.em
 			.fork()
-			.execute(`update dailies_feed set state = 'removed', claimed_until = null, claim_token = null, updated_at = now() where id = ?`, [feed.id], 'run');
+			.execute(
+				`update dailies_feed set state = 'removed', claimed_until = null, claim_token = null, updated_at = now() where id = ?`,
+				[feed.id],
+				'run'
+			);
 		await this.#orm.em.fork().execute('delete from dailies_delivery_log where feed_id = ?', [feed.id], 'run');
 		return feed;
 	}
@@ -240,20 +255,30 @@ export class FeedService {
 	/** Pauses a feed by an admin. */
 	public async pause(guildId: string, feedId: number): Promise<FeedRow> {
 		const feed = await this.get(guildId, feedId);
-		const [row] = await this.#orm.em.fork().execute<Record<string, unknown>[]>(
-			`update dailies_feed set state = 'paused_admin', paused_reason = 'paused by an admin', updated_at = now() where id = ? returning ${FEED_COLUMNS}`,
-			[feed.id]
-		);
+		const [row] = await this.#orm.em
+			.fork()
+			.execute<Record<string, unknown>[]>(
+				`update dailies_feed set state = 'paused_admin', paused_reason = 'paused by an admin', updated_at = now() where id = ? returning ${FEED_COLUMNS}`,
+				[feed.id]
+			);
 		return feedFromRow(row!);
 	}
 
 	/** The newest item of a saved feed, fetched now and rendered exactly as the poller would post it. */
-	public async preview(guildId: string, feedId: number): Promise<{ feed: FeedRow; item: FeedItem | null; payload: MessagePayload | null; filtered: string | null }> {
+	public async preview(
+		guildId: string,
+		feedId: number
+	): Promise<{ feed: FeedRow; item: FeedItem | null; payload: MessagePayload | null; filtered: string | null }> {
 		const feed = await this.get(guildId, feedId);
 		const inspection = await this.inspect(feed.url);
 		const item = inspection.newest;
 		if (!item) return { feed, item: null, payload: null, filtered: null };
-		return { feed, item, payload: this.render(feed, item, inspection.title), filtered: filterReason(item, feed.includeKeywords, feed.excludeKeywords) };
+		return {
+			feed,
+			item,
+			payload: this.render(feed, item, inspection.title),
+			filtered: filterReason(item, feed.includeKeywords, feed.excludeKeywords)
+		};
 	}
 
 	/** Renders an item for a feed that is not saved yet (the add preview). */
@@ -324,17 +349,27 @@ export class FeedService {
 				skipped.push({ url: outline.url, reason: 'already followed' });
 				continue;
 			}
-			const channelId = (outline.channelId ? mapping.channels?.[outline.channelId] : undefined) ?? (outline.channelId && this.#hooks.channelProblem(guildId, outline.channelId) === null ? outline.channelId : null) ?? mapping.defaultChannelId ?? null;
+			const channelId =
+				(outline.channelId ? mapping.channels?.[outline.channelId] : undefined) ??
+				(outline.channelId && this.#hooks.channelProblem(guildId, outline.channelId) === null ? outline.channelId : null) ??
+				mapping.defaultChannelId ??
+				null;
 			if (!channelId) {
-				throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: no channel of this server is mapped for it${outline.channelId ? ` (channel ${outline.channelId})` : ''}; map it or give a default channel.`, {
-					field: 'channels'
-				});
+				throw new DailiesError(
+					DailiesIdentifiers.InvalidOpml,
+					`${where}: no channel of this server is mapped for it${outline.channelId ? ` (channel ${outline.channelId})` : ''}; map it or give a default channel.`,
+					{
+						field: 'channels'
+					}
+				);
 			}
 			const problem = this.#hooks.channelProblem(guildId, channelId);
-			if (problem) throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: channel ${channelId} ${problem}.`, { field: 'channels' });
+			if (problem)
+				throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: channel ${channelId} ${problem}.`, { field: 'channels' });
 			if (outline.template) {
 				const templateIssue = templateProblem(outline.template, outline.format ?? 'embed');
-				if (templateIssue) throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: template ${templateIssue}.`, { field: 'opml' });
+				if (templateIssue)
+					throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: template ${templateIssue}.`, { field: 'opml' });
 			}
 			toAdd.push({ ...outline, channelId });
 		}
@@ -379,8 +414,24 @@ export class FeedService {
 		return { imported, skipped };
 	}
 
+	/** Refuses when the guild cannot follow `adding` more feeds (checked again under a lock when saving). */
+	public checkLimit(guildId: string, adding = 1): Promise<void> {
+		return this.#checkLimit(guildId, adding);
+	}
+
+	/** A text document (an OPML file) through the feed fetcher: same address checks, size limit and timeout. */
+	public async fetchText(url: string): Promise<string> {
+		try {
+			return (await this.#fetcher.fetch(url)).body;
+		} catch (error) {
+			throw fetchProblem(error);
+		}
+	}
+
 	async #checkLimit(guildId: string, adding: number, tx = this.#orm.em.fork()): Promise<void> {
-		const [row] = await tx.execute<{ n: string }[]>(`select count(*) as n from dailies_feed where guild_id = ? and state <> 'removed'`, [guildId]);
+		const [row] = await tx.execute<{ n: string }[]>(`select count(*) as n from dailies_feed where guild_id = ? and state <> 'removed'`, [
+			guildId
+		]);
 		const count = Number(row?.n ?? 0);
 		if (count + adding > this.options.maxFeeds) {
 			throw new DailiesError(
@@ -399,12 +450,19 @@ function invalid(field: string, message: string): DailiesError {
 function fetchProblem(error: unknown): DailiesError {
 	if (error instanceof FetchError) {
 		if (error.code === 'invalid_url' || error.code === 'blocked_address') return invalid('url', error.message);
-		return new DailiesError(DailiesIdentifiers.FeedUnreachable, `url: could not fetch the feed: ${error.message}`, { field: 'url', problem: error.message });
+		return new DailiesError(DailiesIdentifiers.FeedUnreachable, `url: could not fetch the feed: ${error.message}`, {
+			field: 'url',
+			problem: error.message
+		});
 	}
 	if (error instanceof FeedParseError) {
 		const hint = error.alternate ? `; it links a feed at ${error.alternate}, add that instead` : '';
-		return new DailiesError(DailiesIdentifiers.FeedUnreachable, `url: the page ${error.message}${hint}`, { field: 'url', problem: `${error.message}${hint}` });
+		return new DailiesError(DailiesIdentifiers.FeedUnreachable, `url: the page ${error.message}${hint}`, {
+			field: 'url',
+			problem: `${error.message}${hint}`
+		});
 	}
-	if (error instanceof YouTubeError) return new DailiesError(DailiesIdentifiers.FeedUnreachable, `url: ${error.message}`, { field: 'url', problem: error.message });
+	if (error instanceof YouTubeError)
+		return new DailiesError(DailiesIdentifiers.FeedUnreachable, `url: ${error.message}`, { field: 'url', problem: error.message });
 	return error as DailiesError;
 }

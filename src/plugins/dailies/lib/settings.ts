@@ -13,10 +13,14 @@ export const DailiesSettings = z.object({
 /** The dailies plugin's per-guild settings. */
 export type DailiesSettings = z.infer<typeof DailiesSettings>;
 
+// A flag as the environment spells it; already parsed values (booleans) pass through, since plugins re-read the
+// parsed environment with their own schema.
 const flag = z
-	.enum(['true', 'false', '1', '0', ''])
-	.optional()
-	.transform((value) => (value === undefined || value === '' ? undefined : value === 'true' || value === '1'));
+	.union([
+		z.boolean(),
+		z.enum(['true', 'false', '1', '0', '']).transform((value) => (value === '' ? undefined : value === 'true' || value === '1'))
+	])
+	.optional();
 
 /** The dailies plugin's environment variables: limits the host sets for every guild. */
 export const DailiesEnv = z.object({

@@ -43,7 +43,8 @@ const COLUMNS = `id, guild_id, url, source, kind, title, channel_id, interval_se
 	notice_channel_id, template, format, include_keywords, exclude_keywords, catch_up, max_per_poll, primed, created_at`;
 
 const asDate = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
-const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : typeof value === 'string' ? (JSON.parse(value) as string[]) : []);
+const asList = (value: unknown): string[] =>
+	Array.isArray(value) ? value.map(String) : typeof value === 'string' ? (JSON.parse(value) as string[]) : [];
 
 /** A raw row (snake_case) as a {@link FeedRow}. */
 export function feedFromRow(row: Record<string, unknown>): FeedRow {
@@ -198,7 +199,11 @@ export async function appendDelivery(em: EntityManager, feedId: number, record: 
 }
 
 /** The feed's last polls, newest first. */
-export async function deliveryLog(em: EntityManager, feedId: number, limit = DELIVERY_LOG_SIZE): Promise<(DeliveryRecord & { id: number })[]> {
+export async function deliveryLog(
+	em: EntityManager,
+	feedId: number,
+	limit = DELIVERY_LOG_SIZE
+): Promise<(DeliveryRecord & { id: number })[]> {
 	const rows = await em.execute<Record<string, unknown>[]>(
 		'select * from dailies_delivery_log where feed_id = ? order by id desc limit ?',
 		[feedId, limit]

@@ -11,7 +11,9 @@ import type { DeliveryRecord, FeedRow } from '../lib/store.ts';
  */
 
 const Snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
-const Keywords = z.array(z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters')).max(20, 'at most 20 keywords');
+const Keywords = z
+	.array(z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'))
+	.max(20, 'at most 20 keywords');
 
 /** `POST …/feeds` (and with `dryRun: true`, the add preview that saves nothing). */
 export const FeedBody = z.strictObject({
@@ -29,7 +31,10 @@ export const FeedBody = z.strictObject({
 
 /** `POST …/feeds.opml`: an OPML document, channels of the exporting server mapped to this one's, a default channel. */
 export const OpmlImportBody = z.strictObject({
-	opml: z.string().min(1, 'is empty').max(2 * 1024 * 1024, 'must be at most 2 MB'),
+	opml: z
+		.string()
+		.min(1, 'is empty')
+		.max(2 * 1024 * 1024, 'must be at most 2 MB'),
 	channels: z.record(Snowflake, Snowflake).optional(),
 	defaultChannelId: Snowflake.nullable().optional()
 });
@@ -111,7 +116,9 @@ export function sendDailiesError(response: ApiResponse, error: unknown): boolean
 	const context = (error.context ?? {}) as Record<string, unknown>;
 	if (status === 400 && error.field) {
 		const problem = typeof context.problem === 'string' ? context.problem : error.message;
-		response.status(400).json({ error: 'invalid_body', reason: error.identifier, message: error.message, fields: { [error.field]: [problem] } });
+		response
+			.status(400)
+			.json({ error: 'invalid_body', reason: error.identifier, message: error.message, fields: { [error.field]: [problem] } });
 		return true;
 	}
 	response.status(status).json({ error: error.identifier, message: error.message, context });
