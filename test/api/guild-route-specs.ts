@@ -1,4 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { container } from '@sapphire/pieces';
+import { channelProblem } from '../../src/plugins/dailies/lib/channels.ts';
+import { templateProblem } from '../../src/plugins/dailies/lib/render.ts';
+import { planOpmlImport } from '../../src/plugins/dailies/lib/service.ts';
+import { FeedBody, OpmlImportBody } from '../../src/plugins/dailies/routes/_shared.ts';
 import { parseImportCsv } from '../../src/plugins/mileage/lib/csv.ts';
 import { AdjustBody, ImportJsonBody, mileageJobs, ReverseBody, TierBody } from '../../src/plugins/mileage/routes/_shared.ts';
 import { NoteSchema, notesKey } from './fixtures/notes-route.ts';
@@ -76,6 +82,43 @@ const tierRole = (roleId: unknown) =>
 		const role = typeof roleId === 'string' ? guild.roles.cache.get(roleId) : undefined;
 		return role !== undefined && role.id !== guild.id && !role.managed;
 	});
+
+/** One RSS feed on loopback for the dailies routes' positive controls (the sandbox allows private feeds). */
+const feedServer = createServer((_request, response) => {
+	response.writeHead(200, { 'content-type': 'application/rss+xml' });
+	response.end(
+		'<?xml version="1.0"?><rss version="2.0"><channel><title>Matrix</title><item><title>One</title><guid>matrix-1</guid><link>https://example.org/1</link></item></channel></rss>'
+	);
+});
+await new Promise<void>((resolve) => feedServer.listen(0, '127.0.0.1', resolve));
+feedServer.unref();
+const FEED_URL = `http://127.0.0.1:${(feedServer.address() as AddressInfo).port}/matrix.xml`;
+
+/** A channel of the guild the bot can post feed items in. */
+const feedChannel = (guildId: string) =>
+	container.client.guilds.cache.get(guildId)?.channels.cache.find((channel) => channelProblem(container.client, guildId, channel.id) === null)?.id ??
+	'100000000000000000';
+
+/** The guild's feeds (every column an operation can change) and how many items they have seen. */
+async function dailiesFeedState({ guildId }: SpecContext) {
+	const em = container.orm.em.fork();
+	const feeds = await em.execute('select * from dailies_feed where guild_id = ? order by id', [guildId]);
+	const [seen] = await em.execute('select count(*) as n from dailies_seen_item s join dailies_feed f on f.id = s.feed_id where f.guild_id = ?', [guildId]);
+	return { feeds, seen };
+}
+
+/** A feed row made for a route to act on (`state` as given), answering its id. */
+async function makeFeed(guildId: string, state: string): Promise<Record<string, string>> {
+	const [row] = await container.orm.em
+		.fork()
+		.execute<{ id: number }[]>(`insert into dailies_feed (guild_id, url, kind, channel_id, state, primed) values (?, ?, 'rss', ?, ?, true) returning id`, [
+			guildId,
+			`${FEED_URL}?${Math.random()}`,
+			feedChannel(guildId),
+			state
+		]);
+	return { feed: String(row!.id) };
+}
 
 /** Routes and how to test them. Add an entry with every new writing guild route. */
 export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
@@ -167,5 +210,53 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 			return {};
 		},
 		readState: mileageTierState
+	},
+	'POST dailies/guilds/[guild]/feeds': {
+		accepts: (body) => {
+			const parsed = FeedBody.safeParse(body);
+			if (!parsed.success || parsed.data.url !== FEED_URL) return false;
+			const guildId = container.client.guilds.cache.find((guild) => guild.channels.cache.has(parsed.data.channelId))?.id;
+			if (!guildId || channelProblem(container.client, guildId, parsed.data.channelId)) return false;
+			return parsed.data.template === undefined || parsed.data.template === null || templateProblem(parsed.data.template, parsed.data.format ?? 'embed') === null;
+		},
+		validBody: ({ guildId }) => ({ url: FEED_URL, channelId: feedChannel(guildId), template: '{title} {link}', format: 'text', exclude: ['spam'] }),
+		readState: dailiesFeedState
+	},
+	'POST dailies/guilds/[guild]/feeds.opml': {
+		accepts: (body) => {
+			const parsed = OpmlImportBody.safeParse(body);
+			if (!parsed.success) return false;
+			try {
+				// Channels are checked in the guild of the positive control; a body naming no usable channel is refused.
+				const guild = container.client.guilds.cache.find((g) => channelProblem(container.client, g.id, feedChannel(g.id)) === null);
+				planOpmlImport(parsed.data.opml, parsed.data, (channelId) => (guild ? channelProblem(container.client, guild.id, channelId) : 'unknown'));
+				return true;
+			} catch {
+				return false;
+			}
+		},
+		validBody: ({ guildId }) => ({
+			opml: `<?xml version="1.0"?><opml version="2.0"><head><title>m</title></head><body><outline type="rss" text="Matrix" xmlUrl="${FEED_URL}?opml"/></body></opml>`,
+			defaultChannelId: feedChannel(guildId)
+		}),
+		readState: dailiesFeedState
+	},
+	'DELETE dailies/guilds/[guild]/feeds/[feed]': {
+		body: 'none',
+		params: () => ({ feed: '999999999' }),
+		prepare: ({ guildId }) => makeFeed(guildId, 'active'),
+		readState: dailiesFeedState
+	},
+	'POST dailies/guilds/[guild]/feeds/[feed]/pause': {
+		body: 'none',
+		params: () => ({ feed: '999999999' }),
+		prepare: ({ guildId }) => makeFeed(guildId, 'active'),
+		readState: dailiesFeedState
+	},
+	'POST dailies/guilds/[guild]/feeds/[feed]/resume': {
+		body: 'none',
+		params: () => ({ feed: '999999999' }),
+		prepare: ({ guildId }) => makeFeed(guildId, 'paused_failures'),
+		readState: dailiesFeedState
 	}
 };

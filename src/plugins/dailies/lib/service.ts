@@ -328,51 +328,10 @@ export class FeedService {
 		mapping: { channels?: Record<string, string>; defaultChannelId?: string | null },
 		actorId: string | null
 	): Promise<{ imported: FeedRow[]; skipped: { url: string; reason: string }[] }> {
-		let outlines: OpmlFeed[];
-		try {
-			outlines = parseOpml(opml);
-		} catch (error) {
-			throw new DailiesError(DailiesIdentifiers.InvalidOpml, `The OPML file is not valid: ${(error as Error).message}`, { field: 'opml' });
-		}
+		const plan = planOpmlImport(opml, mapping, (channelId) => this.#hooks.channelProblem(guildId, channelId));
 		const existing = new Set((await this.list(guildId)).map((feed) => feed.url));
-		const skipped: { url: string; reason: string }[] = [];
-		const toAdd: (OpmlFeed & { channelId: string })[] = [];
-		for (const [index, outline] of outlines.entries()) {
-			const where = `outline ${index + 1} (${outline.url.slice(0, 100)})`;
-			try {
-				const url = new URL(outline.url);
-				if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-			} catch {
-				throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: xmlUrl is not an http(s) URL.`, { field: 'opml' });
-			}
-			if (existing.has(outline.url) || toAdd.some((feed) => feed.url === outline.url)) {
-				skipped.push({ url: outline.url, reason: 'already followed' });
-				continue;
-			}
-			const channelId =
-				(outline.channelId ? mapping.channels?.[outline.channelId] : undefined) ??
-				(outline.channelId && this.#hooks.channelProblem(guildId, outline.channelId) === null ? outline.channelId : null) ??
-				mapping.defaultChannelId ??
-				null;
-			if (!channelId) {
-				throw new DailiesError(
-					DailiesIdentifiers.InvalidOpml,
-					`${where}: no channel of this server is mapped for it${outline.channelId ? ` (channel ${outline.channelId})` : ''}; map it or give a default channel.`,
-					{
-						field: 'channels'
-					}
-				);
-			}
-			const problem = this.#hooks.channelProblem(guildId, channelId);
-			if (problem)
-				throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: channel ${channelId} ${problem}.`, { field: 'channels' });
-			if (outline.template) {
-				const templateIssue = templateProblem(outline.template, outline.format ?? 'embed');
-				if (templateIssue)
-					throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: template ${templateIssue}.`, { field: 'opml' });
-			}
-			toAdd.push({ ...outline, channelId });
-		}
+		const skipped = plan.filter((feed) => existing.has(feed.url)).map((feed) => ({ url: feed.url, reason: 'already followed' }));
+		const toAdd = plan.filter((feed) => !existing.has(feed.url));
 		if (toAdd.length === 0) return { imported: [], skipped };
 		const now = this.options.now();
 		const imported = await this.#orm.em.fork().transactional(async (tx) => {
@@ -441,6 +400,56 @@ export class FeedService {
 			);
 		}
 	}
+}
+
+/**
+ * Checks an OPML import without touching the database: the document parses, every outline has an http(s) URL, a
+ * usable channel after mapping (the mapped one, else its own if usable here, else the default) and a valid
+ * template. Answers the feeds to add (duplicates inside the document dropped), or throws the first problem.
+ */
+export function planOpmlImport(
+	opml: string,
+	mapping: { channels?: Record<string, string>; defaultChannelId?: string | null },
+	channelProblem: (channelId: string) => string | null
+): (OpmlFeed & { channelId: string })[] {
+	let outlines: OpmlFeed[];
+	try {
+		outlines = parseOpml(opml);
+	} catch (error) {
+		throw new DailiesError(DailiesIdentifiers.InvalidOpml, `The OPML file is not valid: ${(error as Error).message}`, { field: 'opml' });
+	}
+	const plan: (OpmlFeed & { channelId: string })[] = [];
+	for (const [index, outline] of outlines.entries()) {
+		const where = `outline ${index + 1} (${outline.url.slice(0, 100)})`;
+		let url: URL | null = null;
+		try {
+			url = new URL(outline.url);
+		} catch {
+			url = null;
+		}
+		if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+			throw new DailiesError(DailiesIdentifiers.InvalidOpml, `The OPML file is not valid: ${where}: xmlUrl is not an http(s) URL.`, { field: 'opml' });
+		}
+		if (plan.some((feed) => feed.url === outline.url)) continue;
+		const mapped = outline.channelId ? mapping.channels?.[outline.channelId] : undefined;
+		const own = outline.channelId && channelProblem(outline.channelId) === null ? outline.channelId : undefined;
+		const channelId = mapped ?? own ?? mapping.defaultChannelId ?? null;
+		if (!channelId) {
+			throw new DailiesError(
+				DailiesIdentifiers.InvalidOpml,
+				`${where}: no channel of this server is mapped for it${outline.channelId ? ` (channel ${outline.channelId})` : ''}; map it or give a default channel.`,
+				{ field: 'channels' }
+			);
+		}
+		const problem = channelProblem(channelId);
+		if (problem) throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: channel ${channelId} ${problem}.`, { field: 'channels' });
+		if (outline.template) {
+			const templateIssue = templateProblem(outline.template, outline.format ?? 'embed');
+			if (templateIssue) throw new DailiesError(DailiesIdentifiers.InvalidOpml, `The OPML file is not valid: ${where}: template ${templateIssue}.`, { field: 'opml' });
+		}
+		plan.push({ ...outline, channelId });
+	}
+	return plan;
 }
 
 function invalid(field: string, message: string): DailiesError {
