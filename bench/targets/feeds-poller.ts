@@ -2,12 +2,6 @@
 // mode `facet` runs the dailies poller over every due feed (per-host limit on); mode `bare` fetches each URL of
 // urls.json once with plain fetch, 8 at a time (the baseline). Prints one JSON line: wall and CPU time, peak RSS.
 import { readFile } from 'node:fs/promises';
-import { MikroORM } from '@mikro-orm/postgresql';
-import pino from 'pino';
-import { createOrmConfig } from '../../src/core/database/config.ts';
-import { dailiesPlugin } from '../../src/plugins/dailies/index.ts';
-import { FeedFetcher } from '../../src/plugins/dailies/lib/fetch.ts';
-import { FeedPoller } from '../../src/plugins/dailies/lib/poller.ts';
 import type { Sender } from '../../src/plugins/dailies/lib/sender.ts';
 
 const [mode, databaseUrl, urlsFile] = process.argv.slice(2) as ['facet' | 'bare', string, string];
@@ -19,6 +13,13 @@ let polled = 0;
 let close = async () => {};
 let cycle: () => Promise<void>;
 if (mode === 'facet') {
+	// Loaded only here, so the baseline's peak RSS is a bare process's.
+	const { MikroORM } = await import('@mikro-orm/postgresql');
+	const { default: pino } = await import('pino');
+	const { createOrmConfig } = await import('../../src/core/database/config.ts');
+	const { dailiesPlugin } = await import('../../src/plugins/dailies/index.ts');
+	const { FeedFetcher } = await import('../../src/plugins/dailies/lib/fetch.ts');
+	const { FeedPoller } = await import('../../src/plugins/dailies/lib/poller.ts');
 	const orm = await MikroORM.init(createOrmConfig({ clientUrl: databaseUrl, plugins: [dailiesPlugin], poolMax: concurrency + 2 }));
 	const sender: Sender = {
 		async send() {
