@@ -38,7 +38,9 @@ function runCycle(mode: 'facet' | 'bare', databaseUrl: string, urlsFile: string)
 		out += chunk;
 	});
 	return new Promise((resolve, reject) =>
-		child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`${mode} cycle exited ${code}`))))
+		child.on('exit', (code) =>
+			code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`${mode} cycle exited ${code}`))
+		)
 	);
 }
 

@@ -28,7 +28,10 @@ if (mode === 'facet') {
 		}
 	};
 	const hooks = { timeZoneOf: () => 'UTC', localeOf: () => 'en-US', alertsChannelOf: () => null };
-	const poller = new FeedPoller(orm, new FeedFetcher({ allowPrivate: true }), sender, hooks, pino({ level: 'silent' }), { concurrency, perHost });
+	const poller = new FeedPoller(orm, new FeedFetcher({ allowPrivate: true }), sender, hooks, pino({ level: 'silent' }), {
+		concurrency,
+		perHost
+	});
 	cycle = async () => {
 		polled = (await poller.runCycle()).polled;
 	};

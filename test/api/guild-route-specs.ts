@@ -96,14 +96,18 @@ const FEED_URL = `http://127.0.0.1:${(feedServer.address() as AddressInfo).port}
 
 /** A channel of the guild the bot can post feed items in. */
 const feedChannel = (guildId: string) =>
-	container.client.guilds.cache.get(guildId)?.channels.cache.find((channel) => channelProblem(container.client, guildId, channel.id) === null)?.id ??
-	'100000000000000000';
+	container.client.guilds.cache
+		.get(guildId)
+		?.channels.cache.find((channel) => channelProblem(container.client, guildId, channel.id) === null)?.id ?? '100000000000000000';
 
 /** The guild's feeds (every column an operation can change) and how many items they have seen. */
 async function dailiesFeedState({ guildId }: SpecContext) {
 	const em = container.orm.em.fork();
 	const feeds = await em.execute('select * from dailies_feed where guild_id = ? order by id', [guildId]);
-	const [seen] = await em.execute('select count(*) as n from dailies_seen_item s join dailies_feed f on f.id = s.feed_id where f.guild_id = ?', [guildId]);
+	const [seen] = await em.execute(
+		'select count(*) as n from dailies_seen_item s join dailies_feed f on f.id = s.feed_id where f.guild_id = ?',
+		[guildId]
+	);
 	return { feeds, seen };
 }
 
@@ -111,12 +115,10 @@ async function dailiesFeedState({ guildId }: SpecContext) {
 async function makeFeed(guildId: string, state: string): Promise<Record<string, string>> {
 	const [row] = await container.orm.em
 		.fork()
-		.execute<{ id: number }[]>(`insert into dailies_feed (guild_id, url, kind, channel_id, state, primed) values (?, ?, 'rss', ?, ?, true) returning id`, [
-			guildId,
-			`${FEED_URL}?${Math.random()}`,
-			feedChannel(guildId),
-			state
-		]);
+		.execute<{ id: number }[]>(
+			`insert into dailies_feed (guild_id, url, kind, channel_id, state, primed) values (?, ?, 'rss', ?, ?, true) returning id`,
+			[guildId, `${FEED_URL}?${Math.random()}`, feedChannel(guildId), state]
+		);
 	return { feed: String(row!.id) };
 }
 
@@ -217,9 +219,19 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 			if (!parsed.success || parsed.data.url !== FEED_URL) return false;
 			const guildId = container.client.guilds.cache.find((guild) => guild.channels.cache.has(parsed.data.channelId))?.id;
 			if (!guildId || channelProblem(container.client, guildId, parsed.data.channelId)) return false;
-			return parsed.data.template === undefined || parsed.data.template === null || templateProblem(parsed.data.template, parsed.data.format ?? 'embed') === null;
+			return (
+				parsed.data.template === undefined ||
+				parsed.data.template === null ||
+				templateProblem(parsed.data.template, parsed.data.format ?? 'embed') === null
+			);
 		},
-		validBody: ({ guildId }) => ({ url: FEED_URL, channelId: feedChannel(guildId), template: '{title} {link}', format: 'text', exclude: ['spam'] }),
+		validBody: ({ guildId }) => ({
+			url: FEED_URL,
+			channelId: feedChannel(guildId),
+			template: '{title} {link}',
+			format: 'text',
+			exclude: ['spam']
+		}),
 		readState: dailiesFeedState
 	},
 	'POST dailies/guilds/[guild]/feeds.opml': {
@@ -229,7 +241,9 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 			try {
 				// Channels are checked in the guild of the positive control; a body naming no usable channel is refused.
 				const guild = container.client.guilds.cache.find((g) => channelProblem(container.client, g.id, feedChannel(g.id)) === null);
-				planOpmlImport(parsed.data.opml, parsed.data, (channelId) => (guild ? channelProblem(container.client, guild.id, channelId) : 'unknown'));
+				planOpmlImport(parsed.data.opml, parsed.data, (channelId) =>
+					guild ? channelProblem(container.client, guild.id, channelId) : 'unknown'
+				);
 				return true;
 			} catch {
 				return false;

@@ -75,7 +75,8 @@ export function parseOpml(xml: string): OpmlFeed[] {
 		ignoreAttributes: false,
 		attributeNamePrefix: '@',
 		isArray: (name) => name === 'outline',
-		processEntities: true
+		processEntities: true,
+		htmlEntities: true
 	});
 	const doc = parser.parse(xml) as Node;
 	const opml = doc.opml as Node | undefined;

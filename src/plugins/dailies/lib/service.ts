@@ -428,7 +428,9 @@ export function planOpmlImport(
 			url = null;
 		}
 		if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-			throw new DailiesError(DailiesIdentifiers.InvalidOpml, `The OPML file is not valid: ${where}: xmlUrl is not an http(s) URL.`, { field: 'opml' });
+			throw new DailiesError(DailiesIdentifiers.InvalidOpml, `The OPML file is not valid: ${where}: xmlUrl is not an http(s) URL.`, {
+				field: 'opml'
+			});
 		}
 		if (plan.some((feed) => feed.url === outline.url)) continue;
 		const mapped = outline.channelId ? mapping.channels?.[outline.channelId] : undefined;
@@ -442,10 +444,14 @@ export function planOpmlImport(
 			);
 		}
 		const problem = channelProblem(channelId);
-		if (problem) throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: channel ${channelId} ${problem}.`, { field: 'channels' });
+		if (problem)
+			throw new DailiesError(DailiesIdentifiers.InvalidOpml, `${where}: channel ${channelId} ${problem}.`, { field: 'channels' });
 		if (outline.template) {
 			const templateIssue = templateProblem(outline.template, outline.format ?? 'embed');
-			if (templateIssue) throw new DailiesError(DailiesIdentifiers.InvalidOpml, `The OPML file is not valid: ${where}: template ${templateIssue}.`, { field: 'opml' });
+			if (templateIssue)
+				throw new DailiesError(DailiesIdentifiers.InvalidOpml, `The OPML file is not valid: ${where}: template ${templateIssue}.`, {
+					field: 'opml'
+				});
 		}
 		plan.push({ ...outline, channelId });
 	}

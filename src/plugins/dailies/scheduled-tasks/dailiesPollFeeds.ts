@@ -16,6 +16,6 @@ export class DailiesPollFeedsTask extends ScheduledTask {
 		const guildIds = (payload as { guildIds?: string[] } | undefined)?.guildIds;
 		if (!guildIds?.length) return;
 		const result = await this.container.dailiesPoller.runCycle(guildIds);
-		if (result.polled > 0) this.container.log?.debug?.({ plugin: 'dailies', ...result }, 'feeds polled');
+		if (result.polled > 0) this.container.log.debug({ plugin: 'dailies', ...result }, 'feeds polled');
 	}
 }
