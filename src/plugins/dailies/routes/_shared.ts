@@ -1,5 +1,6 @@
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { z } from 'zod';
+import { type GuildContext, requireGuildManager, runSafely } from '../../../core/api/index.ts';
 import { CATCH_UP_POLICIES, FEED_FORMATS } from '../entities/DailiesFeed.ts';
 import { DailiesError, DailiesIdentifiers } from '../lib/errors.ts';
 import type { FeedInput } from '../lib/service.ts';
@@ -123,4 +124,28 @@ export function sendDailiesError(response: ApiResponse, error: unknown): boolean
 	}
 	response.status(status).json({ error: error.identifier, message: error.message, context });
 	return true;
+}
+
+/**
+ * The body of a route on one feed (`…/feeds/[feed]…`): the manage check, the feed id, then `fn`, with dailies
+ * errors answered by identifier.
+ */
+export function runFeedRoute(
+	step: string,
+	request: ApiRequest,
+	response: ApiResponse,
+	fn: (ctx: GuildContext, feedId: number) => Promise<void>
+): Promise<void> {
+	return runSafely(step, response, async () => {
+		const ctx = await requireGuildManager(request, response);
+		if (!ctx) return;
+		const feedId = feedIdOf(request, response);
+		if (feedId === null) return;
+		try {
+			await fn(ctx, feedId);
+		} catch (error) {
+			if (sendDailiesError(response, error)) return;
+			throw error;
+		}
+	});
 }
