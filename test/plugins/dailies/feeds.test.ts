@@ -277,6 +277,40 @@ describe('GIVEN failing feeds', () => {
 	}
 });
 
+describe('GIVEN an alerts channel and a channel the bot may not post in', () => {
+	it('THEN the pause notice goes to the alerts channel, and missing permissions pause the feed with that reason', async () => {
+		const alerts = '400000000000000001';
+		const p = fresh('alerts');
+		const items = makeItems(1, { prefix: 'al' });
+		server.routes.set(p, { kind: 'rss', items });
+		const { feed } = await add(server.url(p));
+		engine.sender.posts.length = 0;
+		const original = engine.hooks.alertsChannelOf;
+		engine.hooks.alertsChannelOf = () => alerts;
+		try {
+			server.routes.set(p, { kind: 'status', status: 503 });
+			for (let i = 0; i < 5; i++) await pollAfter(7 * 3_600_000);
+			expect(engine.sender.posts.map((post) => post.channelId)).toEqual([alerts]);
+		} finally {
+			engine.hooks.alertsChannelOf = original;
+		}
+		const q = fresh('noperm');
+		const more = makeItems(1, { prefix: 'np' });
+		server.routes.set(q, { kind: 'rss', items: more });
+		const locked = '500000000000000001';
+		const second = await engine.service.add(GUILD, { url: server.url(q), channelId: locked }, null);
+		engine.sender.failing.set(
+			locked,
+			new SendError('permission', 'the bot may not post in the channel (missing View Channel, Send Messages or Embed Links)')
+		);
+		more.push(...makeItems(1, { from: 2, prefix: 'np' }));
+		await pollAfter();
+		engine.sender.failing.delete(locked);
+		expect(await feedRow(second.feed.id)).toMatchObject({ state: 'paused_channel', paused_reason: expect.stringMatching(/may not post/) });
+		expect((await feedRow(feed.id)).state).toBe('paused_failures');
+	});
+});
+
 describe('GIVEN a channel that is gone', () => {
 	it('THEN the feed is paused with that reason, not retried, and its items are kept for after the resume', async () => {
 		const p = fresh('nochannel');

@@ -122,10 +122,18 @@ export class FeedPoller {
 		return this.#cycle;
 	}
 
-	/** Stops claiming and waits for the running cycle. */
-	public async stop(): Promise<void> {
+	/**
+	 * Stops claiming and waits up to `stopWaitMs` for the polls in flight. Polls cut short leave their feeds claimed
+	 * until the claim expires: they are polled late by another worker, never twice (seen rows are written first).
+	 */
+	public async stop(stopWaitMs = 3_000): Promise<void> {
 		this.#stopped = true;
-		await this.#cycle?.catch(() => undefined);
+		let timer: NodeJS.Timeout | undefined;
+		const deadline = new Promise<void>((resolve) => {
+			timer = setTimeout(resolve, stopWaitMs);
+		});
+		await Promise.race([this.#cycle?.catch(() => undefined), deadline]);
+		clearTimeout(timer);
 		await this.#fetcher.close().catch(() => undefined);
 	}
 
