@@ -87,6 +87,17 @@ describe('GIVEN templates and rendering', () => {
 		expect(long.content!.length).toBeLessThanOrEqual(2000);
 		expect(long.allowed_mentions).toEqual({ parse: [] });
 		expect(stripHtml('<script>x</script>a<br>b')).toBe('a\nb');
+		// Every field at its own limit would exceed the embed's 6,000 in total: it is cut to fit.
+		const full = renderItem(
+			{ template: '{summary}'.repeat(9), format: 'embed' },
+			item({ title: 't'.repeat(300), summary: 's'.repeat(600), author: 'a'.repeat(300) }),
+			{
+				...context,
+				feedTitle: 'f'.repeat(3000)
+			}
+		).embeds![0]!;
+		const sizes = [full.title, full.description, full.author?.name, full.footer?.text].map((text) => Array.from(text ?? '').length);
+		expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(DiscordLimits.embedTotal);
 	});
 
 	it('THEN the digest fits in one message however many items it links', () => {

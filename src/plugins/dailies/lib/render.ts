@@ -12,6 +12,8 @@ export const DiscordLimits = {
 	embedDescription: 4096,
 	embedAuthor: 256,
 	embedFooter: 2048,
+	/** All of an embed's text together. */
+	embedTotal: 6000,
 	url: 2048
 } as const;
 
@@ -138,6 +140,24 @@ export function renderItem(feed: { template: string | null; format: FeedFormat }
 	if (v.author) embed.author = { name: truncate(v.author, DiscordLimits.embedAuthor) };
 	if (v.feed) embed.footer = { text: truncate(v.feed, DiscordLimits.embedFooter) };
 	if (item.published) embed.timestamp = item.published.toISOString();
+	// The fields' own limits add up to more than an embed may hold in total: the footer, then the description give way.
+	const total = () =>
+		[embed.title, embed.description, embed.author?.name, embed.footer?.text].reduce(
+			(sum, text) => sum + (text ? Array.from(text).length : 0),
+			0
+		);
+	if (embed.footer && total() > DiscordLimits.embedTotal) {
+		embed.footer.text = truncate(
+			embed.footer.text,
+			Math.max(1, Array.from(embed.footer.text).length - (total() - DiscordLimits.embedTotal))
+		);
+	}
+	if (embed.description && total() > DiscordLimits.embedTotal) {
+		embed.description = truncate(
+			embed.description,
+			Math.max(1, Array.from(embed.description).length - (total() - DiscordLimits.embedTotal))
+		);
+	}
 	return { embeds: [embed], allowed_mentions: { parse: [] } };
 }
 
