@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { blockedAddress } from '../../../src/plugins/dailies/lib/address.ts';
-import { retryAfterMs } from '../../../src/plugins/dailies/lib/fetch.ts';
+import { DefaultFetcherOptions, retryAfterMs } from '../../../src/plugins/dailies/lib/fetch.ts';
+import { runLimited } from '../../../src/plugins/dailies/lib/limiter.ts';
 import { buildOpml, parseOpml } from '../../../src/plugins/dailies/lib/opml.ts';
 import { itemKey, oldestFirst, parseFeedBody } from '../../../src/plugins/dailies/lib/parse.ts';
+import { DefaultPollerOptions } from '../../../src/plugins/dailies/lib/poller.ts';
 import {
 	DiscordLimits,
 	filterReason,
@@ -189,5 +191,41 @@ describe('GIVEN OPML', () => {
 		expect(() => parseOpml('<opml><body><outline xmlUrl="x"')).toThrow();
 		expect(() => parseOpml('<rss></rss>')).toThrow(/no <opml> element/);
 		expect(() => parseOpml('<opml><body><outline text="folder"/></body></opml>')).toThrow(/lists no feeds/);
+	});
+});
+
+describe('GIVEN the poll limits', () => {
+	it('THEN at most 8 run at once and at most 2 per host, and every item runs once', async () => {
+		const items = Array.from({ length: 200 }, (_, i) => ({ id: i, host: i < 150 ? 'one.example' : `h${i % 5}.example` }));
+		const running = new Map<string, number>();
+		let now = 0;
+		let peak = 0;
+		let peakPerHost = 0;
+		const done: number[] = [];
+		await runLimited(
+			items,
+			(item) => item.host,
+			{ concurrency: 8, perKey: 2 },
+			async (item) => {
+				now++;
+				running.set(item.host, (running.get(item.host) ?? 0) + 1);
+				peak = Math.max(peak, now);
+				peakPerHost = Math.max(peakPerHost, running.get(item.host)!);
+				await new Promise((resolve) => setTimeout(resolve, 1 + (item.id % 3)));
+				running.set(item.host, running.get(item.host)! - 1);
+				now--;
+				done.push(item.id);
+				if (item.id === 7) throw new Error('one task failing stops nothing');
+			}
+		);
+		expect(peak).toBeLessThanOrEqual(8);
+		expect(peak).toBeGreaterThan(2);
+		expect(peakPerHost).toBe(2);
+		expect(done.sort((a, b) => a - b)).toEqual(items.map((item) => item.id));
+	});
+
+	it('THEN the fetch defaults are 10 s, 2 MB and 3 redirects', () => {
+		expect(DefaultFetcherOptions).toMatchObject({ timeoutMs: 10_000, maxBytes: 2 * 1024 * 1024, maxRedirects: 3 });
+		expect(DefaultPollerOptions).toMatchObject({ concurrency: 8, perHost: 2, maxFailures: 5 });
 	});
 });
