@@ -209,6 +209,45 @@ describe('GIVEN /dailies feed add through the emulator', () => {
 	});
 });
 
+describe('GIVEN the other feed commands', () => {
+	it('THEN preview shows the newest item as posted, and opml-import from a URL follows its feeds without posting', async () => {
+		const feeds = (await call('GET', `${api}/feeds`)).body.feeds as { id: string }[];
+		// Resumed after its channel came back, the paused feed delivers the item it held.
+		expect((await call('POST', `${api}/feeds/${feeds[0]!.id}/resume`)).status).toBe(200);
+		const posted = (
+			await waitUntil(
+				() => messagesIn(seed.channels.feeds),
+				(m) => m.some((message) => message.embeds[0]?.title === 'news 60'),
+				15_000
+			)
+		).at(-1)!;
+		expect(posted.embeds[0]!.title).toBe('news 60');
+		const preview = await run(seed.users.grace, 'dailies feed preview', { feed: Number(feeds[0]!.id) });
+		expect(preview.body.embeds?.[0]).toMatchObject({ title: posted.embeds[0]!.title, description: posted.embeds[0]!.description });
+		server.routes.set('/cmd.xml', { kind: 'rss', items: makeItems(3, { prefix: 'cmd', start: new Date(Date.now() - 3_600_000) }) });
+		server.routes.set('/list.opml', {
+			kind: 'raw',
+			contentType: 'text/x-opml',
+			body: `<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body><outline text="Cmd" xmlUrl="${server.url('/cmd.xml')}"/></body></opml>`
+		});
+		const before = (await messagesIn(seed.channels.daily)).length;
+		const imported = await run(seed.users.grace, 'dailies feed opml-import', {
+			url: server.url('/list.opml'),
+			channel: seed.channels.daily
+		});
+		expect(imported.body.content).toMatch(/Imported 1 feed/);
+		const feed = ((await call('GET', `${api}/feeds`)).body.feeds as { id: string; url: string; channelId: string }[]).find(
+			(f) => f.url === server.url('/cmd.xml')
+		)!;
+		expect(feed.channelId).toBe(seed.channels.daily);
+		await due(feed.id);
+		await waitUntil(async () => (await call('GET', `${api}/feeds/${feed.id}`)).body.feed?.health.lastSuccessAt, Boolean, 15_000);
+		expect(await messagesIn(seed.channels.daily)).toHaveLength(before);
+		const bad = await run(seed.users.grace, 'dailies feed opml-import', { url: server.url('/cmd.xml') });
+		expect(bad.body.content).toMatch(/The OPML file is not valid: there is no <opml> element/);
+	});
+});
+
 describe('GIVEN the feed routes', () => {
 	it('THEN bad input is a 400 with the field at fault and saves nothing', async () => {
 		server.routes.set('/page.html', { kind: 'raw', contentType: 'text/html', body: '<!doctype html><html><body>not a feed</body></html>' });
