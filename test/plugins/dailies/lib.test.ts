@@ -13,6 +13,7 @@ import {
 	stripHtml,
 	templateProblem
 } from '../../../src/plugins/dailies/lib/render.ts';
+import { DailiesEnv } from '../../../src/plugins/dailies/lib/settings.ts';
 import { channelIdFromPage, youtubeInput } from '../../../src/plugins/dailies/lib/youtube.ts';
 
 const context = { feedTitle: 'Feed', timeZone: 'America/New_York', locale: 'en-US' };
@@ -227,5 +228,24 @@ describe('GIVEN the poll limits', () => {
 	it('THEN the fetch defaults are 10 s, 2 MB and 3 redirects', () => {
 		expect(DefaultFetcherOptions).toMatchObject({ timeoutMs: 10_000, maxBytes: 2 * 1024 * 1024, maxRedirects: 3 });
 		expect(DefaultPollerOptions).toMatchObject({ concurrency: 8, perHost: 2, maxFailures: 5 });
+	});
+});
+
+describe('GIVEN the host environment', () => {
+	it('THEN the limits default to 50 feeds, 8 at once, 2 per host, and DAILIES_ALLOW_PRIVATE_FEEDS is read as a flag', () => {
+		expect(DailiesEnv.parse({})).toMatchObject({
+			DAILIES_MAX_FEEDS: 50,
+			DAILIES_POLL_CONCURRENCY: 8,
+			DAILIES_POLL_PER_HOST: 2,
+			DAILIES_ALLOW_PRIVATE_FEEDS: undefined
+		});
+		expect(DailiesEnv.parse({ DAILIES_ALLOW_PRIVATE_FEEDS: 'false' }).DAILIES_ALLOW_PRIVATE_FEEDS).toBe(false);
+		expect(DailiesEnv.parse({ DAILIES_ALLOW_PRIVATE_FEEDS: 'true' }).DAILIES_ALLOW_PRIVATE_FEEDS).toBe(true);
+		// The plugin re-reads the already parsed environment.
+		expect(DailiesEnv.parse(DailiesEnv.parse({ DAILIES_ALLOW_PRIVATE_FEEDS: '0', DAILIES_MAX_FEEDS: '3' }))).toMatchObject({
+			DAILIES_ALLOW_PRIVATE_FEEDS: false,
+			DAILIES_MAX_FEEDS: 3
+		});
+		expect(() => DailiesEnv.parse({ DAILIES_ALLOW_PRIVATE_FEEDS: 'yes' })).toThrow();
 	});
 });
