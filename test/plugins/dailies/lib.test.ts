@@ -236,9 +236,9 @@ describe('GIVEN the host environment', () => {
 		expect(DailiesEnv.parse({})).toMatchObject({
 			DAILIES_MAX_FEEDS: 50,
 			DAILIES_POLL_CONCURRENCY: 8,
-			DAILIES_POLL_PER_HOST: 2,
-			DAILIES_ALLOW_PRIVATE_FEEDS: undefined
+			DAILIES_POLL_PER_HOST: 2
 		});
+		expect(DailiesEnv.parse({}).DAILIES_ALLOW_PRIVATE_FEEDS).toBeUndefined();
 		expect(DailiesEnv.parse({ DAILIES_ALLOW_PRIVATE_FEEDS: 'false' }).DAILIES_ALLOW_PRIVATE_FEEDS).toBe(false);
 		expect(DailiesEnv.parse({ DAILIES_ALLOW_PRIVATE_FEEDS: 'true' }).DAILIES_ALLOW_PRIVATE_FEEDS).toBe(true);
 		// The plugin re-reads the already parsed environment.
