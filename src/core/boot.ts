@@ -7,6 +7,7 @@ import { Status } from 'discord.js';
 import type { Logger } from 'pino';
 import { plugins as listedPlugins } from '../plugins/index.ts';
 import { Emulator, SANDBOX_BOT_TOKEN } from '../sandbox/index.ts';
+import { installStartupGate } from './api/pipeline.ts';
 import { createClient } from './client.ts';
 import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
@@ -128,6 +129,8 @@ export async function startFacet({
 		if (!token) throw new Error('no DISCORD_TOKEN and no emulator to connect to');
 
 		const client = createClient(env, logger, { restUrl }, manifests);
+		// plugin-api binds its port at login, before its routes load: answer 503 + Retry-After until ready, never hang.
+		const apiGate = installStartupGate(container.server.server);
 		const commandSync = new CommandSync({
 			orm,
 			rest: client.rest,
@@ -168,6 +171,7 @@ export async function startFacet({
 		const ready = new Promise<void>((resolve) => client.once(Events.ApplicationCommandRegistriesRegistered, () => resolve()));
 		await client.login(token);
 		await ready;
+		apiGate.open();
 		const readyMs = Math.round(performance.now() - started);
 		return { client, orm, redis, emulator, embedded, shutdown, readyMs };
 	} catch (error) {
