@@ -9,7 +9,7 @@ import { plugins as listedPlugins } from '../plugins/index.ts';
 import { Emulator, SANDBOX_BOT_TOKEN } from '../sandbox/index.ts';
 import { installStartupGate } from './api/pipeline.ts';
 import { createClient } from './client.ts';
-import { createOrmConfig } from './database/config.ts';
+import { applyMigrations, createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
 import { loadExtraPlugins } from './dev/extra-plugins.ts';
 import type { Env } from './env.ts';
@@ -80,7 +80,8 @@ export async function startFacet({
 		shutdown.add('redis', async () => {
 			await redis.quit().catch(() => redis.disconnect());
 		});
-		health.add({ name: 'redis', check: () => redis.status === 'ready' });
+		// A round trip, not the socket state: a stalled Redis keeps a 'ready' socket while answering nothing.
+		health.add({ name: 'redis', check: async () => (await redis.ping()) === 'PONG' });
 
 		let embedded: EmbeddedDatabase | null = null;
 		if (!env.DATABASE_URL) {
@@ -89,17 +90,22 @@ export async function startFacet({
 			const db = embedded;
 			shutdown.add('embedded database', () => db.stop());
 		}
+		const ormOptions = {
+			clientUrl: env.DATABASE_URL ?? embedded!.url,
+			entities: pluginEntities(manifests),
+			migrations: pluginMigrations(manifests),
+			poolMax: 10
+		};
+		// Migrations first, without the statement limits; the bot's own pool gives up on a silent database quickly.
+		const applied = await applyMigrations(ormOptions);
+		if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
 		const orm = await MikroORM.init(
 			createOrmConfig({
-				clientUrl: env.DATABASE_URL ?? embedded!.url,
-				entities: pluginEntities(manifests),
-				migrations: pluginMigrations(manifests),
-				poolMax: 10
+				...ormOptions,
+				timeouts: { statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS, acquireMs: env.DATABASE_ACQUIRE_TIMEOUT_MS }
 			})
 		);
 		shutdown.add('database', () => orm.close());
-		const applied = await orm.migrator.up();
-		if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
 		health.add({
 			name: 'database',
 			check: async () => {

@@ -6,6 +6,11 @@ export const DefaultRedisOptions = {
 	/** Commands waiting while disconnected; past it a command fails at once instead of piling up. */
 	maxOfflineQueue: 1_000,
 	connectTimeoutMs: 3_000,
+	/**
+	 * Longest wait for one command's answer, queued while disconnected included: an API request (session, rate limit)
+	 * during an outage fails within this instead of riding ioredis' reconnect retries (up to ~10 s).
+	 */
+	commandTimeoutMs: 1_000,
 	maxRetryDelayMs: 5_000
 };
 
@@ -58,6 +63,7 @@ export async function connectRedis(url: string, logger: Logger, options: RedisOp
 	const redis = new BoundedRedis(url, {
 		lazyConnect: true,
 		connectTimeout: DefaultRedisOptions.connectTimeoutMs,
+		commandTimeout: DefaultRedisOptions.commandTimeoutMs,
 		maxRetriesPerRequest: 3,
 		// BullMQ and our pub/sub need a connection that survives outages: retry forever with a cap.
 		retryStrategy: (times) => (firstConnect ? null : Math.min(times * 200, DefaultRedisOptions.maxRetryDelayMs)),

@@ -6,6 +6,7 @@ import {
 	type UserError
 } from '@sapphire/framework';
 import { type ChatInputCommandInteraction, MessageFlags } from 'discord.js';
+import { asUserFacing } from '../core/database/errors.ts';
 import { renderUserError } from '../core/errors.ts';
 
 async function replyEphemeral(interaction: ChatInputCommandInteraction, content: string) {
@@ -32,7 +33,11 @@ export class CoreChatInputCommandError extends Listener<typeof Events.ChatInputC
 		super(context, { ...options, name: 'CoreChatInputCommandError', event: Events.ChatInputCommandError });
 	}
 
-	public async run(error: unknown, { command, interaction }: ChatInputCommandErrorPayload) {
+	public async run(thrown: unknown, { command, interaction }: ChatInputCommandErrorPayload) {
+		// A database outage is a user-facing "try again", not a bug (src/core/database/errors.ts).
+		const error = asUserFacing(thrown);
+		if (error !== thrown)
+			this.container.log.warn({ piece: command.name, guildId: interaction.guildId }, 'command could not reach the database');
 		const isUserError = typeof error === 'object' && error !== null && 'identifier' in error;
 		if (!isUserError) {
 			this.container.log.error(

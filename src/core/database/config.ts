@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
-import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { migrationsList } from '../../../migrations/index.ts';
 import { CoreAuditEntry } from '../entities/CoreAuditEntry.ts';
 import { CoreCommandSync } from '../entities/CoreCommandSync.ts';
 import { CoreGuild } from '../entities/CoreGuild.ts';
 import { CorePluginState } from '../entities/CorePluginState.ts';
 import { appRoot } from '../paths.ts';
+import { type DatabaseTimeouts, poolTimeoutOptions } from './timeouts.ts';
 
 /** Entities the core owns; plugins add theirs through their manifests. */
 export const coreEntities = [CoreGuild, CorePluginState, CoreAuditEntry, CoreCommandSync];
@@ -19,6 +20,8 @@ export interface OrmConfigOptions {
 	/** Plugin-shipped migrations appended to the project's list. */
 	migrations?: { name: string; class: new (...args: never[]) => unknown }[];
 	poolMax?: number;
+	/** Statement and connection-acquire limits (the bot's); `null` or omitted: none (migrations, tools). */
+	timeouts?: DatabaseTimeouts | null;
 	debug?: boolean;
 }
 
@@ -33,6 +36,7 @@ export function createOrmConfig(options: OrmConfigOptions): Options {
 		entities: [...coreEntities, ...(options.entities ?? [])] as any[],
 		extensions: [Migrator],
 		pool: { min: 0, max: options.poolMax ?? 10 },
+		...(options.timeouts ? { driverOptions: poolTimeoutOptions(options.timeouts) } : {}),
 		debug: options.debug ?? false,
 		allowGlobalContext: false,
 		migrations: {
@@ -47,4 +51,17 @@ export function createOrmConfig(options: OrmConfigOptions): Options {
 			allOrNothing: true
 		}
 	});
+}
+
+/**
+ * Applies pending migrations on a connection of their own without the bot's statement limits (a migration may
+ * rightly run for minutes), then closes it. Resolves with the names applied.
+ */
+export async function applyMigrations(options: OrmConfigOptions): Promise<string[]> {
+	const orm = await MikroORM.init(createOrmConfig({ ...options, timeouts: null, poolMax: 1 }));
+	try {
+		return (await orm.migrator.up()).map((migration) => migration.name);
+	} finally {
+		await orm.close(true);
+	}
 }
