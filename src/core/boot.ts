@@ -85,8 +85,18 @@ export async function startFacet({
 
 		let embedded: EmbeddedDatabase | null = null;
 		if (!env.DATABASE_URL) {
-			embedded = await startEmbeddedDatabase({ dataDir: `${env.DATA_DIR}/pglite`, maxConnections: 10 });
-			logger.info({ pid: embedded.pid, startMs: embedded.startMs, dataDir: `${env.DATA_DIR}/pglite` }, 'embedded database started');
+			embedded = await startEmbeddedDatabase({ dataDir: `${env.DATA_DIR}/pglite` });
+			logger.info(
+				{
+					pid: embedded.pid,
+					startMs: embedded.startMs,
+					dataDir: `${env.DATA_DIR}/pglite`,
+					// No password: the socket listens on 127.0.0.1 only.
+					url: embedded.url,
+					connections: embedded.maxConnections
+				},
+				'embedded database started'
+			);
 			const db = embedded;
 			shutdown.add('embedded database', () => db.stop());
 		}
@@ -94,7 +104,8 @@ export async function startFacet({
 			clientUrl: env.DATABASE_URL ?? embedded!.url,
 			entities: pluginEntities(manifests),
 			migrations: pluginMigrations(manifests),
-			poolMax: 10
+			// Against the embedded database, its own (smaller) pool, which leaves connections for outside clients.
+			poolMax: embedded?.poolMax ?? 10
 		};
 		// Migrations first, without the statement limits; the bot's own pool gives up on a silent database quickly.
 		const applied = await applyMigrations(ormOptions);

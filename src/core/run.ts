@@ -48,10 +48,14 @@ export async function run(): Promise<void> {
 
 	const rss = Math.round(process.memoryUsage().rss / 1024 / 1024);
 	logger.info({ readyMs: handle.readyMs, rssMiB: rss, mode: env.mode }, 'Facet is ready');
-	if (handle.emulator) printSandboxHelp(env, handle.emulator);
+	if (handle.emulator) printSandboxHelp(env, handle.emulator, handle.embedded?.url);
 }
 
-function printSandboxHelp(env: Env, emulator: NonNullable<Awaited<ReturnType<typeof import('./boot.ts').startFacet>>['emulator']>): void {
+function printSandboxHelp(
+	env: Env,
+	emulator: NonNullable<Awaited<ReturnType<typeof import('./boot.ts').startFacet>>['emulator']>,
+	databaseUrl: string | undefined
+): void {
 	const { seed } = emulator;
 	const body = JSON.stringify({ guild_id: seed.guildId, channel_id: seed.channels.general, user_id: seed.users.linus, command: 'ping' });
 	const lines = [
@@ -60,6 +64,7 @@ function printSandboxHelp(env: Env, emulator: NonNullable<Awaited<ReturnType<typ
 		`  Emulator (REST, gateway, control API): ${emulator.baseUrl}`,
 		`  Bot API:                               http://localhost:${env.API_PORT}  (health: /livez, /readyz)`,
 		`  Emulator state (guilds, users, ids):   ${emulator.baseUrl}/_emulator/state`,
+		...(databaseUrl ? [`  Embedded database (psql, DATABASE_URL=… npm run migrate): ${databaseUrl}`] : []),
 		'',
 		'Run /ping as the member "linus" in #general:',
 		`  curl -s -X POST ${emulator.baseUrl}/_emulator/interactions -H 'content-type: application/json' -d '${body}'`,
