@@ -58,7 +58,7 @@ export function createOrmConfig(options: OrmConfigOptions): Options {
  * rightly run for minutes), then closes it. Resolves with the names applied.
  */
 export async function applyMigrations(options: OrmConfigOptions): Promise<string[]> {
-	const orm = await MikroORM.init(createOrmConfig({ ...options, timeouts: null, poolMax: 1 }));
+	const orm = await MikroORM.init(createOrmConfig({ ...options, timeouts: null, poolMax: 2 }));
 	try {
 		return (await orm.migrator.up()).map((migration) => migration.name);
 	} finally {
