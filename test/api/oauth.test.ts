@@ -422,6 +422,18 @@ describe('rate limits', () => {
 		expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
 		expect((await fetch(`${bot.base}/livez`, { headers: { 'x-forwarded-for': ip } })).status).toBe(200);
 	});
+
+	it('GIVEN one proxy hop (API_TRUST_PROXY=true) and a client rotating the leftmost X-Forwarded-For entry THEN it still gets 429', async () => {
+		// The proxy appends the address it saw; everything left of it is the client's own invention.
+		const ip = address();
+		const statuses: number[] = [];
+		for (let i = 0; i < 121; i++) {
+			const forged = `203.0.113.${i % 250}, ${ip}`;
+			statuses.push((await fetch(`${bot.base}/users/@me`, { headers: { 'x-forwarded-for': forged } })).status);
+		}
+		expect(statuses.slice(0, 120).every((status) => status === 401)).toBe(true);
+		expect(statuses[120]).toBe(429);
+	});
 });
 
 describe('unknown routes and methods', () => {
