@@ -271,7 +271,7 @@ describe('Redis-backed stores', () => {
 
 	it('GIVEN an OAuth state THEN it is consumed once and expires with a TTL', async () => {
 		const states = new OAuthStateStore(redis, prefix);
-		const state = await states.create('/x', 600);
+		const state = await states.create('/x', 600, randomId());
 		const ttl = await redis.ttl(`${prefix}oauth-state:${state}`);
 		expect(ttl).toBeGreaterThan(590);
 		expect(ttl).toBeLessThanOrEqual(600);
