@@ -26,14 +26,16 @@ function redirect(response: ApiResponse, location: string): void {
 }
 
 /**
- * `GET /oauth/login[?next=/path]`: mints a single-use `state` (Redis, 10 min), binds it to this browser with a
- * short-lived sealed cookie, and sends the browser to Discord's authorize page. In the sandbox only,
+ * `GET /oauth/login[?next=/path]`: mints a single-use `state` and a PKCE verifier (Redis, 10 min), binds the state to
+ * this browser with a short-lived sealed cookie, and sends the browser to Discord's authorize page with the verifier's
+ * S256 challenge. In the sandbox only,
  * `login_as` is passed through so tests and people can skip the emulator's consent page.
  */
 export async function startLogin(request: ApiRequest, response: ApiResponse): Promise<void> {
 	const api = getApiServices();
 	const oauth = api.oauth();
 	if (!oauth || !api.stateSealer) return sendError(response, 'oauth_unavailable');
+	// 32 random bytes in base64url: 43 characters, the shortest verifier RFC 7636 (and Discord) accept.
 	const verifier = randomId();
 	const state = await api.states.create(safeNextPath(request.query.next), api.config.stateTtlSeconds, verifier);
 	const secure = isSecureRequest(request, api.config.secureCookies, api.config.trustProxy);
@@ -53,8 +55,9 @@ export async function startLogin(request: ApiRequest, response: ApiResponse): Pr
 
 /**
  * `GET /oauth/callback?code&state`: refuses a missing, unknown, reused or foreign `state` (400 `invalid_state`,
- * nothing created), exchanges the code, reads `users/@me`, stores a session in Redis and sets the sealed session
- * cookie, then sends the browser to the dashboard.
+ * nothing created; a state that is not this browser's leaves its login in progress untouched), exchanges the code
+ * with the login's PKCE verifier, reads `users/@me`, stores a session in Redis and sets the sealed session cookie,
+ * then sends the browser to the dashboard.
  */
 export async function finishLogin(request: ApiRequest, response: ApiResponse): Promise<void> {
 	const api = getApiServices();
