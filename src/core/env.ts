@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Where the bot runs: the offline sandbox (no token) or real Discord. */
@@ -21,6 +22,45 @@ const urlWithProtocol = (protocols: string[]) =>
 		`must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`
 	);
 
+/**
+ * Which proxies the API trusts to report the client: none (the socket's address is the client), a number of
+ * hops (the proxies in front of the API, nearest first: `true` is one), or the proxies' own addresses and CIDRs.
+ */
+export type TrustProxySetting = { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'cidrs'; cidrs: readonly string[] };
+
+/** Most proxy hops a deployment may declare; more is a typo, not an architecture. */
+const MAX_PROXY_HOPS = 16;
+
+/**
+ * Parses `API_TRUST_PROXY`: `false`/`0`/empty, `true` (= 1 hop), a hop count, or a comma list of addresses and
+ * CIDRs. Returns the setting, or a message that names what is wrong without repeating the value.
+ */
+export function parseTrustProxy(raw: string): TrustProxySetting | string {
+	const value = raw.trim().toLowerCase();
+	if (value === '' || value === 'false' || value === '0') return { kind: 'none' };
+	if (value === 'true') return { kind: 'hops', hops: 1 };
+	if (/^\d+$/.test(value)) {
+		const hops = Number(value);
+		return hops <= MAX_PROXY_HOPS ? { kind: 'hops', hops } : `a hop count must be 0 to ${MAX_PROXY_HOPS}`;
+	}
+	const cidrs = value
+		.split(',')
+		.map((entry) => entry.trim())
+		.filter(Boolean);
+	const bad = cidrs.findIndex((entry) => !isAddressOrCidr(entry));
+	if (cidrs.length === 0 || bad >= 0)
+		return `must be true, false, a hop count, or a comma list of IP addresses/CIDRs (entry ${bad + 1} is neither)`;
+	return { kind: 'cidrs', cidrs };
+}
+
+function isAddressOrCidr(entry: string): boolean {
+	const [address = '', prefix, extra] = entry.split('/');
+	const family = isIP(address);
+	if (family === 0 || extra !== undefined) return false;
+	if (prefix === undefined) return true;
+	return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 /** The schema of every environment variable Facet reads. Defaults live here and nowhere else. */
 export const EnvSchema = z.object({
 	NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -36,8 +76,13 @@ export const EnvSchema = z.object({
 	API_PORT: port(8787),
 	API_HOST: z.string().min(1).default('0.0.0.0'),
 	EMULATOR_PORT: port(8790),
-	/** Connect to an emulator already running elsewhere (another bot process, tests) instead of starting one. */
+	/** Sandbox only: connect to an emulator already running elsewhere (another bot process, tests) instead of starting one. */
 	EMULATOR_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
+	/**
+	 * With a token: the REST base of the Discord-compatible server to use instead of Discord (a staging proxy, a
+	 * self-hosted implementation), as discord.js takes it, e.g. `https://staging.example/api`. Unset → Discord.
+	 */
+	DISCORD_API_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
 	/** BullMQ queue of scheduled tasks; processes sharing it run each job once. */
 	TASKS_QUEUE: z
 		.string()
@@ -46,7 +91,12 @@ export const EnvSchema = z.object({
 	/** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
 	METRICS_TOKEN: optionalString,
 	DATA_DIR: z.string().min(1).default('./data'),
-	/** Comma-separated plugin entry modules (`…/index.ts`) loaded after src/plugins/index.ts (plugin development, tests). */
+	/**
+	 * Comma-separated plugins loaded after the built-in list: npm package names (resolved from the working folder,
+	 * then Facet's own) or paths of plugin entry modules. Read raw before this schema (plugins extend it).
+	 */
+	FACET_PLUGINS: optionalString,
+	/** Older name of FACET_PLUGINS for paths only (plugin development, tests); both are read. */
 	FACET_EXTRA_PLUGINS: optionalString,
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -69,11 +119,18 @@ export const EnvSchema = z.object({
 	/** Requests per window per session (or per IP without a session). */
 	API_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(120),
 	API_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
-	/** Trust `X-Forwarded-For`/`X-Forwarded-Proto` from a reverse proxy in front of the API. */
+	/** Which reverse proxies in front of the API may speak through `X-Forwarded-For`/`X-Forwarded-Proto` (see {@link TrustProxySetting}). */
 	API_TRUST_PROXY: z
-		.enum(['true', 'false', '1', '0', ''])
+		.string()
 		.default('false')
-		.transform((value) => value === 'true' || value === '1')
+		.transform((value, context) => {
+			const setting = parseTrustProxy(value);
+			if (typeof setting === 'string') {
+				context.addIssue({ code: 'custom', message: setting });
+				return z.NEVER;
+			}
+			return setting;
+		})
 });
 
 /** Parsed, validated environment. */
@@ -111,5 +168,11 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env, plugins: reado
 		throw new EnvError(issues);
 	}
 	const env = result.data as z.infer<typeof EnvSchema>;
+	const mixed: string[] = [];
+	if (env.DISCORD_TOKEN && env.EMULATOR_URL)
+		mixed.push('EMULATOR_URL: is for the sandbox (no DISCORD_TOKEN); with a token, set DISCORD_API_URL to the server’s REST base');
+	if (!env.DISCORD_TOKEN && env.DISCORD_API_URL)
+		mixed.push('DISCORD_API_URL: needs DISCORD_TOKEN (without a token the sandbox runs; EMULATOR_URL joins a running emulator)');
+	if (mixed.length) throw new EnvError(mixed);
 	return { ...env, mode: env.DISCORD_TOKEN ? 'discord' : 'sandbox' };
 }

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
-import { type FacetHandle, startFacet } from '../../src/core/boot.ts';
 import { parseEnv } from '../../src/core/env.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { PluginManifest } from '../../src/core/plugins/manifest.ts';
 import { plugins as listedPlugins } from '../../src/plugins/index.ts';
 import type { Emulator } from '../../src/sandbox/index.ts';
+import { type SandboxFacet, startSandboxFacet } from '../helpers/facet.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
 
@@ -13,7 +13,7 @@ export const DASHBOARD_ORIGIN = 'http://dashboard.test:5173';
 
 /** A bot running in this process (sandbox mode, in-process emulator) with its log captured. */
 export interface ApiBot {
-	handle: FacetHandle;
+	handle: SandboxFacet;
 	emulator: Emulator;
 	/** `http://127.0.0.1:<api port>`. */
 	base: string;
@@ -58,16 +58,16 @@ export async function startApiBot(
 		options.plugins ?? listedPlugins
 	);
 	const logger = createLogger({ level: env.LOG_LEVEL, format: 'json', destination });
-	let handle: FacetHandle;
+	let handle: SandboxFacet;
 	try {
-		handle = await startFacet({ env, logger, ...(options.plugins ? { plugins: options.plugins } : {}) });
+		handle = await startSandboxFacet({ env, logger, ...(options.plugins ? { plugins: options.plugins } : {}) });
 	} catch (error) {
 		await db.drop();
 		throw error;
 	}
 	return {
 		handle,
-		emulator: handle.emulator!,
+		emulator: handle.emulator,
 		base: `http://127.0.0.1:${apiPort}`,
 		logs,
 		db,
@@ -105,6 +105,12 @@ export class Browser {
 		if (!ours) return fetch(url, { ...init, headers, redirect: 'manual' });
 		for (const [name, value] of Object.entries(this.headers)) if (!headers.has(name)) headers.set(name, value);
 		if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
+		// A browser says where a write comes from: here a page of the API's own origin, unless the test says otherwise.
+		const method = (init.method ?? 'GET').toUpperCase();
+		if (!['GET', 'HEAD', 'OPTIONS'].includes(method) && !headers.has('origin') && !headers.has('sec-fetch-site')) {
+			headers.set('origin', this.origin);
+			headers.set('sec-fetch-site', 'same-origin');
+		}
 		const response = await fetch(url, { ...init, headers, redirect: 'manual' });
 		for (const line of response.headers.getSetCookie()) {
 			const [pair] = line.split(';');

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FacetHandle, startFacet } from '../../src/core/boot.ts';
 import { parseEnv } from '../../src/core/env.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { plugins as listedPlugins } from '../../src/plugins/index.ts';
 import { type ApiBot, type Browser, DASHBOARD_ORIGIN, login } from '../api/helpers.ts';
+import { type SandboxFacet, startSandboxFacet } from '../helpers/facet.ts';
 import { freePort } from '../helpers/ports.ts';
 import { runNode } from '../helpers/process.ts';
 
@@ -19,7 +19,7 @@ import { runNode } from '../helpers/process.ts';
  */
 
 const dataDir = mkdtempSync(join(tmpdir(), 'facet-embedded-connections-'));
-let handle: FacetHandle;
+let handle: SandboxFacet;
 let base: string;
 let grace: Browser;
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
 		listedPlugins
 	);
 	const destination = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-	handle = await startFacet({ env, logger: createLogger({ level: env.LOG_LEVEL, format: 'json', destination }) });
+	handle = await startSandboxFacet({ env, logger: createLogger({ level: env.LOG_LEVEL, format: 'json', destination }) });
 	grace = (await login({ base } as ApiBot, 'grace')).browser;
 }, 120_000);
 
@@ -70,7 +70,7 @@ async function outsideQuery(url: string): Promise<{ ms: number; rows?: number; e
 
 describe('the embedded database under load', () => {
 	it('GIVEN 20 API requests in flight THEN an outside client connects and runs a query within 2 s, and npm run migrate runs against it', async () => {
-		const { guildId } = handle.emulator!.seed;
+		const { guildId } = handle.emulator.seed;
 		const url = handle.embedded!.url;
 		let stop = false;
 		let completed = 0;
@@ -105,7 +105,7 @@ describe('the embedded database under load', () => {
 			expect(waitedMs).toBeLessThan(2_000);
 
 			// `npm run migrate` pointed at the running sandbox (its pool of 2 fits in what is reserved).
-			const migrate = runNode(['src/core/database/migrate-cli.ts'], { DATABASE_URL: url, LOG_FORMAT: 'json' });
+			const migrate = runNode(['src/migrate.ts'], { DATABASE_URL: url, LOG_FORMAT: 'json' });
 			const { code } = await migrate.exited;
 			expect(code, migrate.lines.slice(-10).join('\n')).toBe(0);
 			expect(migrate.lines.join('\n')).toContain('database is up to date');
