@@ -8,9 +8,10 @@ export const DefaultRedisOptions = {
 	connectTimeoutMs: 3_000,
 	/**
 	 * Longest wait for one command's answer, queued while disconnected included: an API request (session, rate limit)
-	 * during an outage fails within this instead of riding ioredis' reconnect retries (up to ~10 s).
+	 * during an outage fails within this instead of riding ioredis' reconnect retries (up to ~10 s). Leaves room for a
+	 * reconnect (retries every 0.2–5 s) to carry a command queued just before Redis came back.
 	 */
-	commandTimeoutMs: 1_000,
+	commandTimeoutMs: 1_500,
 	maxRetryDelayMs: 5_000
 };
 
@@ -49,7 +50,25 @@ export class BoundedRedis extends Redis {
 			command.reject(new Error(`Redis offline queue is full (${this.maxOfflineQueue} commands); command ${command.name} dropped`));
 			return command.promise;
 		}
-		return super.sendCommand(command, stream);
+		const result = super.sendCommand(command, stream);
+		// A command that timed out while queued offline has failed for its caller: it must neither run later (on
+		// reconnect ioredis would still send it) nor hold a place in the bounded queue.
+		if (waits) command.promise.catch(() => this.#dropQueued(command));
+		return result;
+	}
+
+	// biome-ignore lint/suspicious/noExplicitAny: ioredis' Command type is internal.
+	#dropQueued(command: any): void {
+		const queue = (
+			this as unknown as { offlineQueue?: { length: number; peekAt(i: number): { command: unknown }; removeOne(i: number): void } }
+		).offlineQueue;
+		if (!queue) return;
+		for (let i = 0; i < queue.length; i++) {
+			if (queue.peekAt(i)?.command === command) {
+				queue.removeOne(i);
+				return;
+			}
+		}
 	}
 }
 
