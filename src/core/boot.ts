@@ -128,6 +128,7 @@ export async function startFacet({
 		if (!token) throw new Error('no DISCORD_TOKEN and no emulator to connect to');
 
 		const client = createClient(env, logger, { restUrl }, manifests);
+		plugins.guildLookup = (guildId) => client.guilds.cache.get(guildId);
 		const commandSync = new CommandSync({
 			orm,
 			rest: client.rest,

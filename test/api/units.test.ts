@@ -9,12 +9,12 @@ import { readLimitedBody } from '../../src/core/api/body.ts';
 import { resolveApiConfig } from '../../src/core/api/config.ts';
 import { parseCookies, serializeCookie } from '../../src/core/api/cookies.ts';
 import { corsHeaders, isCrossSiteWrite } from '../../src/core/api/cors.ts';
-import { fieldErrorsOf } from '../../src/core/api/errors.ts';
 import { RateLimiter } from '../../src/core/api/rate-limit.ts';
 import { clientAddress, isSecureRequest } from '../../src/core/api/request-state.ts';
 import { randomId, Sealer } from '../../src/core/api/seal.ts';
 import { OAuthStateStore, SessionStore, safeNextPath } from '../../src/core/api/sessions.ts';
 import { parseEnv } from '../../src/core/env.ts';
+import { fieldErrorsOf } from '../../src/core/errors.ts';
 
 describe('Sealer (AES-256-GCM session cookies)', () => {
 	const sealer = new Sealer('a'.repeat(40), 'session-cookie');

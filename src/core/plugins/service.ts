@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Guild } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { fieldErrorsOf } from '../api/errors.ts';
 import { CoreAuditEntry } from '../entities/CoreAuditEntry.ts';
 import { CorePluginState } from '../entities/CorePluginState.ts';
-import { FacetError, FacetIdentifiers, SettingsValidationError } from '../errors.ts';
+import { FacetError, FacetIdentifiers, fieldErrorsOf, SettingsValidationError } from '../errors.ts';
+import { referenceProblems } from '../references.ts';
 import type { PluginManifest } from './manifest.ts';
 
 /** Who made a change, for the audit log. */
@@ -66,6 +67,11 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 	readonly #instance = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 	#subscriber: Redis | null = null;
 	readonly #channel: string;
+	/**
+	 * The bot's cached guild, for checking the channels and roles settings name (see `src/core/references.ts`). Set by
+	 * boot once the client exists; without it (unit tests) references are only checked for their form.
+	 */
+	public guildLookup: ((guildId: string) => Guild | undefined) | null = null;
 
 	public constructor(manifests: PluginManifest[], orm: MikroORM, redis: Redis, logger: Logger, deployment = 'default') {
 		super();
@@ -176,6 +182,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		const unknownKeys = Object.keys(patch).filter((key) => !known.has(key));
 		if (unknownKeys.length)
 			throw new SettingsValidationError(plugin, Object.fromEntries(unknownKeys.map((key) => [key, ['unknown setting']])));
+		this.#checkReferences(guildId, manifest, result.data, Object.keys(patch));
 
 		const changes = Object.keys(patch)
 			.filter((key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]))
@@ -190,6 +197,13 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 			return changes;
 		});
 		return this.settings(guildId, plugin);
+	}
+
+	/** Refuses a write whose channel or role references do not name the right thing in the guild (only the keys written). */
+	#checkReferences(guildId: string, manifest: PluginManifest, settings: unknown, keys: string[]): void {
+		if (!this.guildLookup) return;
+		const fields = referenceProblems(manifest.settings, settings, this.guildLookup(guildId), keys);
+		if (fields) throw new SettingsValidationError(manifest.name, fields);
 	}
 
 	#requireManifest(plugin: string): PluginManifest {
@@ -261,6 +275,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		else delete next[entry.key];
 		const result = manifest.settings.safeParse(next);
 		if (!result.success) throw new SettingsValidationError(entry.plugin, fieldErrorsOf(result.error));
+		this.#checkReferences(guildId, manifest, result.data, [entry.key]);
 		await this.#write(
 			guildId,
 			entry.plugin,

@@ -1,8 +1,9 @@
 import type { Command } from '@sapphire/framework';
 import { MessageFlags } from 'discord.js';
 import { ManagerCommand } from '../../../core/commands.ts';
-import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
+import { MAX_ADJUST } from '../lib/errors.ts';
 import { formatDelta, formatPoints, progressText, throttleProgress, tierChoice, tierListEmbed } from '../lib/render.ts';
+import { assertAdjustable } from '../lib/service.ts';
 
 type Interaction = Command.ChatInputCommandInteraction<'cached'>;
 
@@ -63,6 +64,11 @@ export class MileageAdminCommand extends ManagerCommand {
 									o.setName('threshold').setDescription('Points needed').setMinValue(1).setMaxValue(1_000_000_000).setRequired(true)
 								)
 								.addRoleOption((o) => o.setName('role').setDescription('Role granted').setRequired(true))
+								.addBooleanOption((o) =>
+									o
+										.setName('confirm')
+										.setDescription('Use a role with moderator or admin permissions anyway (everyone who reaches it gets them)')
+								)
 						)
 						.addSubcommand((sub) =>
 							sub
@@ -115,6 +121,7 @@ export class MileageAdminCommand extends ManagerCommand {
 
 	async #adjust(interaction: Interaction) {
 		const user = interaction.options.getUser('user', true);
+		assertAdjustable(user);
 		const points = interaction.options.getInteger('points', true);
 		const reason = interaction.options.getString('reason', true).trim();
 		const { entry, change } = await this.container.mileage.adjust(interaction.guildId, user.id, points, reason, interaction.user.id);
@@ -138,11 +145,8 @@ export class MileageAdminCommand extends ManagerCommand {
 
 	async #tierAdd(interaction: Interaction) {
 		const role = interaction.options.getRole('role', true);
-		if (role.id === interaction.guildId) {
-			throw new MileageError(MileageIdentifiers.InvalidTierRole, 'Everyone has @everyone already: pick another role for a tier.', {
-				roleId: role.id
-			});
-		}
+		// The same role check as the route: refused before anything is written (or deferred).
+		this.container.mileageTiers.checkRole(interaction.guildId, role.id, interaction.options.getBoolean('confirm') ?? false);
 		const input = {
 			name: interaction.options.getString('name', true).trim(),
 			threshold: interaction.options.getInteger('threshold', true),
@@ -172,7 +176,11 @@ export class MileageAdminCommand extends ManagerCommand {
 
 	#tierList(interaction: Interaction) {
 		return interaction.reply({
-			embeds: [tierListEmbed(this.container.mileageTiers.list(interaction.guildId))],
+			embeds: [
+				tierListEmbed(this.container.mileageTiers.list(interaction.guildId), (tier) =>
+					this.container.mileageTiers.dangerOf(interaction.guildId, tier.roleId)
+				)
+			],
 			flags: MessageFlags.Ephemeral,
 			allowedMentions: { parse: [] }
 		});

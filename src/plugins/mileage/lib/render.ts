@@ -115,9 +115,11 @@ export function historyEmbed(userId: string, entries: readonly LedgerEntry[]) {
 }
 
 /** The guild's tiers with the problem that keeps each from being assigned, if any. */
-export function tierListEmbed(tiers: readonly TierView[]) {
+export function tierListEmbed(tiers: readonly TierView[], dangerOf: (tier: TierView) => readonly string[] = () => []) {
 	const lines = tiers.map((tier) => {
-		const line = `\`#${tier.id}\` **${tier.name}** — ${formatPoints(tier.threshold)} points → <@&${tier.roleId}>`;
+		let line = `\`#${tier.id}\` **${tier.name}** — ${formatPoints(tier.threshold)} points → <@&${tier.roleId}>`;
+		const danger = dangerOf(tier);
+		if (danger.length > 0) line += `\n🛡️ grants moderator permissions: ${danger.join(', ')}`;
 		return tier.problem ? `${line}\n⚠️ cannot be assigned: ${tier.problem}` : line;
 	});
 	return new EmbedBuilder()

@@ -2,8 +2,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SapphireClient } from '@sapphire/framework';
 import { DiscordAPIError, type Guild, type GuildMember, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
 import type { Logger } from 'pino';
+import { FieldError } from '../../../core/errors.ts';
 import { MileageTier } from '../entities/MileageTier.ts';
 import { MileageError, MileageIdentifiers } from './errors.ts';
+import { dangerousPermissions } from './grants.ts';
 import type { TotalChange } from './store.ts';
 import { crossesThreshold, type TierRule, tierRoleChanges } from './tiers.ts';
 
@@ -51,6 +53,38 @@ export class TierService {
 	/** The guild's tiers, lowest threshold first. */
 	public list(guildId: string): readonly TierView[] {
 		return this.#tiers.get(guildId) ?? [];
+	}
+
+	/** The dangerous permissions (see `grants.ts`) a tier's role carries in the bot's view of the guild. */
+	public dangerOf(guildId: string, roleId: string): string[] {
+		const role = this.#client.guilds.cache.get(guildId)?.roles.cache.get(roleId);
+		return role ? dangerousPermissions(role.permissions) : [];
+	}
+
+	/**
+	 * The one check of a new tier's role, for the command and the route: a role of this server, not `@everyone`, not
+	 * managed by an integration, and — unless `confirm` — without moderator or admin permissions. Throws field errors.
+	 */
+	public checkRole(guildId: string, roleId: string, confirm: boolean): void {
+		const guild = this.#client.guilds.cache.get(guildId);
+		const role = guild?.roles.cache.get(roleId);
+		const problem = !role
+			? 'is not a role of this server'
+			: role.id === guildId
+				? 'cannot be @everyone: everyone has it already'
+				: role.managed
+					? 'is managed by an integration and cannot be assigned'
+					: null;
+		if (problem) throw new FieldError({ roleId: [problem] }, `That role ${problem}: pick another role for a tier.`);
+		const danger = dangerousPermissions(role!.permissions);
+		if (danger.length > 0 && !confirm) {
+			throw new MileageError(
+				MileageIdentifiers.DangerousTierRole,
+				`@${role!.name} grants ${danger.join(', ')}: everyone who reaches the tier would get them. Run the command again with \`confirm: True\` if that is what you want.`,
+				{ roleId, permissions: danger },
+				{ fields: { confirm: [`the role grants ${danger.join(', ')}; set confirm to true to use it anyway`] }, permissions: danger }
+			);
+		}
 	}
 
 	/** Adds a tier; a duplicate threshold or role is refused. Re-syncs the guild's members. */

@@ -17,7 +17,7 @@ export class MileageTierSyncPostRoute extends Route {
 			const ctx = await requireGuildManager(request, response);
 			if (!ctx) return;
 			if (this.container.mileageTiers.list(ctx.guild.id).length === 0) {
-				return reply(response, 409, 'mileageNoTiers', 'This server has no tiers to sync.');
+				return reply(response, 'mileage_no_tiers', 'This server has no tiers to sync.');
 			}
 			const started = await startTierSync(ctx.guild.id);
 			if (!('job' in started)) return sendJobRunning(response, started.running);

@@ -21,7 +21,7 @@ export class MileageReversePostRoute extends Route {
 			const raw = pathParam(request, 'event');
 			const eventId = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
 			// An id that cannot exist is as unknown as one that does not.
-			if (!(eventId > 0)) return reply(response, 404, 'mileageUnknownEvent', `There is no mileage event #${raw} in this server.`);
+			if (!(eventId > 0)) return reply(response, 'mileage_unknown_event', `There is no mileage event #${raw} in this server.`);
 			try {
 				const result = await this.container.mileage.reverse(ctx.guild.id, eventId, body.reason, ctx.session.userId);
 				response.status(201).json({ entry: entryView(result.entry), total: result.change.after });
