@@ -85,9 +85,10 @@ export function numberProblem(value: number): string | null {
 }
 
 function add(fields: FieldErrors, path: string, message: string): void {
-	const messages = fields[path] ?? [];
+	// Own keys only: a path can be `__proto__`, which a plain lookup would answer with Object.prototype.
+	const messages = Object.hasOwn(fields, path) ? fields[path]! : [];
 	if (!messages.includes(message)) messages.push(message);
-	fields[path] = messages;
+	Object.defineProperty(fields, path, { value: messages, enumerable: true, writable: true, configurable: true });
 }
 
 /**

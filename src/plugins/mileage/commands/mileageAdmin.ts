@@ -145,14 +145,14 @@ export class MileageAdminCommand extends ManagerCommand {
 
 	async #tierAdd(interaction: Interaction) {
 		const role = interaction.options.getRole('role', true);
-		// The same role check as the route: refused before anything is written (or deferred).
-		this.container.mileageTiers.checkRole(interaction.guildId, role.id, interaction.options.getBoolean('confirm') ?? false);
 		const input = {
 			name: interaction.options.getString('name', true).trim(),
 			threshold: interaction.options.getInteger('threshold', true),
 			roleId: role.id
 		};
-		// Checked before deferring, so a refusal is an ordinary ephemeral error and nothing is written.
+		// Checked before deferring (the same check as the route), so a refusal is an ordinary ephemeral error and
+		// nothing is written.
+		this.container.mileageTiers.checkNew(interaction.guildId, input, { confirm: interaction.options.getBoolean('confirm') ?? false });
 		const tier = await this.container.mileageTiers.add(interaction.guildId, input);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const result = await this.#syncAll(interaction);

@@ -4,7 +4,7 @@ import { pathParam, reply, sendMileageError, startTierSync, tierView } from '../
 
 /**
  * `DELETE /mileage/guilds/:guild/tiers/:tier`: removes a tier. 200 `{tier, sync}` (a sync job re-applies the
- * remaining tiers); 404 `mileageUnknownTier` (unknown, or another guild's). Takes no body.
+ * remaining tiers); 404 `mileage_unknown_tier` (unknown, or another guild's). Takes no body.
  */
 export class MileageTierDeleteRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {

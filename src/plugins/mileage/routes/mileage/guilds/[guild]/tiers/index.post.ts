@@ -20,7 +20,7 @@ export class MileageTiersPostRoute extends Route {
 			const body = parseBody(request, response, TierBody);
 			if (!body) return;
 			try {
-				this.container.mileageTiers.checkRole(ctx.guild.id, body.roleId, body.confirm ?? false);
+				this.container.mileageTiers.checkNew(ctx.guild.id, body, { confirm: body.confirm ?? false, refuseManaged: true });
 				const tier = await this.container.mileageTiers.add(ctx.guild.id, {
 					name: body.name,
 					threshold: body.threshold,

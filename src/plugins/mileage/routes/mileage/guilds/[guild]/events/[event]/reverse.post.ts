@@ -4,8 +4,8 @@ import { entryView, pathParam, ReverseBody, reply, sendMileageError } from '../.
 
 /**
  * `POST /mileage/guilds/:guild/events/:event/reverse` `{reason}`: reverses a ledger entry of this guild, once.
- * 201 `{entry, total}`; 400 field errors; 404 `mileageUnknownEvent` (unknown, or another guild's); 409
- * `mileageAlreadyReversed` / `mileageReversalOfReversal`. Nothing is written on error.
+ * 201 `{entry, total}`; 400 field errors; 404 `mileage_unknown_event` (unknown, or another guild's); 409
+ * `mileage_already_reversed` / `mileage_reversal_of_reversal`. Nothing is written on error.
  */
 export class MileageReversePostRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
