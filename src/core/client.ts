@@ -18,9 +18,10 @@ export const FacetIntents = [
 	GatewayIntentBits.MessageContent
 ];
 
-/** Where the client connects: real Discord, or the sandbox emulator's REST base. */
+/** Where the client connects: real Discord, or another REST base (the sandbox's); and the Redis its tasks use. */
 export interface ClientTarget {
 	restUrl?: string;
+	redisUrl?: string;
 }
 
 /** BullMQ wants ioredis options, not a URL. */
@@ -39,7 +40,7 @@ export function redisConnectionOptions(url: string) {
 }
 
 /** Builds the Sapphire client with lean caches: Facet never needs message history or presences. */
-export function createClient(env: Env, logger: Logger, target: ClientTarget, plugins: PluginManifest[]): SapphireClient {
+export function createClient(env: Env, logger: Logger, target: ClientTarget, plugins: readonly PluginManifest[]): SapphireClient {
 	// One PUT per scope instead of a request per command; identical sets are skipped by Sapphire.
 	ApplicationCommandRegistries.setDefaultBehaviorWhenNotIdentical(RegisterBehavior.BulkOverwrite);
 	const client = new SapphireClient({
@@ -64,7 +65,7 @@ export function createClient(env: Env, logger: Logger, target: ClientTarget, plu
 			AutoModerationRuleManager: 0
 		}),
 		rest: target.restUrl ? { api: target.restUrl } : {},
-		tasks: { queue: env.TASKS_QUEUE, bull: { connection: redisConnectionOptions(env.REDIS_URL) } },
+		tasks: { queue: env.TASKS_QUEUE, bull: { connection: redisConnectionOptions(target.redisUrl ?? env.REDIS_URL) } },
 		api: {
 			prefix: '',
 			listenOptions: { port: env.API_PORT, host: env.API_HOST },
