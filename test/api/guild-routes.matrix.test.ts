@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getApiServices, isGuildRoute, sessionRateLimitKey } from '../../src/core/api/index.ts';
 import { plugins as listedPlugins } from '../../src/plugins/index.ts';
 import { echoPlugin } from '../fixtures/plugins/echo/index.ts';
-import { query } from '../helpers/postgres.ts';
+import { query, tableHashes } from '../helpers/postgres.ts';
 import { ApiTestNotesRoute } from './fixtures/notes-route.ts';
 import { type GuildRouteSpec, guildRouteSpecs } from './guild-route-specs.ts';
 import { type ApiBot, type Browser, DASHBOARD_ORIGIN, login, startApiBot } from './helpers.ts';
@@ -87,15 +87,10 @@ async function dbSnapshot(): Promise<Record<string, string>> {
 		bot.db.url,
 		"select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'mikro_orm_migrations' order by 1"
 	);
-	const snapshot: Record<string, string> = {};
-	for (const { name } of tables.filter((table) => !BACKGROUND_TABLES.has(table.name))) {
-		const [row] = await query<{ hash: string }>(
-			bot.db.url,
-			`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as hash from "${name}" t`
-		);
-		snapshot[name] = row!.hash;
-	}
-	return snapshot;
+	return tableHashes(
+		bot.db.url,
+		tables.map((table) => table.name).filter((name) => !BACKGROUND_TABLES.has(name))
+	);
 }
 
 beforeAll(async () => {

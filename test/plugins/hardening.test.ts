@@ -7,7 +7,7 @@ import { configPlugin } from '../../src/plugins/config/index.ts';
 import { mileagePlugin } from '../../src/plugins/mileage/index.ts';
 import { SANDBOX_APPLICATION_ID, SANDBOX_SEED } from '../../src/sandbox/index.ts';
 import { type ApiBot, type Browser, login, startApiBot } from '../api/helpers.ts';
-import { query } from '../helpers/postgres.ts';
+import { tableHashes } from '../helpers/postgres.ts';
 import { controlRequest, recordOriginalEdits, waitUntil } from '../helpers/sandbox.ts';
 
 /*
@@ -58,15 +58,7 @@ async function createRole(name: string, permissions: bigint): Promise<string> {
 async function written(): Promise<unknown> {
 	await container.mileage.flush(true);
 	const tables = ['core_plugin_state', 'core_audit_entry', 'mileage_event', 'mileage_total', 'mileage_tier'];
-	const snapshot: Record<string, string> = {};
-	for (const table of tables) {
-		const [row] = await query<{ hash: string }>(
-			bot.db.url,
-			`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as hash from "${table}" t`
-		);
-		snapshot[table] = row!.hash;
-	}
-	return snapshot;
+	return tableHashes(bot.db.url, tables);
 }
 
 beforeAll(async () => {
