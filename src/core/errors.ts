@@ -168,19 +168,21 @@ function isIdentified(error: unknown): error is IdentifiedError {
 
 /** Node socket errors and PostgreSQL/Redis states that mean a dependency is down, not that the code is wrong. */
 const DEPENDENCY_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const DEPENDENCY_DOWN_SQLSTATE = /^(08|53|57P0[1-3])/;
+/** Connection exceptions, insufficient resources, shutdown, and a statement cancelled by its timeout. */
+const DEPENDENCY_DOWN_SQLSTATE = /^(08|53|57P0[1-3]$|57014$)/;
+/** Error classes of the database and Redis clients that mean the server could not be reached in time. */
+const DEPENDENCY_DOWN_NAMES = new Set(['ConnectionException', 'MaxRetriesPerRequestError']);
+const DEPENDENCY_DOWN_MESSAGE =
+	/Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Redis offline queue is full|Stream isn't writeable/i;
 
 /** True for an error (or its cause) that says a database, Redis or network dependency is unreachable. */
 export function isDependencyDown(error: unknown): boolean {
 	for (let current = error, depth = 0; current && depth < 5; depth++) {
 		if (typeof current !== 'object') return false;
-		const { code, message } = current as { code?: unknown; message?: unknown };
+		const { code, message, name } = current as { code?: unknown; message?: unknown; name?: unknown };
 		if (typeof code === 'string' && (DEPENDENCY_DOWN_CODES.has(code) || DEPENDENCY_DOWN_SQLSTATE.test(code))) return true;
-		if (
-			typeof message === 'string' &&
-			/Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message)
-		)
-			return true;
+		if (typeof name === 'string' && DEPENDENCY_DOWN_NAMES.has(name)) return true;
+		if (typeof message === 'string' && DEPENDENCY_DOWN_MESSAGE.test(message)) return true;
 		current = (current as { cause?: unknown }).cause;
 	}
 	return false;
@@ -189,7 +191,9 @@ export function isDependencyDown(error: unknown): boolean {
 /** The identified form of an error, or null for a bug (which renders as `internal_error` and is logged). */
 export function identify(error: unknown): IdentifiedError | null {
 	if (isIdentified(error)) return error;
-	if (error instanceof UserError) return { identifier: error.identifier, status: statusOf(error.identifier), message: error.message };
+	// Sapphire's own user errors (preconditions such as `preconditionUserPermissions`) are the user's to fix: 400.
+	if (error instanceof UserError)
+		return { identifier: error.identifier, status: statuses.get(error.identifier) ?? 400, message: error.message };
 	for (const mapper of mappers) {
 		const mapped = mapper(error);
 		if (mapped) return mapped;

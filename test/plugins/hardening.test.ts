@@ -99,6 +99,19 @@ describe('command options get the same text and number checks as API bodies (ite
 	});
 });
 
+describe('text bodies get the same checks (item 4)', () => {
+	it('GIVEN a CSV import whose note has a NUL THEN 400 invalid_body before any row is read, nothing written', async () => {
+		const before = await written();
+		const response = await grace.fetch(`${bot.base}/mileage/guilds/${seed.guildId}/import`, {
+			method: 'POST',
+			headers: { 'content-type': 'text/csv' },
+			body: `user_id,points,note\n${seed.users.ada},3,bad\u0000note\n`
+		});
+		expect([response.status, ((await response.json()) as { error: string }).error]).toEqual([400, 'invalid_body']);
+		expect(await written()).toEqual(before);
+	});
+});
+
 describe('honest status codes (item 4)', () => {
 	it('GIVEN a route with a bug THEN 500 internal_error without the message, logged with the route (not 503)', async () => {
 		class BuggyRoute extends Route {
