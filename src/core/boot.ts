@@ -2,7 +2,7 @@ import './container.ts';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { container, Events, type SapphireClient } from '@sapphire/framework';
+import { container, type SapphireClient } from '@sapphire/framework';
 import { Status } from 'discord.js';
 import type { Logger } from 'pino';
 import { plugins as listedPlugins } from '../plugins/index.ts';
@@ -12,6 +12,7 @@ import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
 import { loadExtraPlugins } from './dev/extra-plugins.ts';
 import type { Env } from './env.ts';
+import { GatewayWatch } from './gateway-watch.ts';
 import { Health } from './health.ts';
 import { CommandSync } from './plugins/command-sync.ts';
 import { pluginEntities, pluginMigrations } from './plugins/entities.ts';
@@ -127,7 +128,8 @@ export async function startFacet({
 		}
 		if (!token) throw new Error('no DISCORD_TOKEN and no emulator to connect to');
 
-		const client = createClient(env, logger, { restUrl }, manifests);
+		const gatewayWatch = new GatewayWatch(logger.child({ source: 'gateway' }), { readyTimeoutMs: env.GATEWAY_READY_TIMEOUT_SECONDS * 1_000 });
+		const client = createClient(env, logger, { restUrl }, manifests, gatewayWatch);
 		const commandSync = new CommandSync({
 			orm,
 			rest: client.rest,
@@ -144,6 +146,8 @@ export async function startFacet({
 		// An emulator started here begins empty: what was sent to the previous one is gone with it.
 		if (emulator) await commandSync.forgetAll();
 		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
+		health.detail('commandSync', () => commandSync.status());
+		shutdown.add('command sync', () => commandSync.stop());
 
 		for (const manifest of manifests) {
 			await manifest.start?.({ env, orm, redis, client, logger: logger.child({ plugin: manifest.name }) });
@@ -164,10 +168,8 @@ export async function startFacet({
 			if (!drained) logger.error({ pending: work.size }, 'in-flight work did not finish before the deadline');
 		});
 
-		// Ready means commands are registered too: before that, an interaction could name an unknown command.
-		const ready = new Promise<void>((resolve) => client.once(Events.ApplicationCommandRegistriesRegistered, () => resolve()));
-		await client.login(token);
-		await ready;
+		// Ready from READY plus the global scope (core commands); guild command sync goes on in the background.
+		await gatewayWatch.untilReady(client, () => client.login(token), [commandSync.globalSettled]);
 		const readyMs = Math.round(performance.now() - started);
 		return { client, orm, redis, emulator, embedded, shutdown, readyMs };
 	} catch (error) {
