@@ -108,7 +108,9 @@ export async function startFacet({
 			}
 		});
 
-		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), deploymentId(env));
+		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), deploymentId(env), {
+			checkIntervalMs: env.PLUGIN_STATE_CHECK_SECONDS * 1_000
+		});
 		await plugins.start();
 		shutdown.add('plugin state', () => plugins.stop());
 		const pluginOwnership = new PluginOwnership(manifests);
