@@ -130,7 +130,9 @@ export async function startFacet({
 		}
 		if (!token) throw new Error('no DISCORD_TOKEN and no emulator to connect to');
 
-		const gatewayWatch = new GatewayWatch(logger.child({ source: 'gateway' }), { readyTimeoutMs: env.GATEWAY_READY_TIMEOUT_SECONDS * 1_000 });
+		const gatewayWatch = new GatewayWatch(logger.child({ source: 'gateway' }), {
+			readyTimeoutMs: env.GATEWAY_READY_TIMEOUT_SECONDS * 1_000
+		});
 		const client = createClient(env, logger, { restUrl }, manifests, gatewayWatch);
 		const commandSync = new CommandSync({
 			orm,

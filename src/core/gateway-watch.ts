@@ -104,7 +104,13 @@ export class GatewayWatch {
 			this.#lastClose = { code, shardId, at: Date.now() };
 			this.#closedShards.add(shardId);
 			// discord.js closes with 1000/4200 itself before reconnecting or resuming: that is not the server's doing.
-			this.#line('warn', 'disconnect', shardId, { code, codeName: closeCodeName(code) }, `gateway shard ${shardId} disconnected (close ${code})`);
+			this.#line(
+				'warn',
+				'disconnect',
+				shardId,
+				{ code, codeName: closeCodeName(code) },
+				`gateway shard ${shardId} disconnected (close ${code})`
+			);
 		});
 		manager.on('hello', ({ shardId }) => {
 			if (!this.#closedShards.has(shardId)) return;

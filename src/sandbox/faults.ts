@@ -1,5 +1,11 @@
 /** Fault kinds the control API can inject. */
-export type FaultKind = 'rest_429' | 'rest_500' | 'rest_error' | 'gateway_disconnect' | 'gateway_invalid_session' | 'gateway_refuse_identify';
+export type FaultKind =
+	| 'rest_429'
+	| 'rest_500'
+	| 'rest_error'
+	| 'gateway_disconnect'
+	| 'gateway_invalid_session'
+	| 'gateway_refuse_identify';
 
 /** A pending REST fault. */
 export interface RestFault {

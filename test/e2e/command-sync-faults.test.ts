@@ -88,7 +88,13 @@ describe('one guild failing command sync', () => {
 
 		// The bot gets the scope (re-invited): the next retry (backoff from 2 s) sends the commands.
 		emulator.clearFaults();
-		expect(await waitUntil(() => pluginCommandsOf(failing), (names) => names.length > 0, 30_000)).toEqual(PLUGIN_COMMANDS);
+		expect(
+			await waitUntil(
+				() => pluginCommandsOf(failing),
+				(names) => names.length > 0,
+				30_000
+			)
+		).toEqual(PLUGIN_COMMANDS);
 		await bot.proc.waitFor(/application command sync recovered/, 5_000);
 		expect(await (await fetch(`${bot.api}/readyz`)).json()).toMatchObject({ details: { commandSync: { failingCount: 0 } } });
 		await stopBot(bot);
@@ -104,7 +110,13 @@ describe('one guild failing command sync', () => {
 		);
 		try {
 			const joined = emulator.createGuild({ name: 'Joined later' });
-			expect(await waitUntil(() => pluginCommandsOf(joined.id), (names) => names.length > 0, 15_000)).toEqual(PLUGIN_COMMANDS);
+			expect(
+				await waitUntil(
+					() => pluginCommandsOf(joined.id),
+					(names) => names.length > 0,
+					15_000
+				)
+			).toEqual(PLUGIN_COMMANDS);
 			await bot.proc.waitFor(/could not record the joined guild/, 5_000);
 			guildIds.push(joined.id);
 		} finally {
@@ -117,6 +129,8 @@ describe('one guild failing command sync', () => {
 describe('stored command hashes are a cache', () => {
 	it("GIVEN a guild's commands removed on Discord's side THEN the next start notices (one GET per scope) and sends them again, and only them", async () => {
 		const gone = guildIds[5]!;
+		// A run that leaves every guild right (and stores their hashes).
+		await stopBot(await startBot());
 		expect(pluginCommandsOf(gone)).toEqual(PLUGIN_COMMANDS);
 		// Someone (another deployment, a script, Discord itself) empties the guild's commands behind the bot's back.
 		const wipe = await fetch(`${emulator.restUrl}/v10/applications/${emulator.applicationId}/guilds/${gone}/commands`, {

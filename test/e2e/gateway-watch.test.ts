@@ -63,14 +63,14 @@ describe('never silent about the gateway', () => {
 		proc = await spawnBot();
 		await proc.waitFor(/Facet is ready/, 60_000);
 		const before = proc.lines.length;
-		const after = () => jsonLines(proc!.lines.slice(before));
+		const since = () => jsonLines(proc!.lines.slice(before));
 		expect(emulator.injectFault({ kind: 'gateway_disconnect', close_code: 4000 }).affected).toBe(1);
 		await proc!.waitFor((line) => line.includes('resumed') && proc!.lines.indexOf(line) >= before, 20_000);
-		expect(after().map((line) => line.msg)).toEqual(
+		expect(since().map((line) => line.msg)).toEqual(
 			expect.arrayContaining(['gateway shard 0 disconnected (close 4000)', 'gateway shard 0 reconnected', 'gateway shard 0 resumed'])
 		);
 		expect(emulator.injectFault({ kind: 'gateway_invalid_session' }).affected).toBe(1);
 		await proc!.waitFor(/session invalidated/, 20_000);
-		expect(after().find((line) => line.msg === 'gateway shard 0 session invalidated')).toMatchObject({ level: 40, resumable: false });
+		expect(since().find((line) => line.msg === 'gateway shard 0 session invalidated')).toMatchObject({ level: 40, resumable: false });
 	}, 60_000);
 });

@@ -11,8 +11,8 @@ import { hookedPlugin } from '../fixtures/plugins/hooked/index.ts';
 import { freePort } from '../helpers/ports.ts';
 import { query } from '../helpers/postgres.ts';
 import { jsonLines, ROOT, type RunningProcess, runNode } from '../helpers/process.ts';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { waitUntil } from '../helpers/sandbox.ts';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
 const SESSION_SECRET = 'cluster-test-session-secret-0123456789abcdef';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -116,12 +116,17 @@ describe('plugin state across processes that miss an announcement', () => {
 		const converged = await secondUntil((switches) => !switches.hooked && !switches.mileage, RECONNECT_BOUND_MS + 5_000);
 		expect(converged).toMatchObject({ hooked: false, mileage: false });
 		expect(Date.now() - restored).toBeLessThan(RECONNECT_BOUND_MS);
-		expect(
-			jsonLines(second.lines.slice(secondLinesBefore)).find((line) => line.msg === 'plugin state resynchronised')
-		).toMatchObject({ reason: 'subscription reconnected', changed: 2 });
+		expect(jsonLines(second.lines.slice(secondLinesBefore)).find((line) => line.msg === 'plugin state resynchronised')).toMatchObject({
+			reason: 'subscription reconnected',
+			changed: 2
+		});
 
 		// Once per change, cluster-wide: the hook ran where the change was made, the second process ran none.
-		expect(hookRuns(bot.logs).filter((line) => line.guildId === guildId).map((line) => line.hook)).toEqual(['onDisable']);
+		expect(
+			hookRuns(bot.logs)
+				.filter((line) => line.guildId === guildId)
+				.map((line) => line.hook)
+		).toEqual(['onDisable']);
 		expect(hookRuns(second.lines)).toEqual([]);
 		expect(commandWrites() - writesBefore).toBe(1);
 

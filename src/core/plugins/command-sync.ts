@@ -118,12 +118,7 @@ function canonicalCommand(command: Loose): Loose {
 /** Whether the commands Discord holds for a scope are the ones we want there. */
 export function sameCommands(remote: unknown, wanted: CommandData[]): boolean {
 	if (!Array.isArray(remote) || remote.length !== wanted.length) return false;
-	const canon = (list: Loose[]) =>
-		list
-			.map(canonicalCommand)
-			.map(stableStringify)
-			.sort()
-			.join('\n');
+	const canon = (list: Loose[]) => list.map(canonicalCommand).map(stableStringify).sort().join('\n');
 	return canon(remote as Loose[]) === canon(wanted as unknown as Loose[]);
 }
 
