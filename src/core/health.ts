@@ -10,8 +10,8 @@ export interface Readiness {
 	ready: boolean;
 	checks: Record<string, 'up' | 'down'>;
 	down: string[];
-	/** Progress that does not decide readiness (the background command sync), by name. */
-	details: Record<string, unknown>;
+	/** Progress that does not decide readiness (the background command sync), by name; absent when none is registered. */
+	details?: Record<string, unknown>;
 }
 
 const PROBE_TIMEOUT_MS = 1_000;
@@ -66,6 +66,6 @@ export class Health {
 				details[name] = { error: (error as Error).message };
 			}
 		}
-		return { ready: down.length === 0, checks, down, details };
+		return { ready: down.length === 0, checks, down, ...(this.#details.size ? { details } : {}) };
 	}
 }
