@@ -2,7 +2,7 @@
 // query on the same data with that index dropped (what a plain sort of the guild's totals costs), in one run.
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createOrmConfig } from '../src/core/database/config.ts';
-import { pluginEntities } from '../src/core/plugins/entities.ts';
+import { plugins as builtInPlugins } from '../src/plugins/index.ts';
 import { leaderboardPage } from '../src/plugins/mileage/lib/store.ts';
 import { createScratchDatabase } from '../test/helpers/postgres.ts';
 
@@ -25,7 +25,7 @@ async function timePages(orm: MikroORM, pages: number[]): Promise<number> {
 /** Median ms per leaderboard page (first, middle, last) with and without the leaderboard index. */
 export async function leaderboardBench(): Promise<Record<string, unknown>> {
 	const db = await createScratchDatabase('facet_bench');
-	const orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, entities: pluginEntities(), poolMax: 2 }));
+	const orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, plugins: builtInPlugins, poolMax: 2 }));
 	try {
 		await orm.migrator.up();
 		const em = orm.em.fork();

@@ -10,6 +10,6 @@ process.env.TS_NODE_DEV ??= 'true';
 const { appRoot } = await import('../src/core/paths.ts');
 const { installModuleGraph } = await import('../src/core/dev/module-graph.ts');
 installModuleGraph(appRoot);
-const { enableHotReload } = await import('../src/core/hmr.ts');
+const { enableHotReload } = await import('../src/core/dev/hmr.ts');
 enableHotReload();
 await import('../src/main.ts');

@@ -4,6 +4,7 @@ process.env.TS_NODE_DEV ??= 'true';
 
 const { container } = await import('@sapphire/framework');
 const { startFacet } = await import('../../src/core/boot.ts');
+const { startSandboxTarget } = await import('../../src/sandbox/target.ts');
 const { parseEnv } = await import('../../src/core/env.ts');
 const { createLogger } = await import('../../src/core/logger.ts');
 const { now, roundCounter, send } = await import('./protocol.ts');
@@ -12,7 +13,7 @@ const started = now();
 const { plugins } = await import('../../src/plugins/index.ts');
 const env = parseEnv(process.env, plugins);
 const logger = createLogger({ level: env.LOG_LEVEL, format: 'json' });
-const handle = await startFacet({ env, logger });
+const handle = await startFacet({ env, logger, plugins, discord: (context) => startSandboxTarget(context) });
 const guildId = process.env.BENCH_GUILD_ID!;
 await container.plugins.updateSettings(guildId, 'mileage', { cooldownSeconds: 0, minMessageLength: 0 }, { id: 'bench', source: 'system' });
 // Added after Facet's listeners, so it runs once they all returned for the event.

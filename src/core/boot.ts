@@ -5,22 +5,23 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { container, type SapphireClient } from '@sapphire/framework';
 import { Status } from 'discord.js';
 import type { Logger } from 'pino';
-import { plugins as listedPlugins } from '../plugins/index.ts';
-import { Emulator, SANDBOX_BOT_TOKEN } from '../sandbox/index.ts';
+import { Counter, register } from 'prom-client';
 import { createClient } from './client.ts';
 import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
-import { loadExtraPlugins } from './dev/extra-plugins.ts';
+import { migrate } from './database/migrations.ts';
 import type { Env } from './env.ts';
 import { GatewayWatch } from './gateway-watch.ts';
+import { GuildFactsService } from './guild-facts.ts';
 import { Health } from './health.ts';
 import { CommandSync } from './plugins/command-sync.ts';
-import { pluginEntities, pluginMigrations } from './plugins/entities.ts';
+import { installPluginGate, type PluginGateOptions } from './plugins/gate.ts';
 import type { PluginManifest } from './plugins/manifest.ts';
 import { PluginOwnership } from './plugins/ownership.ts';
 import { PluginService } from './plugins/service.ts';
 import { type BoundedRedis, connectRedis } from './redis.ts';
 import { Shutdown } from './shutdown.ts';
+import type { DiscordTarget, DiscordTargetFactory } from './target.ts';
 import { WorkTracker } from './work.ts';
 
 /**
@@ -36,47 +37,61 @@ export function deploymentId(env: Env): string {
 	return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
 
+const gatedSkips =
+	(register.getSingleMetric('facet_plugin_gate_skips_total') as Counter<'plugin' | 'kind'> | undefined) ??
+	new Counter({
+		name: 'facet_plugin_gate_skips_total',
+		help: 'Plugin listener events and task runs the core held back because the plugin is off',
+		labelNames: ['plugin', 'kind']
+	});
+
 /** What {@link startFacet} started, for the entry point and tests. */
-export interface FacetHandle {
+export interface FacetHandle<Target extends DiscordTarget = DiscordTarget> {
 	client: SapphireClient;
 	orm: MikroORM;
 	redis: BoundedRedis;
-	emulator: Emulator | null;
+	/** Where the bot connected, as the composition root made it. */
+	target: Target;
 	embedded: EmbeddedDatabase | null;
 	shutdown: Shutdown;
 	/** Milliseconds from the call to the gateway being ready. */
 	readyMs: number;
 }
 
-/** Options for {@link startFacet}. */
-export interface StartOptions {
+/** Options for {@link startFacet}: the core is given its plugins and its Discord; it names neither. */
+export interface StartOptions<Target extends DiscordTarget = DiscordTarget> {
 	env: Env;
 	logger: Logger;
 	/** The shutdown sequence to register steps in; a caller that handles signals during the start passes its own. */
 	shutdown?: Shutdown;
-	/** Plugins to load; defaults to the list in src/plugins/index.ts. Tests pass fixtures here. */
-	plugins?: PluginManifest[];
+	/** Every plugin to load, in load order (see assemblePlugins). */
+	plugins: readonly PluginManifest[];
+	/** Where to connect, or how to make it (called first, so what it starts is stopped last). */
+	discord: Target | ((...args: Parameters<DiscordTargetFactory>) => Promise<Target>);
 }
 
 /**
- * Starts everything in dependency order: Redis, the database (embedded when no DATABASE_URL),
- * migrations, the sandbox emulator (when no token), then the client and the API.
- * Every started part registers its own shutdown step, so a failure half-way still cleans up.
+ * Starts everything in dependency order: the Discord target, Redis, the database (embedded when no
+ * DATABASE_URL), migrations, then the client and the API. Every started part registers its own shutdown step,
+ * so a failure half-way still cleans up.
  */
-export async function startFacet({
+export async function startFacet<Target extends DiscordTarget>({
 	env,
 	logger,
-	plugins,
+	plugins: given,
+	discord,
 	shutdown = new Shutdown(logger, env.SHUTDOWN_TIMEOUT_MS)
-}: StartOptions): Promise<FacetHandle> {
+}: StartOptions<Target>): Promise<FacetHandle<Target>> {
 	const started = performance.now();
-	const manifests = plugins ?? [...listedPlugins, ...(await loadExtraPlugins(env.FACET_EXTRA_PLUGINS))];
+	const manifests = [...given];
 	const health = new Health();
 	const work = new WorkTracker();
 	Object.assign(container, { env, log: logger, health, shutdown, work });
 
 	try {
-		const redis = await connectRedis(env.REDIS_URL, logger);
+		const target = typeof discord === 'function' ? await discord({ env, logger, shutdown }) : discord;
+		container.discordTarget = target;
+		const redis = await connectRedis(target.redisUrl ?? env.REDIS_URL, logger);
 		shutdown.add('redis', async () => {
 			await redis.quit().catch(() => redis.disconnect());
 		});
@@ -85,21 +100,22 @@ export async function startFacet({
 		let embedded: EmbeddedDatabase | null = null;
 		if (!env.DATABASE_URL) {
 			embedded = await startEmbeddedDatabase({ dataDir: `${env.DATA_DIR}/pglite`, maxConnections: 10 });
-			logger.info({ pid: embedded.pid, startMs: embedded.startMs, dataDir: `${env.DATA_DIR}/pglite` }, 'embedded database started');
+			// `hostPid`, not `pid`: every log line already carries this process's pid under that key.
+			logger.info({ hostPid: embedded.pid, startMs: embedded.startMs, dataDir: `${env.DATA_DIR}/pglite` }, 'embedded database started');
 			const db = embedded;
 			shutdown.add('embedded database', () => db.stop());
 		}
 		const orm = await MikroORM.init(
 			createOrmConfig({
 				clientUrl: env.DATABASE_URL ?? embedded!.url,
-				entities: pluginEntities(manifests),
-				migrations: pluginMigrations(manifests),
+				plugins: manifests,
 				poolMax: 10
 			})
 		);
 		shutdown.add('database', () => orm.close());
-		const applied = await orm.migrator.up();
-		if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+		const { applied, adopted } = await migrate(orm);
+		if (adopted.length) logger.info({ migrations: adopted }, 'migrations recorded under their owner');
+		if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
 		health.add({
 			name: 'database',
 			check: async () => {
@@ -114,26 +130,20 @@ export async function startFacet({
 		await plugins.start();
 		shutdown.add('plugin state', () => plugins.stop());
 		const pluginOwnership = new PluginOwnership(manifests);
-		Object.assign(container, { plugins, pluginOwnership });
-
-		let emulator: Emulator | null = null;
-		let restUrl = env.EMULATOR_URL ? `${env.EMULATOR_URL.replace(/\/$/, '')}/api` : undefined;
-		// Against an emulator started elsewhere, the sandbox's well-known token logs in unless one is given.
-		let token = env.DISCORD_TOKEN ?? (env.EMULATOR_URL ? SANDBOX_BOT_TOKEN : undefined);
-		if (env.mode === 'sandbox' && !env.EMULATOR_URL) {
-			emulator = new Emulator({ port: env.EMULATOR_PORT, heartbeatIntervalMs: 5_000, logger: logger.child({ source: 'emulator' }) });
-			await emulator.start();
-			const emu = emulator;
-			shutdown.add('emulator', () => emu.stop());
-			restUrl = emulator.restUrl;
-			token = emulator.botToken;
-		}
-		if (!token) throw new Error('no DISCORD_TOKEN and no emulator to connect to');
+		Object.assign(container, { plugins, pluginOwnership, guildFacts: new GuildFactsService(manifests) });
 
 		const gatewayWatch = new GatewayWatch(logger.child({ source: 'gateway' }), {
 			readyTimeoutMs: env.GATEWAY_READY_TIMEOUT_SECONDS * 1_000
 		});
-		const client = createClient(env, logger, { restUrl }, manifests, gatewayWatch);
+		const client = createClient(env, logger, { restUrl: target.restUrl, redisUrl: target.redisUrl }, manifests, gatewayWatch);
+		// Before any piece loads (at login): every plugin listener and task is gated by its plugin's switch.
+		installPluginGate({
+			stores: client.stores as unknown as PluginGateOptions['stores'],
+			ownership: pluginOwnership,
+			switches: plugins,
+			guildIds: () => client.guilds.cache.keys(),
+			onSkip: (plugin, kind) => gatedSkips.inc({ plugin, kind })
+		});
 		const commandSync = new CommandSync({
 			orm,
 			rest: client.rest,
@@ -147,8 +157,7 @@ export async function startFacet({
 				void work.track(commandSync.syncGuild(guildId)).catch((error) => logger.error({ err: error, guildId }, 'command sync failed'));
 		});
 		Object.assign(container, { orm, redis, commandSync });
-		// An emulator started here begins empty: what was sent to the previous one is gone with it.
-		if (emulator) await commandSync.forgetAll();
+		if (target.fresh) await commandSync.forgetAll();
 		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
 		health.detail('commandSync', () => commandSync.status());
 		shutdown.add('command sync', () => commandSync.stop());
@@ -173,9 +182,9 @@ export async function startFacet({
 		});
 
 		// Ready from READY plus the global scope (core commands); guild command sync goes on in the background.
-		await gatewayWatch.untilReady(client, () => client.login(token), [commandSync.globalSettled]);
+		await gatewayWatch.untilReady(client, () => client.login(target.token), [commandSync.globalSettled]);
 		const readyMs = Math.round(performance.now() - started);
-		return { client, orm, redis, emulator, embedded, shutdown, readyMs };
+		return { client, orm, redis, target, embedded, shutdown, readyMs };
 	} catch (error) {
 		await shutdown.run('start failed');
 		throw error;

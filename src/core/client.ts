@@ -19,9 +19,10 @@ export const FacetIntents = [
 	GatewayIntentBits.MessageContent
 ];
 
-/** Where the client connects: real Discord, or the sandbox emulator's REST base. */
+/** Where the client connects: real Discord, or another REST base (the sandbox's); and the Redis its tasks use. */
 export interface ClientTarget {
 	restUrl?: string;
+	redisUrl?: string;
 }
 
 /** BullMQ wants ioredis options, not a URL. */
@@ -44,7 +45,7 @@ export function createClient(
 	env: Env,
 	logger: Logger,
 	target: ClientTarget,
-	plugins: PluginManifest[],
+	plugins: readonly PluginManifest[],
 	/** Logs the gateway's disconnects, resumes and errors (see gateway-watch.ts). */
 	gatewayWatch?: GatewayWatch
 ): SapphireClient {
@@ -73,7 +74,7 @@ export function createClient(
 		}),
 		rest: target.restUrl ? { api: target.restUrl } : {},
 		...(gatewayWatch ? { ws: { buildStrategy: gatewayWatch.buildStrategy } } : {}),
-		tasks: { queue: env.TASKS_QUEUE, bull: { connection: redisConnectionOptions(env.REDIS_URL) } },
+		tasks: { queue: env.TASKS_QUEUE, bull: { connection: redisConnectionOptions(target.redisUrl ?? env.REDIS_URL) } },
 		api: {
 			prefix: '',
 			listenOptions: { port: env.API_PORT, host: env.API_HOST },

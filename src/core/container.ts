@@ -1,12 +1,14 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Env } from './env.ts';
+import type { GuildFactsService } from './guild-facts.ts';
 import type { Health } from './health.ts';
 import type { CommandSync } from './plugins/command-sync.ts';
 import type { PluginOwnership } from './plugins/ownership.ts';
 import type { PluginService } from './plugins/service.ts';
 import type { BoundedRedis } from './redis.ts';
 import type { Shutdown } from './shutdown.ts';
+import type { DiscordTarget } from './target.ts';
 import type { WorkTracker } from './work.ts';
 
 declare module '@sapphire/pieces' {
@@ -27,5 +29,9 @@ declare module '@sapphire/pieces' {
 		pluginOwnership: PluginOwnership;
 		/** Application command registration (global and per guild). */
 		commandSync: CommandSync;
+		/** Guild-wide facts (time zone, locale, daily channel) that plugins provide and read. */
+		guildFacts: GuildFactsService;
+		/** Where the bot connected, as the composition root made it. */
+		discordTarget: DiscordTarget;
 	}
 }

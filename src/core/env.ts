@@ -32,8 +32,13 @@ export const EnvSchema = z.object({
 	API_PORT: port(8787),
 	API_HOST: z.string().min(1).default('0.0.0.0'),
 	EMULATOR_PORT: port(8790),
-	/** Connect to an emulator already running elsewhere (another bot process, tests) instead of starting one. */
+	/** Sandbox only: connect to an emulator already running elsewhere (another bot process, tests) instead of starting one. */
 	EMULATOR_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
+	/**
+	 * With a token: the REST base of the Discord-compatible server to use instead of Discord (a staging proxy, a
+	 * self-hosted implementation), as discord.js takes it, e.g. `https://staging.example/api`. Unset → Discord.
+	 */
+	DISCORD_API_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
 	/** BullMQ queue of scheduled tasks; processes sharing it run each job once. */
 	TASKS_QUEUE: z
 		.string()
@@ -42,7 +47,12 @@ export const EnvSchema = z.object({
 	/** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
 	METRICS_TOKEN: optionalString,
 	DATA_DIR: z.string().min(1).default('./data'),
-	/** Comma-separated plugin entry modules (`…/index.ts`) loaded after src/plugins/index.ts (plugin development, tests). */
+	/**
+	 * Comma-separated plugins loaded after the built-in list: npm package names (resolved from the working folder,
+	 * then Facet's own) or paths of plugin entry modules. Read raw before this schema (plugins extend it).
+	 */
+	FACET_PLUGINS: optionalString,
+	/** Older name of FACET_PLUGINS for paths only (plugin development, tests); both are read. */
 	FACET_EXTRA_PLUGINS: optionalString,
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -111,5 +121,11 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env, plugins: reado
 		throw new EnvError(issues);
 	}
 	const env = result.data as z.infer<typeof EnvSchema>;
+	const mixed: string[] = [];
+	if (env.DISCORD_TOKEN && env.EMULATOR_URL)
+		mixed.push('EMULATOR_URL: is for the sandbox (no DISCORD_TOKEN); with a token, set DISCORD_API_URL to the server’s REST base');
+	if (!env.DISCORD_TOKEN && env.DISCORD_API_URL)
+		mixed.push('DISCORD_API_URL: needs DISCORD_TOKEN (without a token the sandbox runs; EMULATOR_URL joins a running emulator)');
+	if (mixed.length) throw new EnvError(mixed);
 	return { ...env, mode: env.DISCORD_TOKEN ? 'discord' : 'sandbox' };
 }

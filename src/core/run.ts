@@ -1,16 +1,28 @@
-import { plugins as listedPlugins } from '../plugins/index.ts';
 import { type Env, EnvError, parseEnv } from './env.ts';
 import { createLogger } from './logger.ts';
+import { assemblePlugins, PluginLoadError } from './plugins/loader.ts';
+import type { PluginManifest } from './plugins/manifest.ts';
 import { RedisUnavailableError } from './redis.ts';
 import { Shutdown } from './shutdown.ts';
+import type { DiscordTargetFactory } from './target.ts';
 
-/** Process entry: parse env, start, print where to click, and shut down cleanly on a signal. */
-export async function run(): Promise<void> {
+/** What the composition root hands the process entry. */
+export interface RunOptions {
+	/** The built-in plugins; FACET_PLUGINS adds to them (see assemblePlugins). */
+	plugins: readonly PluginManifest[];
+	/** Where to connect to Discord. */
+	discord: DiscordTargetFactory;
+}
+
+/** Process entry: assemble plugins, parse env, start, print where to click, and shut down cleanly on a signal. */
+export async function run({ plugins: builtIn, discord }: RunOptions): Promise<void> {
 	let env: Env;
+	let plugins: PluginManifest[];
 	try {
-		env = parseEnv(process.env, listedPlugins);
+		plugins = await assemblePlugins(builtIn);
+		env = parseEnv(process.env, plugins);
 	} catch (error) {
-		if (error instanceof EnvError) {
+		if (error instanceof EnvError || error instanceof PluginLoadError) {
 			process.stderr.write(`${error.message}\n`);
 			process.exit(2);
 		}
@@ -34,7 +46,7 @@ export async function run(): Promise<void> {
 	const { startFacet } = await import('./boot.ts');
 	let handle: Awaited<ReturnType<typeof startFacet>>;
 	try {
-		handle = await startFacet({ env, logger, shutdown });
+		handle = await startFacet({ env, logger, shutdown, plugins, discord });
 	} catch (error) {
 		// A start cut short by a signal fails on a closed part: that is the shutdown, not an error to report.
 		if (exiting) return;
@@ -47,23 +59,6 @@ export async function run(): Promise<void> {
 	if (exiting) return;
 
 	const rss = Math.round(process.memoryUsage().rss / 1024 / 1024);
-	logger.info({ readyMs: handle.readyMs, rssMiB: rss, mode: env.mode }, 'Facet is ready');
-	if (handle.emulator) printSandboxHelp(env, handle.emulator);
-}
-
-function printSandboxHelp(env: Env, emulator: NonNullable<Awaited<ReturnType<typeof import('./boot.ts').startFacet>>['emulator']>): void {
-	const { seed } = emulator;
-	const body = JSON.stringify({ guild_id: seed.guildId, channel_id: seed.channels.general, user_id: seed.users.linus, command: 'ping' });
-	const lines = [
-		'',
-		'Facet sandbox is running (no Discord token: an offline Discord emulator stands in).',
-		`  Emulator (REST, gateway, control API): ${emulator.baseUrl}`,
-		`  Bot API:                               http://localhost:${env.API_PORT}  (health: /livez, /readyz)`,
-		`  Emulator state (guilds, users, ids):   ${emulator.baseUrl}/_emulator/state`,
-		'',
-		'Run /ping as the member "linus" in #general:',
-		`  curl -s -X POST ${emulator.baseUrl}/_emulator/interactions -H 'content-type: application/json' -d '${body}'`,
-		''
-	];
-	process.stdout.write(`${lines.join('\n')}\n`);
+	logger.info({ readyMs: handle.readyMs, rssMiB: rss, mode: env.mode, plugins: plugins.map((p) => p.name) }, 'Facet is ready');
+	if (handle.target.banner) process.stdout.write(`${handle.target.banner}\n`);
 }

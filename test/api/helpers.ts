@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { container } from '@sapphire/framework';
-import { type FacetHandle, startFacet } from '../../src/core/boot.ts';
 import { parseEnv } from '../../src/core/env.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { PluginManifest } from '../../src/core/plugins/manifest.ts';
 import { plugins as listedPlugins } from '../../src/plugins/index.ts';
 import type { Emulator } from '../../src/sandbox/index.ts';
+import { type SandboxFacet, startSandboxFacet } from '../helpers/facet.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
 import { waitUntil } from '../helpers/sandbox.ts';
@@ -15,7 +15,7 @@ export const DASHBOARD_ORIGIN = 'http://dashboard.test:5173';
 
 /** A bot running in this process (sandbox mode, in-process emulator) with its log captured. */
 export interface ApiBot {
-	handle: FacetHandle;
+	handle: SandboxFacet;
 	emulator: Emulator;
 	/** `http://127.0.0.1:<api port>`. */
 	base: string;
@@ -53,9 +53,9 @@ export async function startApiBot(options: { env?: Record<string, string>; plugi
 		options.plugins ?? listedPlugins
 	);
 	const logger = createLogger({ level: env.LOG_LEVEL, format: 'json', destination });
-	let handle: FacetHandle;
+	let handle: SandboxFacet;
 	try {
-		handle = await startFacet({ env, logger, ...(options.plugins ? { plugins: options.plugins } : {}) });
+		handle = await startSandboxFacet({ env, logger, ...(options.plugins ? { plugins: options.plugins } : {}) });
 	} catch (error) {
 		await db.drop();
 		throw error;
@@ -68,7 +68,7 @@ export async function startApiBot(options: { env?: Record<string, string>; plugi
 	);
 	return {
 		handle,
-		emulator: handle.emulator!,
+		emulator: handle.emulator,
 		base: `http://127.0.0.1:${apiPort}`,
 		logs,
 		db,

@@ -45,6 +45,10 @@ describe('npm start with no token (the sandbox)', () => {
 	it('GIVEN a fresh machine THEN emulator, bot, embedded database and API start in one command and /ping answers through the control API', async () => {
 		const first = await startSandbox();
 		const output = first.proc.lines.join('\n');
+		// One key, one value: the host's pid is logged under its own name, never a second `pid`.
+		const hostLine = first.proc.lines.find((line) => line.includes('embedded database started'))!;
+		expect(hostLine.match(/"pid":/g)).toHaveLength(1);
+		expect(JSON.parse(hostLine).hostPid).not.toBe(JSON.parse(hostLine).pid);
 		expect(output).toContain(`http://127.0.0.1:${first.emulatorPort}`);
 		expect(output).toMatch(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/_emulator\/interactions/);
 

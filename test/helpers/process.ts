@@ -17,10 +17,10 @@ export interface RunningProcess {
 	exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `node <args>` in the project folder with extra env, collecting stdout and stderr. */
-export function runNode(args: string[], env: Record<string, string | undefined>): RunningProcess {
+/** Spawns `node <args>` in the project folder (or `options.cwd`) with extra env, collecting stdout and stderr. */
+export function runNode(args: string[], env: Record<string, string | undefined>, options: { cwd?: string } = {}): RunningProcess {
 	const child = spawn(NODE, args, {
-		cwd: ROOT,
+		cwd: options.cwd ?? ROOT,
 		env: { ...process.env, VITEST: undefined, VITEST_WORKER_ID: undefined, ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { container } from '@sapphire/pieces';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { SANDBOX_CLIENT_SECRET } from '../../sandbox/index.ts';
 import type { Env } from '../env.ts';
 import { type ApiConfig, resolveApiConfig } from './config.ts';
 import { DiscordOAuth } from './discord-oauth.ts';
@@ -17,6 +16,8 @@ export interface ApiServicesOptions {
 	logger: Logger;
 	/** The REST base the bot's client uses; the OAuth base is derived from it unless DISCORD_BASE_URL is set. */
 	restApi?: string;
+	/** The client secret the Discord target accepts (the sandbox's own); DISCORD_CLIENT_SECRET wins. */
+	targetClientSecret?: string;
 	/** Resolves the OAuth client id when DISCORD_CLIENT_ID is unset (the logged-in application's id). */
 	applicationId?: () => string | null | undefined;
 }
@@ -36,7 +37,7 @@ export class ApiServices {
 	readonly #applicationId: () => string | null | undefined;
 
 	public constructor(options: ApiServicesOptions) {
-		this.config = resolveApiConfig({ env: options.env, restApi: options.restApi, sandboxClientSecret: SANDBOX_CLIENT_SECRET });
+		this.config = resolveApiConfig({ env: options.env, restApi: options.restApi, sandboxClientSecret: options.targetClientSecret });
 		this.redis = options.redis;
 		this.logger = options.logger;
 		this.#applicationId = options.applicationId ?? (() => null);
@@ -122,6 +123,7 @@ export function getApiServices(): ApiServices {
 		redis: container.redis,
 		logger: container.log.child({ source: 'api' }),
 		restApi,
+		targetClientSecret: container.discordTarget?.clientSecret,
 		applicationId: () => container.client?.application?.id ?? container.client?.user?.id ?? null
 	});
 	return container.api;

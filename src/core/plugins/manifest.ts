@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Env } from '../env.ts';
+import type { GuildFacts } from '../guild-facts.ts';
 import { codeRoot } from '../paths.ts';
 
 /** What a plugin's `start` hook receives: the core's services, before the client logs in. */
@@ -38,15 +39,21 @@ export interface PluginManifest<Settings extends z.ZodType = z.ZodType> {
 	/** MikroORM entities (defineEntity) the plugin owns. */
 	entities: unknown[];
 	/**
-	 * Migrations shipped with the plugin itself, run after the project's own `migrations/` list. Plugins in
-	 * this repository keep theirs in `migrations/`; this is for plugins that live elsewhere (and test fixtures).
+	 * The plugin's migrations, in order, run after the core's and recorded as `<plugin>/<name>`. The plugin owns
+	 * its schema: a build without the plugin never creates its tables. Plugins in this repository keep theirs in
+	 * `migrations/<plugin>/`; a plugin package ships them inside the package.
 	 */
-	migrations?: { name: string; class: new (...args: never[]) => unknown }[];
+	migrations?: readonly { name: string; class: new (...args: never[]) => unknown }[];
 	/**
 	 * Roles this plugin grants dashboard access in a guild (besides owner, Administrator and Manage Server). The
 	 * core asks every plugin that has the hook and grants access to any role named; read from memory.
 	 */
 	dashboardRoles?(guildId: string): readonly string[];
+	/**
+	 * Guild-wide facts this plugin provides (time zone, locale, daily channel), read by every plugin through
+	 * `container.guildFacts`; from memory. Leave a field out to let another plugin or the default decide.
+	 */
+	guildFacts?(guildId: string): Partial<GuildFacts>;
 	/** Called once at start, before login: build the plugin's services (put them on the container). */
 	start?(context: PluginContext): Promise<void> | void;
 	/**

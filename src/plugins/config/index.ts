@@ -13,5 +13,9 @@ export const configPlugin = definePlugin({
 	directory: pluginDirectory('config'),
 	settings: ConfigSettings,
 	entities: [],
-	dashboardRoles: (guildId) => container.plugins.settings<ConfigSettings>(guildId, 'config').dashboardRoles
+	dashboardRoles: (guildId) => container.plugins.settings<ConfigSettings>(guildId, 'config').dashboardRoles,
+	guildFacts: (guildId) => {
+		const settings = container.plugins.settings<ConfigSettings>(guildId, 'config');
+		return { timeZone: settings.timezone, locale: settings.locale, dailyChannelId: settings.dailyChannel };
+	}
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { container } from '@sapphire/framework';
 import { z } from 'zod';
+import { mileageMigrations } from '../../../migrations/mileage/index.ts';
 import { definePlugin, pluginDirectory } from '../../core/plugins/manifest.ts';
 import { MileageEvent } from './entities/MileageEvent.ts';
 import { MileageFlush } from './entities/MileageFlush.ts';
@@ -44,6 +45,7 @@ export const mileagePlugin = definePlugin({
 	settings: MileageSettings,
 	env: MileageEnv,
 	entities: [MileageEvent, MileageTotal, MileageFlush, MileageTier, MileageVoiceSession],
+	migrations: mileageMigrations,
 	async start({ env, orm, client, logger }) {
 		const own = MileageEnv.parse(env);
 		const service = new MileageService(orm, logger, {

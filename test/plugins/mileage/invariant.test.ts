@@ -132,7 +132,7 @@ beforeAll(async () => {
 	db = await createScratchDatabase('facet_mileage_invariant');
 	// Durability of this throwaway database is not under test; waiting for each commit's WAL flush only slows the runs.
 	await query(db.url, `alter database "${db.name}" set synchronous_commit = off`);
-	orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, entities: mileagePlugin.entities, poolMax: 4 }));
+	orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, plugins: [mileagePlugin], poolMax: 4 }));
 	await orm.migrator.up();
 });
 

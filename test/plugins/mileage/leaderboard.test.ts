@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrmConfig } from '../../../src/core/database/config.ts';
-import { pluginEntities } from '../../../src/core/plugins/entities.ts';
+import { plugins as builtInPlugins } from '../../../src/plugins/index.ts';
 import { leaderboardPage } from '../../../src/plugins/mileage/lib/store.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../../helpers/postgres.ts';
 
@@ -11,7 +11,7 @@ let orm: MikroORM;
 
 beforeAll(async () => {
 	db = await createScratchDatabase();
-	orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, entities: pluginEntities(), poolMax: 2 }));
+	orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, plugins: builtInPlugins, poolMax: 2 }));
 	await orm.migrator.up();
 });
 

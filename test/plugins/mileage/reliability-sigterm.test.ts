@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrmConfig } from '../../../src/core/database/config.ts';
-import { pluginEntities } from '../../../src/core/plugins/entities.ts';
+import { plugins as builtInPlugins } from '../../../src/plugins/index.ts';
 import { Emulator } from '../../../src/sandbox/index.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../../helpers/postgres.ts';
@@ -50,7 +50,7 @@ beforeAll(async () => {
 	probePath = join(dataDir, 'probe.mjs');
 	await writeFile(probePath, PROBE);
 	// Schema and settings before the bot starts: every message counts (no cooldown, no minimum length).
-	const orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, entities: pluginEntities(), poolMax: 2 }));
+	const orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, plugins: builtInPlugins, poolMax: 2 }));
 	await orm.migrator.up();
 	await orm.close();
 	emulator = new Emulator({ port: await freePort() });

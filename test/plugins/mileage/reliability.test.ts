@@ -2,11 +2,11 @@ import { Writable } from 'node:stream';
 import { container } from '@sapphire/framework';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FacetHandle, startFacet } from '../../../src/core/boot.ts';
 import { parseEnv } from '../../../src/core/env.ts';
 import { createLogger } from '../../../src/core/logger.ts';
 import { plugins as listedPlugins } from '../../../src/plugins/index.ts';
 import type { Emulator } from '../../../src/sandbox/index.ts';
+import { type SandboxFacet, startSandboxFacet } from '../../helpers/facet.ts';
 import { freePort } from '../../helpers/ports.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../../helpers/postgres.ts';
 import { sleep } from '../../helpers/sandbox.ts';
@@ -21,7 +21,7 @@ const FLUSH_INTERVAL_MS = 500;
 
 let db: ScratchDatabase;
 let proxy: TcpProxy;
-let handle: FacetHandle;
+let handle: SandboxFacet;
 let emulator: Emulator;
 const logs: string[] = [];
 let seen = 0;
@@ -57,8 +57,8 @@ beforeAll(async () => {
 			callback();
 		}
 	});
-	handle = await startFacet({ env, logger: createLogger({ level: env.LOG_LEVEL, format: 'json', destination }) });
-	emulator = handle.emulator!;
+	handle = await startSandboxFacet({ env, logger: createLogger({ level: env.LOG_LEVEL, format: 'json', destination }) });
+	emulator = handle.emulator;
 	// Every message counts: no cooldown, no minimum length.
 	await container.plugins.updateSettings(
 		emulator.seed.guildId,

@@ -1,6 +1,5 @@
 import { Events, Listener } from '@sapphire/framework';
 import type { GuildMember } from 'discord.js';
-import { pieceActiveIn } from '../../../core/plugins/gate.ts';
 import { type ConfigSettings, renderWelcome } from '../lib/settings.ts';
 
 /** Posts the welcome message when a member joins, if a welcome channel is set. */
@@ -10,7 +9,7 @@ export class ConfigWelcomeListener extends Listener<typeof Events.GuildMemberAdd
 	}
 
 	public run(member: GuildMember) {
-		if (member.user.bot || !pieceActiveIn(this, member.guild.id)) return;
+		if (member.user.bot) return;
 		const settings = this.container.plugins.settings<ConfigSettings>(member.guild.id, 'config');
 		if (!settings.welcomeChannel) return;
 		const channel = member.guild.channels.cache.get(settings.welcomeChannel);

@@ -1,6 +1,5 @@
 import { Events, Listener } from '@sapphire/framework';
 import type { GuildMember } from 'discord.js';
-import { pieceActiveIn } from '../../../core/plugins/gate.ts';
 import { basePoints } from '../lib/rules.ts';
 import type { MileageSettings } from '../lib/settings.ts';
 
@@ -11,7 +10,6 @@ export class MileageJoinListener extends Listener<typeof Events.GuildMemberAdd> 
 	}
 
 	public run(member: GuildMember) {
-		if (!pieceActiveIn(this, member.guild.id)) return;
 		const settings = this.container.plugins.settings<MileageSettings>(member.guild.id, 'mileage');
 		const points = basePoints(
 			{ kind: 'join', guildId: member.guild.id, userId: member.id, channelId: null, bot: member.user.bot, roleIds: [], now: Date.now() },

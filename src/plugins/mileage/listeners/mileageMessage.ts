@@ -1,6 +1,5 @@
 import { Events, Listener } from '@sapphire/framework';
 import type { Message } from 'discord.js';
-import { pieceActiveIn } from '../../../core/plugins/gate.ts';
 import { basePoints, Cooldowns } from '../lib/rules.ts';
 import type { MileageSettings } from '../lib/settings.ts';
 
@@ -14,7 +13,7 @@ export class MileageMessageListener extends Listener<typeof Events.MessageCreate
 
 	public run(message: Message) {
 		const guildId = message.guildId;
-		if (!guildId || message.author.bot || message.webhookId || !pieceActiveIn(this, guildId)) return;
+		if (!guildId || message.author.bot || message.webhookId) return;
 		const settings = this.container.plugins.settings<MileageSettings>(guildId, 'mileage');
 		const points = basePoints(
 			{

@@ -1,6 +1,5 @@
 import { Events, Listener } from '@sapphire/framework';
 import type { MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
-import { pieceActiveIn } from '../../../core/plugins/gate.ts';
 import { basePoints, Cooldowns } from '../lib/rules.ts';
 import type { MileageSettings } from '../lib/settings.ts';
 
@@ -14,7 +13,7 @@ export class MileageReactionListener extends Listener<typeof Events.MessageReact
 
 	public run(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) {
 		const guild = reaction.message.guild;
-		if (!guild || user.bot || !pieceActiveIn(this, guild.id)) return;
+		if (!guild || user.bot) return;
 		const settings = this.container.plugins.settings<MileageSettings>(guild.id, 'mileage');
 		const member = guild.members.cache.get(user.id);
 		const points = basePoints(

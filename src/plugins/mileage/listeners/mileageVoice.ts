@@ -1,6 +1,5 @@
 import { Events, Listener } from '@sapphire/framework';
 import type { VoiceState } from 'discord.js';
-import { pieceActiveIn } from '../../../core/plugins/gate.ts';
 import { voiceEligible } from '../lib/rules.ts';
 import type { MileageSettings } from '../lib/settings.ts';
 
@@ -12,7 +11,6 @@ export class MileageVoiceListener extends Listener<typeof Events.VoiceStateUpdat
 
 	public run(_old: VoiceState, state: VoiceState) {
 		const guild = state.guild;
-		if (!pieceActiveIn(this, guild.id)) return;
 		const settings = this.container.plugins.settings<MileageSettings>(guild.id, 'mileage');
 		const bot = state.member?.user.bot ?? false;
 		const ignoredChannel = state.channelId !== null && settings.ignoredChannels.includes(state.channelId);

@@ -97,10 +97,9 @@ export function memberName(guild: Guild, userId: string): string | null {
 	return user ? (user.globalName ?? user.username) : null;
 }
 
-/** The guild's IANA time zone from the config plugin (UTC without it). */
+/** The guild's IANA time zone, from the core's guild facts (UTC unless a plugin provides one). */
 export function guildTimeZone(guildId: string): string {
-	const settings = container.plugins.get('config') ? container.plugins.settings<{ timezone?: string }>(guildId, 'config') : {};
-	return typeof settings.timezone === 'string' ? settings.timezone : 'UTC';
+	return container.guildFacts.of(guildId).timeZone;
 }
 
 /** The last `days` calendar dates in a time zone, oldest first (`YYYY-MM-DD`), today included. */

@@ -3,8 +3,8 @@ import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { container, type Piece, SapphireClient, type Store } from '@sapphire/framework';
 import type { ScheduledTask } from '@sapphire/plugin-scheduled-tasks';
 import type { Logger } from 'pino';
-import { type ModuleGraph, moduleGraph } from './dev/module-graph.ts';
-import { appRoot, runningFromSource } from './paths.ts';
+import { appRoot, runningFromSource } from '../paths.ts';
+import { type ModuleGraph, moduleGraph } from './module-graph.ts';
 
 /** Extensions of files that can be modules. */
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);

@@ -1,10 +1,9 @@
-import { Migration20261122164725 } from './Migration20261122164725.ts';
 import { Migration20261122170059 } from './Migration20261122170059.ts';
 import { Migration20261122171500 } from './Migration20261122171500.ts';
 
-// Every migration, in order. Listed explicitly so the built output needs no file globbing.
-export const migrationsList = [
-	{ name: 'Migration20261122164725', class: Migration20261122164725 },
+// The mileage plugin's migrations, in order; its manifest declares them, so a build without the plugin never
+// creates its tables. The core records each as `mileage/<name>`.
+export const mileageMigrations = [
 	{ name: 'Migration20261122170059', class: Migration20261122170059 },
 	{ name: 'Migration20261122171500', class: Migration20261122171500 }
 ];

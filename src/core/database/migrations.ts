@@ -1,0 +1,42 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { MigrationEntry } from '../plugins/entities.ts';
+
+/** Name of the table MikroORM records applied migrations in (see createOrmConfig). */
+export const MIGRATIONS_TABLE = 'core_migrations';
+
+/**
+ * Databases made before migrations were owned recorded them by their bare name (`Migration2026…`). Each one
+ * that exactly one owner now claims is renamed to its owner-qualified name, so it is not applied twice.
+ * Returns the names it renamed.
+ */
+export async function adoptLegacyMigrationNames(orm: MikroORM): Promise<string[]> {
+	const migrations = (orm.config.get('migrations').migrationsList ?? []) as MigrationEntry[];
+	const connection = orm.em.getConnection();
+	const [table] = await connection.execute<{ exists: string | null }[]>(`select to_regclass(?) as exists`, [MIGRATIONS_TABLE]);
+	if (!table?.exists) return [];
+	const claims = new Map<string, string[]>();
+	for (const { name } of migrations) {
+		const bare = name.slice(name.indexOf('/') + 1);
+		claims.set(bare, [...(claims.get(bare) ?? []), name]);
+	}
+	const renamed: string[] = [];
+	for (const [bare, owners] of claims) {
+		if (owners.length !== 1) continue;
+		const rows = await connection.execute<{ name: string }[]>(
+			`update "${MIGRATIONS_TABLE}" set name = ? where name = ? and not exists (select 1 from "${MIGRATIONS_TABLE}" where name = ?) returning name`,
+			[owners[0], bare, owners[0]]
+		);
+		if (rows.length) renamed.push(owners[0]!);
+	}
+	return renamed;
+}
+
+/**
+ * Applies every pending migration of the schema the ORM was configured with (the core's and its plugins'); the
+ * bot's start and `npm run migrate` share it.
+ */
+export async function migrate(orm: MikroORM): Promise<{ applied: string[]; adopted: string[] }> {
+	const adopted = await adoptLegacyMigrationNames(orm);
+	const applied = (await orm.migrator.up()).map((migration) => migration.name);
+	return { applied, adopted };
+}
