@@ -88,7 +88,7 @@ async function bareClientReadyMs(): Promise<number> {
 
 describe('readiness does not wait for Discord rate limits', () => {
 	it(`GIVEN ${GUILDS} guilds and a fresh database THEN events are handled within 2x a bare client's ready time while the guild sweep still runs, and a restart resumes the sweep`, async () => {
-		const bare = await bareClientReadyMs();
+		const bareBefore = await bareClientReadyMs();
 		const fresh = await createScratchDatabase();
 		databases.push(fresh);
 		const apiPort = await freePort();
@@ -111,17 +111,19 @@ describe('readiness does not wait for Discord rate limits', () => {
 		const handledMs = handledAt - connecting.time;
 		const putsAtHandled = guildPuts() - putsBefore;
 		const ready = JSON.parse(await proc.waitFor(/Facet is ready/, 10_000)) as { time: number };
-		// Readiness itself (what /readyz and the start log report) does not wait for the sweep either.
-		expect(ready.time - connecting.time).toBeLessThan(2 * bare);
 		const readyz = (await (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).json()) as {
 			status: string;
 			details: { commandSync: { state: string; pending: number } };
 		};
 		const metrics = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
+		// The machine's load changes from minute to minute: the reference is the slower of two bare runs around Facet's.
+		const bare = Math.max(bareBefore, await bareClientReadyMs());
 		console.info(
 			`bare client ready ${bare} ms; Facet handled /ping ${handledMs} ms after connecting; guild PUTs by then: ${putsAtHandled}`
 		);
 		expect(handledMs).toBeLessThan(2 * bare);
+		// Readiness itself (what /readyz and the start log report) does not wait for the sweep either.
+		expect(ready.time - connecting.time).toBeLessThan(2 * bare);
 		expect(putsAtHandled).toBeLessThan(GUILDS);
 		expect(readyz.status).toBe('ready');
 		expect(readyz.details.commandSync.state).toBe('syncing');

@@ -38,12 +38,16 @@ describe('never silent about the gateway', () => {
 		emulator.injectFault({ kind: 'gateway_refuse_identify', close_code: 4000, count: 10_000 });
 		proc = await spawnBot({ GATEWAY_READY_TIMEOUT_SECONDS: '3' });
 		const connecting = JSON.parse(await proc.waitFor(/connecting to the gateway/, 60_000)) as { time: number };
-		const late = JSON.parse(await proc.waitFor(/not READY after/, 10_000)) as Record<string, unknown>;
-		expect(late).toMatchObject({ level: 50, lastCloseCode: 4000, lastCloseName: 'UnknownError' });
-		// At the deadline (3 s, counted from the login call, just before discord.js starts connecting).
-		expect(Number(late.waitedMs)).toBeGreaterThanOrEqual(3_000);
-		expect(Number(late.waitedMs)).toBeLessThan(4_000);
-		expect(Number(late.time) - connecting.time).toBeLessThan(4_000);
+		const first = JSON.parse(await proc.waitFor(/not READY after/, 15_000)) as Record<string, unknown>;
+		// At the deadline (3 s, counted from the login call), not later; loud (error level).
+		expect(first).toMatchObject({ level: 50 });
+		expect(Number(first.waitedMs)).toBeGreaterThanOrEqual(3_000);
+		expect(Number(first.waitedMs)).toBeLessThan(4_000);
+		// Once a close was seen (at once on an idle machine; later when the start itself is slow), the line names it.
+		const named = JSON.parse(
+			await proc.waitFor((line) => line.includes('not READY after') && line.includes('"lastCloseCode":4000'), 15_000)
+		) as Record<string, unknown>;
+		expect(named).toMatchObject({ level: 50, lastCloseCode: 4000, lastCloseName: 'UnknownError' });
 		expect(linesMatching(/disconnected \(close 4000\)/)[0]).toMatchObject({ shardId: 0, code: 4000, codeName: 'UnknownError' });
 		expect(proc.lines.some((line) => line.includes('Facet is ready'))).toBe(false);
 
@@ -65,12 +69,12 @@ describe('never silent about the gateway', () => {
 		const before = proc.lines.length;
 		const since = () => jsonLines(proc!.lines.slice(before));
 		expect(emulator.injectFault({ kind: 'gateway_disconnect', close_code: 4000 }).affected).toBe(1);
-		await proc!.waitFor((line) => line.includes('resumed') && proc!.lines.indexOf(line) >= before, 20_000);
+		await proc!.waitFor((line) => line.includes('resumed') && proc!.lines.indexOf(line) >= before, 30_000);
 		expect(since().map((line) => line.msg)).toEqual(
 			expect.arrayContaining(['gateway shard 0 disconnected (close 4000)', 'gateway shard 0 reconnected', 'gateway shard 0 resumed'])
 		);
 		expect(emulator.injectFault({ kind: 'gateway_invalid_session' }).affected).toBe(1);
-		await proc!.waitFor(/session invalidated/, 20_000);
+		await proc!.waitFor(/session invalidated/, 30_000);
 		expect(since().find((line) => line.msg === 'gateway shard 0 session invalidated')).toMatchObject({ level: 40, resumable: false });
-	}, 60_000);
+	}, 120_000);
 });
