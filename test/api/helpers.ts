@@ -106,6 +106,12 @@ export class Browser {
 		if (!ours) return fetch(url, { ...init, headers, redirect: 'manual' });
 		for (const [name, value] of Object.entries(this.headers)) if (!headers.has(name)) headers.set(name, value);
 		if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
+		// A browser says where a write comes from: here a page of the API's own origin, unless the test says otherwise.
+		const method = (init.method ?? 'GET').toUpperCase();
+		if (!['GET', 'HEAD', 'OPTIONS'].includes(method) && !headers.has('origin') && !headers.has('sec-fetch-site')) {
+			headers.set('origin', this.origin);
+			headers.set('sec-fetch-site', 'same-origin');
+		}
 		const response = await fetch(url, { ...init, headers, redirect: 'manual' });
 		for (const line of response.headers.getSetCookie()) {
 			const [pair] = line.split(';');

@@ -1,4 +1,5 @@
 import type { Env } from '../env.ts';
+import { ProxyTrust } from './request-state.ts';
 
 /** Facet's API defaults, in one place. Values that hosts tune come from the environment instead. */
 export const DefaultApiOptions = {
@@ -37,7 +38,8 @@ export interface ApiConfig {
 	/** Origins whose browser requests may change state (the dashboard, and the API's own origin). */
 	trustedOrigins: ReadonlySet<string>;
 	secureCookies: boolean;
-	trustProxy: boolean;
+	/** Which `X-Forwarded-*` entries are believed (`API_TRUST_PROXY`). */
+	trustProxy: ProxyTrust;
 	sessionTtlSeconds: number;
 	rateLimit: { max: number; windowSeconds: number };
 	cookieName: string;
@@ -78,7 +80,7 @@ export function resolveApiConfig({ env, restApi, sandboxClientSecret }: ApiConfi
 		dashboardOrigin,
 		trustedOrigins: new Set([dashboardOrigin, new URL(publicUrl).origin]),
 		secureCookies: publicUrl.startsWith('https:'),
-		trustProxy: env.API_TRUST_PROXY,
+		trustProxy: new ProxyTrust(env.API_TRUST_PROXY),
 		sessionTtlSeconds: env.SESSION_TTL_SECONDS,
 		rateLimit: { max: env.API_RATE_LIMIT_MAX, windowSeconds: env.API_RATE_LIMIT_WINDOW_SECONDS },
 		cookieName: DefaultApiOptions.cookieName,

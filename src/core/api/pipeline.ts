@@ -3,6 +3,7 @@ import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import type { z } from 'zod';
 import { isGuildRoute, requireGuildManager, resolveSession } from './access.ts';
 import { declaredLength, hasBody, isJsonType, mediaType, readLimitedBody } from './body.ts';
+import { headerValue, parseCookies } from './cookies.ts';
 import { corsHeaders, isCrossSiteWrite } from './cors.ts';
 import { sendError, sendFieldErrors } from './errors.ts';
 import { clientAddress, requestState } from './request-state.ts';
@@ -44,9 +45,21 @@ export function applyHeaders(request: ApiRequest, response: ApiResponse, allMeth
 	} else if (!request.route) {
 		response.setHeader('Allow', methods.join(', '));
 		sendError(response, 'method_not_allowed');
-	} else if (isCrossSiteWrite(method, origin, config.trustedOrigins)) {
+	} else if (
+		isCrossSiteWrite(method, origin, config.trustedOrigins, {
+			secFetchSite: headerValue(request, 'sec-fetch-site'),
+			sessionCookie: cookiesOf(request).has(config.cookieName)
+		})
+	) {
 		sendError(response, 'forbidden_origin');
 	}
+}
+
+/** The request's cookies, parsed once (the headers step needs them before the cookies step runs). */
+function cookiesOf(request: ApiRequest): Map<string, string> {
+	const state = requestState(request);
+	state.cookies ??= parseCookies(request.headers.cookie);
+	return state.cookies;
 }
 
 /** Looks the session up once (a bad cookie is simply no session; routes decide whether that is a 401). */

@@ -333,6 +333,65 @@ describe('CSV export and import', () => {
 		expect(await ledger()).toEqual(before);
 	});
 
+	it('GIVEN an adjust reason =HYPERLINK("http://x","y") THEN the ledger export holds it as text, and importing the export into an empty guild gives back the same ledger', async () => {
+		const formula = '=HYPERLINK("http://x","y")';
+		const reasons = [formula, "'tis a legitimate apostrophe", "'=an apostrophe the author typed", '@SUM(1+1)', '-dash'];
+		for (const [i, reason] of reasons.entries()) {
+			const adjusted = await call('POST', `/members/${seed.users.ada}/adjust`, { points: i % 2 ? -(i + 1) : i + 1, reason });
+			expect(adjusted.status, JSON.stringify(adjusted.body)).toBe(201);
+		}
+		const exported = (await exportCsv('ledger')).text;
+		// Opened in a spreadsheet, the formula is a text cell: quoted, with an apostrophe in front.
+		expect(exported).toContain(`,"'=HYPERLINK(""http://x"",""y"")",`);
+		expect(exported).toContain(`,"'@SUM(1+1)",`);
+		expect(exported).toContain(`,"'-dash",`);
+		// An apostrophe the author typed before a formula start gets one more; one before plain text is left alone.
+		expect(exported).toContain(`,"''=an apostrophe the author typed",`);
+		expect(exported).toContain(`,'tis a legitimate apostrophe,`);
+		// Negative deltas stay numbers: `,-5,` (linus's seeded "oops"), never `'-5`.
+		expect(exported).toMatch(new RegExp(`,${seed.users.linus},-5,adjust,`));
+
+		// An empty guild grace owns: the import there must rebuild the same ledger (user, points, note) from the file.
+		const created = await fetch(`${bot.emulator.baseUrl}/_emulator/guilds`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ name: 'Round Trip', owner_id: seed.users.grace })
+		});
+		const target = ((await created.json()) as { id: string }).id;
+		for (let i = 0; !container.client.guilds.cache.has(target); i++) {
+			if (i > 200) throw new Error('the bot never joined the round-trip guild');
+			await sleep(50);
+		}
+		const targetApi = `${bot.base}/mileage/guilds/${target}`;
+		const started = await grace.fetch(`${targetApi}/import`, {
+			method: 'POST',
+			headers: { origin: DASHBOARD_ORIGIN, 'content-type': 'text/csv' },
+			body: exported
+		});
+		expect(started.status, await started.clone().text()).toBe(202);
+		const { job } = (await started.json()) as { job: { id: string } };
+		let state = 'running';
+		for (let i = 0; state === 'running'; i++) {
+			if (i > 500) throw new Error('the import job never finished');
+			const polled = await grace.fetch(`${targetApi}/jobs/${job.id}`);
+			state = ((await polled.json()) as { job: { state: string } }).job.state;
+			if (state === 'running') await sleep(20);
+		}
+		expect(state).toBe('done');
+		const entries = async (guild: string) =>
+			(
+				await query<{ user_id: string; delta: string; note: string | null }>(
+					bot.db.url,
+					'select user_id, delta, note from mileage_event where guild_id = $1 order by user_id, delta, note',
+					[guild]
+				)
+			).map((row) => ({ userId: row.user_id, points: Number(row.delta), note: row.note }));
+		const original = await entries(guildId);
+		expect(original.map((entry) => entry.note)).toEqual(expect.arrayContaining(reasons));
+		expect(await entries(target)).toEqual(original);
+		expect(await totals(target)).toEqual(await totals(guildId));
+	});
+
 	it.each([
 		['non-numeric points', `user_id,points\n${fakeUser(10)},12\n${fakeUser(11)},lots\n`, [{ row: 3, field: 'points' }]],
 		[

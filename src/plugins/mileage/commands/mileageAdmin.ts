@@ -3,6 +3,7 @@ import { MessageFlags } from 'discord.js';
 import { ManagerCommand } from '../../../core/commands.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
 import { formatDelta, formatPoints, progressText, throttleProgress, tierChoice, tierListEmbed } from '../lib/render.ts';
+import type { LeaderboardTarget } from '../lib/store.ts';
 
 type Interaction = Command.ChatInputCommandInteraction<'cached'>;
 
@@ -202,10 +203,12 @@ export class MileageAdminCommand extends ManagerCommand {
 		const { mileage, mileageTiers } = this.container;
 		await mileage.flush(true);
 		const totals = new Map<string, number>();
-		for (let page = 1; ; page++) {
-			const view = await mileage.leaderboard(interaction.guildId, page, TOTALS_PAGE);
+		// Walked by cursor: exact whatever the rank table's age (a page number is placed by it).
+		for (let target: LeaderboardTarget = 1; ; ) {
+			const view = await mileage.leaderboard(interaction.guildId, target, TOTALS_PAGE);
 			for (const entry of view.entries) totals.set(entry.userId, entry.points);
-			if (page >= view.pages) break;
+			if (!view.next) break;
+			target = { after: view.next };
 		}
 		const progress = label
 			? throttleProgress((done, total) => interaction.editReply({ content: `${label} ${progressText(done, total)} members` }))
