@@ -357,6 +357,10 @@ export class CommandSync {
 			this.#sweep = null;
 			this.#state = 'done';
 			const status = this.status();
+			if (this.#stopped) {
+				this.#logger.info({ ms: Date.now() - started }, 'application command sweep stopped (shutdown); the next start resumes it');
+				return;
+			}
 			this.#logger.info(
 				{ guilds: status.guilds, failing: status.failingCount, ms: Date.now() - started },
 				status.failingCount ? 'application commands in sync, except failing guilds (retrying)' : 'application commands in sync'
