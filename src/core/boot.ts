@@ -124,7 +124,8 @@ export async function startFacet<Target extends DiscordTarget>({
 			}
 		});
 
-		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), deploymentId(env), {
+		container.deployment = deploymentId(env);
+		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), container.deployment, {
 			checkIntervalMs: env.PLUGIN_STATE_CHECK_SECONDS * 1_000
 		});
 		await plugins.start();

@@ -114,6 +114,15 @@ describe('CORS and the cross-site write guard', () => {
 });
 
 describe('resolveApiConfig', () => {
+	it('GIVEN two deployments on one Redis THEN their sessions, states and rate-limit counters live under different keys', () => {
+		const env = parseEnv({});
+		const a = resolveApiConfig({ env, deployment: 'aaaa' }).redisPrefix;
+		const b = resolveApiConfig({ env, deployment: 'bbbb' }).redisPrefix;
+		expect(a).toBe('facet:api:aaaa:');
+		expect(b).not.toBe(a);
+		expect(a.startsWith(b) || b.startsWith(a)).toBe(false);
+	});
+
 	it('GIVEN the sandbox THEN OAuth goes to the emulator the client talks to, and the dashboard defaults to the API origin', () => {
 		const config = resolveApiConfig({
 			env: parseEnv({ API_PORT: '9000' }),
