@@ -101,6 +101,10 @@ export const EnvSchema = z.object({
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+	/** A start not READY after this long is logged as an error (with the last close code), again every period; it keeps retrying. */
+	GATEWAY_READY_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3_600).default(60),
+	/** How often each process compares the plugin-state version in Redis with its own (a missed announcement converges within this). */
+	PLUGIN_STATE_CHECK_SECONDS: z.coerce.number().min(0.2).max(3_600).default(30),
 	/** Derives the key that seals session cookies (AES-256-GCM). Unset in the sandbox → a random key per process. */
 	SESSION_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 	/** Lifetime of a dashboard session (capped by the OAuth token's own lifetime). */

@@ -272,6 +272,11 @@ export class Emulator {
 		return this.#control.injectFault(input);
 	}
 
+	/** Disarms every pending fault (see `DELETE /_emulator/faults`). */
+	clearFaults(): { ok: true; affected: number } {
+		return this.#control.clearFaults();
+	}
+
 	/** Creates another guild (see `POST /_emulator/guilds`). */
 	createGuild(input: Parameters<ControlApi['createGuild']>[0]): ReturnType<ControlApi['createGuild']> {
 		return this.#control.createGuild(input);

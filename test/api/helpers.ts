@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { container } from '@sapphire/framework';
 import { parseEnv } from '../../src/core/env.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { PluginManifest } from '../../src/core/plugins/manifest.ts';
@@ -7,6 +8,7 @@ import type { Emulator } from '../../src/sandbox/index.ts';
 import { type SandboxFacet, startSandboxFacet } from '../helpers/facet.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
+import { waitUntil } from '../helpers/sandbox.ts';
 
 /** The dashboard origin every API test grants. */
 export const DASHBOARD_ORIGIN = 'http://dashboard.test:5173';
@@ -65,6 +67,12 @@ export async function startApiBot(
 		await db.drop();
 		throw error;
 	}
+	// Readiness does not wait for the guild command sweep; tests run plugin commands at once, so they do.
+	await waitUntil(
+		() => container.commandSync.status().state,
+		(state) => state === 'done',
+		30_000
+	);
 	return {
 		handle,
 		emulator: handle.emulator,

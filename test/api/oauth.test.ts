@@ -30,7 +30,7 @@ async function sessionOf(cookie: string) {
 
 /** How many live sessions a user has (Redis is shared with other test files: count by user, not globally). */
 async function sessionCountOf(userId: string): Promise<number> {
-	const keys = await container.redis.keys('facet:api:session:*');
+	const keys = await container.redis.keys(`${getApiServices().config.redisPrefix}session:*`);
 	let count = 0;
 	for (const key of keys) {
 		const raw = await container.redis.get(key);
@@ -96,7 +96,7 @@ describe('login through Discord OAuth2 (the emulator)', () => {
 		const start = await b.fetch(`${bot.base}/oauth/login?login_as=grace`);
 		const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
 		secrets.states.add(state);
-		const ttl = await container.redis.ttl(`facet:api:oauth-state:${state}`);
+		const ttl = await container.redis.ttl(`${getApiServices().config.redisPrefix}oauth-state:${state}`);
 		expect(ttl).toBeGreaterThan(590);
 		expect(ttl).toBeLessThanOrEqual(600);
 	});
@@ -255,7 +255,9 @@ describe('the OAuth state check', () => {
 		secrets.states.add(state);
 		expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
 		const challenge = authorize.searchParams.get('code_challenge')!;
-		const stored = JSON.parse((await container.redis.get(`facet:api:oauth-state:${state}`))!) as { verifier: string };
+		const stored = JSON.parse((await container.redis.get(`${getApiServices().config.redisPrefix}oauth-state:${state}`))!) as {
+			verifier: string;
+		};
 		expect(stored.verifier).toMatch(/^[\w-]{43}$/);
 		expect(createHash('sha256').update(stored.verifier).digest('base64url')).toBe(challenge);
 		// The verifier is nowhere the browser can see it.
@@ -307,7 +309,7 @@ describe('the OAuth state check', () => {
 		const denied = await b.fetch(`${bot.base}/oauth/callback?error=access_denied&state=${state}`);
 		expect(denied.status).toBe(302);
 		expect(denied.headers.get('location')).toBe(`${DASHBOARD_ORIGIN}/?login_error=access_denied`);
-		expect(await container.redis.exists(`facet:api:oauth-state:${state}`)).toBe(0);
+		expect(await container.redis.exists(`${getApiServices().config.redisPrefix}oauth-state:${state}`)).toBe(0);
 	});
 });
 
@@ -349,7 +351,7 @@ describe('session cookies', () => {
 	it('GIVEN a session that expired in Redis THEN its cookie gets 401', async () => {
 		const { browser: b, sessionCookie } = await loginAs('margaret');
 		expect((await b.fetch(`${bot.base}/users/@me`)).status).toBe(200);
-		await container.redis.pexpire(`facet:api:session:${getApiServices().sealer!.open(sessionCookie)}`, 1);
+		await container.redis.pexpire(`${getApiServices().config.redisPrefix}session:${getApiServices().sealer!.open(sessionCookie)}`, 1);
 		await new Promise((resolve) => setTimeout(resolve, 20));
 		expect((await b.fetch(`${bot.base}/users/@me`)).status).toBe(401);
 	});

@@ -9,12 +9,12 @@ import { readLimitedBody } from '../../src/core/api/body.ts';
 import { resolveApiConfig } from '../../src/core/api/config.ts';
 import { parseCookies, serializeCookie } from '../../src/core/api/cookies.ts';
 import { corsHeaders, isCrossSiteWrite } from '../../src/core/api/cors.ts';
-import { fieldErrorsOf } from '../../src/core/api/errors.ts';
 import { RateLimiter } from '../../src/core/api/rate-limit.ts';
 import { clientAddress, isSecureRequest, NO_PROXY_TRUST, ProxyTrust } from '../../src/core/api/request-state.ts';
 import { randomId, Sealer } from '../../src/core/api/seal.ts';
 import { OAuthStateStore, SessionStore, safeNextPath } from '../../src/core/api/sessions.ts';
 import { parseEnv, parseTrustProxy, type TrustProxySetting } from '../../src/core/env.ts';
+import { fieldErrorsOf } from '../../src/core/errors.ts';
 
 describe('Sealer (AES-256-GCM session cookies)', () => {
 	const sealer = new Sealer('a'.repeat(40), 'session-cookie');
@@ -114,6 +114,15 @@ describe('CORS and the cross-site write guard', () => {
 });
 
 describe('resolveApiConfig', () => {
+	it('GIVEN two deployments on one Redis THEN their sessions, states and rate-limit counters live under different keys', () => {
+		const env = parseEnv({});
+		const a = resolveApiConfig({ env, deployment: 'aaaa' }).redisPrefix;
+		const b = resolveApiConfig({ env, deployment: 'bbbb' }).redisPrefix;
+		expect(a).toBe('facet:api:aaaa:');
+		expect(b).not.toBe(a);
+		expect(a.startsWith(b) || b.startsWith(a)).toBe(false);
+	});
+
 	it('GIVEN the sandbox THEN OAuth goes to the emulator the client talks to, and the dashboard defaults to the API origin', () => {
 		const config = resolveApiConfig({
 			env: parseEnv({ API_PORT: '9000' }),

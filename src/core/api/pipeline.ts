@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import type { z } from 'zod';
+import { jsonInputProblems, protoKeyPath, textProblem } from '../input.ts';
 import { isGuildRoute, requireGuildManager, resolveSession } from './access.ts';
 import { declaredLength, hasBody, isJsonType, mediaType, readLimitedBody } from './body.ts';
 import { headerValue, parseCookies } from './cookies.ts';
@@ -136,23 +137,17 @@ export async function applyBody(request: ApiRequest, response: ApiResponse): Pro
 		} catch {
 			return sendError(response, 'invalid_json');
 		}
+		// What no route may store (NUL, control characters, deep nesting, unsafe integers) is refused here, once.
+		const fields = jsonInputProblems(state.body.json);
+		if (fields) return sendError(response, 'invalid_body', { fields });
+	} else if (bytes.length > 0 && type.startsWith('text/')) {
+		const problem = textProblem(bytes.toString('utf8'));
+		if (problem) return sendError(response, 'invalid_body', { fields: { '': [problem] } });
 	}
 	installBodyReaders(request, state.body);
 }
 
-/**
- * The path of the first own `__proto__` key in a parsed JSON value, or null. Validation copies bodies by
- * assignment, where such a key would silently vanish (it sets the prototype) instead of failing as unknown.
- */
-export function protoKeyPath(value: unknown, path: string[] = []): string | null {
-	if (value === null || typeof value !== 'object') return null;
-	for (const key of Object.keys(value)) {
-		if (key === '__proto__') return [...path, key].join('.');
-		const found = protoKeyPath((value as Record<string, unknown>)[key], [...path, key]);
-		if (found) return found;
-	}
-	return null;
-}
+export { protoKeyPath } from '../input.ts';
 
 /** Makes plugin-api's `readBody*()` serve the bytes the body step already read (the stream is consumed). */
 function installBodyReaders(request: ApiRequest, body: { bytes: Buffer; type: string; json?: unknown }): void {

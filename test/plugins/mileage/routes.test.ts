@@ -162,9 +162,9 @@ describe('adjust and reverse', () => {
 		expect(first.body).toMatchObject({ total: 120, entry: { points: -40, reason: 'reversal', reversesEventId: String(entry.id) } });
 		const before = await ledger();
 		const second = await call('POST', `/events/${entry.id}/reverse`, { reason: 'again' });
-		expect([second.status, second.body.error]).toEqual([409, 'mileageAlreadyReversed']);
+		expect([second.status, second.body.error]).toEqual([409, 'mileage_already_reversed']);
 		const ofReversal = await call('POST', `/events/${(first.body.entry as { id: string }).id}/reverse`, { reason: 'undo undo' });
-		expect([ofReversal.status, ofReversal.body.error]).toEqual([409, 'mileageReversalOfReversal']);
+		expect([ofReversal.status, ofReversal.body.error]).toEqual([409, 'mileage_reversal_of_reversal']);
 		expect(await ledger()).toEqual(before);
 		const history = await call('GET', `/members/${seed.users.ada}?limit=5`);
 		const reversed = (history.body.history as { id: string; reversedByEventId: string | null }[]).find((e) => e.id === String(entry.id));
@@ -175,9 +175,9 @@ describe('adjust and reverse', () => {
 		const { entry } = await container.mileage.adjust(otherGuildId, seed.users.margaret, 9, 'theirs', seed.users.margaret);
 		const [mine, theirs] = [await ledger(), await ledger(otherGuildId)];
 		const foreign = await call('POST', `/events/${entry.id}/reverse`, { reason: 'not yours' });
-		expect([foreign.status, foreign.body.error]).toEqual([404, 'mileageUnknownEvent']);
+		expect([foreign.status, foreign.body.error]).toEqual([404, 'mileage_unknown_event']);
 		const unknown = await call('POST', '/events/99999999/reverse', { reason: 'nothing' });
-		expect([unknown.status, unknown.body.error]).toEqual([404, 'mileageUnknownEvent']);
+		expect([unknown.status, unknown.body.error]).toEqual([404, 'mileage_unknown_event']);
 		const badBody = await call('POST', `/events/${entry.id}/reverse`, { reason: 5 });
 		expect([badBody.status, badBody.body.error, Object.keys(badBody.body.fields!)]).toEqual([400, 'invalid_body', ['reason']]);
 		expect([await ledger(), await ledger(otherGuildId)]).toEqual([mine, theirs]);
@@ -208,7 +208,7 @@ describe('tiers', () => {
 		});
 		expect((added.body.sync as { kind: string }).kind).toBe('tierSync');
 		const duplicate = await call('POST', '/tiers', { name: 'Again', threshold: 100, roleId: seed.roles.admin });
-		expect([duplicate.status, duplicate.body.error]).toEqual([409, 'mileageDuplicateTier']);
+		expect([duplicate.status, duplicate.body.error]).toEqual([409, 'mileage_duplicate_tier']);
 		await mileageJobs().settled();
 
 		// ada (120 points) is past the threshold: the sync that followed the add gave her the role (alan, 57, lost it).
@@ -229,9 +229,9 @@ describe('tiers', () => {
 		const removed = await call('DELETE', `/tiers/${tierId}`);
 		expect([removed.status, (removed.body.tier as { id: string }).id]).toEqual([200, tierId]);
 		const again = await call('DELETE', `/tiers/${tierId}`);
-		expect([again.status, again.body.error]).toEqual([404, 'mileageUnknownTier']);
+		expect([again.status, again.body.error]).toEqual([404, 'mileage_unknown_tier']);
 		const noTiers = await call('POST', '/tiers/sync');
-		expect([noTiers.status, noTiers.body.error]).toEqual([409, 'mileageNoTiers']);
+		expect([noTiers.status, noTiers.body.error]).toEqual([409, 'mileage_no_tiers']);
 		expect((await call('GET', '/jobs/00000000-0000-0000-0000-000000000000')).status).toBe(404);
 		await mileageJobs().settled();
 	});
@@ -465,7 +465,7 @@ describe('CSV export and import', () => {
 		expect([job.state, job.total]).toEqual(['running', 20_000]);
 		expect(started.body.preview).toMatchObject({ rows: 20_000, members: 20_000, unknownMembers: 20_000 });
 		const busy = await call('POST', '/import', formatImportCsv([{ userId: fakeUser(5), points: 1, note: null }]));
-		expect([busy.status, busy.body.error, (busy.body.job as { id: string }).id]).toEqual([409, 'mileageJobRunning', job.id]);
+		expect([busy.status, busy.body.error, (busy.body.job as { id: string }).id]).toEqual([409, 'mileage_job_running', job.id]);
 
 		const seen: { state: string; done: number; total: number }[] = [];
 		for (let i = 0; i < 2_000; i++) {

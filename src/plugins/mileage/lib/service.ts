@@ -22,6 +22,12 @@ import {
 } from './store.ts';
 import { VoiceClock } from './voice.ts';
 
+/** Refuses points for a bot account (command and route alike): bots collect nothing and are never ranked. */
+export function assertAdjustable(user: { id: string; bot: boolean }): void {
+	if (user.bot)
+		throw new MileageError(MileageIdentifiers.BotMember, `<@${user.id}> is a bot: bots do not collect points.`, { userId: user.id });
+}
+
 /** Defaults of the write path; one place, overridable per service (tests use short intervals). */
 export const DefaultMileageOptions = {
 	/** A flush every interval… */
