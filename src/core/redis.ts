@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { addErrorMapper } from './errors.ts';
 
 /** Defaults of the Redis connection. */
 export const DefaultRedisOptions = {
@@ -77,6 +78,7 @@ export class BoundedRedis extends Redis {
  * later outages are logged once when they begin and once when they end, not per retry.
  */
 export async function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<BoundedRedis> {
+	registerRedisErrors();
 	let firstConnect = true;
 	let down = false;
 	const redis = new BoundedRedis(url, {
@@ -106,4 +108,23 @@ export async function connectRedis(url: string, logger: Logger, options: RedisOp
 	}
 	firstConnect = false;
 	return redis;
+}
+
+/** What ioredis says when a command got no answer within `commandTimeout` (it carries no code). */
+const REDIS_TIMEOUT_MESSAGE = 'Command timed out';
+
+let mapperRegistered = false;
+
+/**
+ * Makes a Redis command that timed out (see {@link DefaultRedisOptions.commandTimeoutMs}) render as the 503 of a
+ * dependency that is down, not as a bug; the renderer already knows ioredis' other outage errors.
+ */
+function registerRedisErrors(): void {
+	if (mapperRegistered) return;
+	mapperRegistered = true;
+	addErrorMapper((error) =>
+		error instanceof Error && error.message === REDIS_TIMEOUT_MESSAGE
+			? { identifier: 'service_unavailable', status: 503, message: 'Redis did not answer in time; try again shortly.' }
+			: null
+	);
 }
