@@ -308,7 +308,7 @@ describe('GIVEN the feed routes', () => {
 		const over = await call('POST', `${api}/feeds`, { url: server.url('/over.xml'), channelId: seed.channels.feeds });
 		expect(over.status).toBe(409);
 		expect(over.body).toMatchObject({
-			error: 'dailiesFeedLimit',
+			error: 'dailies_feed_limit',
 			message: 'This server follows 4 feeds; the host allows 4 per server. Remove one first.'
 		});
 	});
@@ -365,6 +365,6 @@ describe('GIVEN the feed routes', () => {
 		const otherFeed = ((await call('GET', `/dailies/guilds/${otherGuildId}/feeds`)).body.feeds as { id: string }[])[0]!;
 		const answer = await call('GET', `${api}/feeds/${otherFeed.id}`);
 		expect(answer.status).toBe(404);
-		expect(answer.body.error).toBe('dailiesUnknownFeed');
+		expect(answer.body.error).toBe('dailies_unknown_feed');
 	});
 });

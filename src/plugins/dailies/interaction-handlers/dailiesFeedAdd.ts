@@ -1,6 +1,6 @@
 import { InteractionHandler, InteractionHandlerTypes } from '@sapphire/framework';
 import { type ButtonInteraction, MessageFlags, PermissionFlagsBits } from 'discord.js';
-import { FacetError, FacetIdentifiers, renderUserError } from '../../../core/errors.ts';
+import { deliverError, type ErrorReplyTarget, FacetError, FacetIdentifiers, identify } from '../../../core/errors.ts';
 import { pieceActiveIn } from '../../../core/plugins/gate.ts';
 import { DailiesError, DailiesIdentifiers } from '../lib/errors.ts';
 import { PENDING_ADD_PREFIX, PendingAdds } from '../lib/pending.ts';
@@ -20,11 +20,14 @@ export class DailiesFeedAddButtons extends InteractionHandler {
 		try {
 			await this.#press(interaction);
 		} catch (error) {
-			const isUserError = typeof error === 'object' && error !== null && 'identifier' in error;
-			if (!isUserError) this.container.log.error({ err: error, piece: this.name, guildId: interaction.guildId }, 'feed add button failed');
-			const payload = { content: renderUserError(error), embeds: [], components: [], allowedMentions: { parse: [] } };
-			if (interaction.deferred || interaction.replied) await interaction.editReply(payload);
-			else await interaction.update(payload);
+			// Interaction handlers have no error listener of the core; render and deliver through the same one function.
+			if (!identify(error))
+				this.container.log.error({ err: error, piece: this.name, guildId: interaction.guildId }, 'feed add button failed');
+			await deliverError(interaction as unknown as ErrorReplyTarget, error, {
+				piece: this.name,
+				logger: this.container.log,
+				afterDeferral: 'edit'
+			});
 		}
 	}
 

@@ -2,7 +2,7 @@ import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { z } from 'zod';
 import { type GuildContext, requireGuildManager, runSafely } from '../../../core/api/index.ts';
 import { CATCH_UP_POLICIES, FEED_FORMATS } from '../entities/DailiesFeed.ts';
-import { DailiesError, DailiesIdentifiers } from '../lib/errors.ts';
+import { DailiesError } from '../lib/errors.ts';
 import type { FeedInput } from '../lib/service.ts';
 import type { DeliveryRecord, FeedRow } from '../lib/store.ts';
 
@@ -96,16 +96,6 @@ export function feedIdOf(request: ApiRequest, response: ApiResponse): number | n
 	return id;
 }
 
-const STATUS: Record<string, number> = {
-	[DailiesIdentifiers.InvalidFeedInput]: 400,
-	[DailiesIdentifiers.FeedUnreachable]: 400,
-	[DailiesIdentifiers.InvalidOpml]: 400,
-	[DailiesIdentifiers.UnknownFeed]: 404,
-	[DailiesIdentifiers.DuplicateFeed]: 409,
-	[DailiesIdentifiers.FeedLimit]: 409,
-	[DailiesIdentifiers.FeedNotPaused]: 409
-};
-
 /**
  * Answers a {@link DailiesError}: bad input as 400 `invalid_body` with the field at fault (and the identifier),
  * the rest by identifier. False for anything else (left to `runSafely`).
@@ -113,7 +103,7 @@ const STATUS: Record<string, number> = {
 export function sendDailiesError(response: ApiResponse, error: unknown): boolean {
 	if (!(error instanceof DailiesError)) return false;
 	if (response.writableEnded) return true;
-	const status = STATUS[error.identifier] ?? 400;
+	const status = error.status;
 	const context = (error.context ?? {}) as Record<string, unknown>;
 	if (status === 400 && error.field) {
 		const problem = typeof context.problem === 'string' ? context.problem : error.message;

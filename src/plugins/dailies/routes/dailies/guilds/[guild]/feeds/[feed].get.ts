@@ -1,7 +1,7 @@
 import { Route } from '@sapphire/plugin-api';
 import { feedView, runFeedRoute } from '../../../../_shared.ts';
 
-/** `GET /dailies/guilds/:guild/feeds/:feed`: one feed with its health; 404 `dailiesUnknownFeed`. */
+/** `GET /dailies/guilds/:guild/feeds/:feed`: one feed with its health; 404 `dailies_unknown_feed`. */
 export class DailiesFeedGetRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
 		super(context, { ...options, name: 'dailiesFeedGet', route: 'dailies/guilds/[guild]/feeds/[feed]', methods: ['GET'] });

@@ -7,7 +7,7 @@ import { FeedBody, feedInput, feedView, sendDailiesError } from '../../../../_sh
  * intervalMinutes?, dryRun?}`: fetches the URL once; with `dryRun` answers 200 `{title, kind, url, items, newest,
  * preview}` and saves nothing, else saves the feed (every item seen, the newest posted) and answers 201
  * `{feed, postedMessageId, preview}`. 400 field errors (invalid URL, private address, not a feed, template);
- * 409 `dailiesDuplicateFeed` / `dailiesFeedLimit`.
+ * 409 `dailies_duplicate_feed` / `dailies_feed_limit`.
  */
 export class DailiesFeedsPostRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {

@@ -1,7 +1,7 @@
 import { Route } from '@sapphire/plugin-api';
 import { feedView, runFeedRoute } from '../../../../../_shared.ts';
 
-/** `POST /dailies/guilds/:guild/feeds/:feed/pause`: pauses a feed (by an admin); 200 `{feed}`, 404 `dailiesUnknownFeed`. */
+/** `POST /dailies/guilds/:guild/feeds/:feed/pause`: pauses a feed (by an admin); 200 `{feed}`, 404 `dailies_unknown_feed`. */
 export class DailiesFeedPauseRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
 		super(context, { ...options, name: 'dailiesFeedPause', route: 'dailies/guilds/[guild]/feeds/[feed]/pause', methods: ['POST'] });
