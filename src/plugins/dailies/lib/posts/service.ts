@@ -301,13 +301,13 @@ export class DailyPostService {
 		if (guildIds.length === 0) return result;
 		const em = this.#em();
 		const posts = (
-			await em.execute<PostRow[]>('select * from dailies_post where enabled and guild_id = any(?) order by id', [[...guildIds]])
+			await em.execute<PostRow[]>('select * from dailies_post where enabled and guild_id in (?) order by id', [[...guildIds]])
 		).map(toPost);
 		if (posts.length === 0) return result;
 		const now = this.clock();
 		const since = new Date(now.getTime() - this.options.lookbackDays * DAY_MS);
 		const known = new Map<string, PostRun>();
-		for (const row of await em.execute<RunRow[]>('select * from dailies_post_run where post_id = any(?) and scheduled_at > ?', [
+		for (const row of await em.execute<RunRow[]>('select * from dailies_post_run where post_id in (?) and scheduled_at > ?', [
 			posts.map((post) => post.id),
 			new Date(since.getTime() - DAY_MS)
 		])) {
