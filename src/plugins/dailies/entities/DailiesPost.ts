@@ -5,6 +5,8 @@ export const DailiesPost = defineEntity({
 	name: 'DailiesPost',
 	tableName: 'dailies_post',
 	indexes: [{ properties: ['guildId'] }],
+	// Exactly one of a message and a list of prompts.
+	checks: [{ name: 'dailies_post_body_check', expression: '(message is null) <> (prompts is null)' }],
 	properties: {
 		id: p.integer().primary().autoincrement(),
 		guildId: p.string().length(20),

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { DailiesPost } from './DailiesPost.ts';
 
 /**
  * One run of a daily post: unique per post and local date, so a date is claimed once by one worker before anything is
@@ -7,11 +8,12 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const DailiesPostRun = defineEntity({
 	name: 'DailiesPostRun',
 	tableName: 'dailies_post_run',
-	uniques: [{ properties: ['postId', 'localDate'] }],
-	indexes: [{ properties: ['status'] }],
+	uniques: [{ properties: ['post', 'localDate'] }],
+	checks: [{ name: 'dailies_post_run_status_check', expression: "status in ('sending', 'posted', 'late', 'skipped')" }],
 	properties: {
 		id: p.bigint('number').primary().autoincrement(),
-		postId: p.integer(),
+		/** Deleting a post deletes its runs. */
+		post: () => p.manyToOne(DailiesPost).deleteRule('cascade'),
 		guildId: p.string().length(20),
 		/** The local calendar date the run belongs to (`YYYY-MM-DD`). */
 		localDate: p.string().length(10),
