@@ -1,8 +1,9 @@
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { sendError } from '../../../../core/api/errors.ts';
+import { type GuildContext, requireGuildManager, runSafely } from '../../../../core/api/index.ts';
 import { DailiesPostError, DailiesPostIdentifiers, DailiesPostStatus } from './errors.ts';
 import { formatLocal, formatTimeOfDay, weekdayNames } from './schedule.ts';
-import type { DailyPost, NextRun, PostRun } from './service.ts';
+import type { DailyPost, DailyPostService, NextRun, PostRun } from './service.ts';
 
 /*
  * What the daily-post routes share: path parameters, views and the error mapping. Lives in lib/, so the route loader
@@ -40,6 +41,35 @@ export function sendPostError(response: ApiResponse, error: unknown): boolean {
 			.status(DailiesPostStatus[error.identifier as keyof typeof DailiesPostStatus] ?? 400)
 			.json({ ...context, error: error.identifier, message: error.message });
 	return true;
+}
+
+/**
+ * Runs a `…/posts/[post]…` route: the manager guard, the post id (404 `dailiesUnknownPost` when it cannot be one) and
+ * the error mapping around `handle`.
+ */
+export function runPostRoute(
+	path: string,
+	request: ApiRequest,
+	response: ApiResponse,
+	handle: (ctx: GuildContext, postId: number) => Promise<void>
+): Promise<void> {
+	return runSafely(path, response, async () => {
+		const ctx = await requireGuildManager(request, response);
+		if (!ctx) return;
+		const postId = postIdOf(request);
+		if (postId === null) return sendUnknownPost(response, request);
+		try {
+			await handle(ctx, postId);
+		} catch (error) {
+			if (sendPostError(response, error)) return;
+			throw error;
+		}
+	});
+}
+
+/** A post as JSON with the zone and channel it follows now. */
+export function postViewOf(service: DailyPostService, post: DailyPost, next: NextRun | null) {
+	return postView(post, { timeZone: service.timeZoneOf(post), channelId: service.channelOf(post) }, next);
 }
 
 /** A post's next run as JSON: the instant, its local date and the local wall time. */

@@ -1,6 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
 import { requireGuildManager, runSafely } from '../../../../../../../core/api/index.ts';
-import { postView } from '../../../../../lib/posts/api.ts';
+import { postViewOf } from '../../../../../lib/posts/api.ts';
 
 /** `GET /dailies/guilds/:guild/posts`: the guild's daily posts with their next run in local time, and the limit. */
 export class DailiesPostsListRoute extends Route {
@@ -17,7 +17,7 @@ export class DailiesPostsListRoute extends Route {
 			const views = [];
 			for (const post of posts) {
 				const next = post.enabled ? await service.nextRun(post) : null;
-				views.push(postView(post, { timeZone: service.timeZoneOf(post), channelId: service.channelOf(post) }, next));
+				views.push(postViewOf(service, post, next));
 			}
 			response.json({ posts: views, limit: service.options.maxPostsPerGuild });
 		});

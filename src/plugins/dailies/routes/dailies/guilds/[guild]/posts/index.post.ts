@@ -1,6 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
 import { parseBody, requireGuildManager, runSafely, sendError } from '../../../../../../../core/api/index.ts';
-import { postView, sendPostError } from '../../../../../lib/posts/api.ts';
+import { postViewOf, sendPostError } from '../../../../../lib/posts/api.ts';
 import { postChannelProblem } from '../../../../../lib/posts/channels.ts';
 import { PostInput, parsePostInput } from '../../../../../lib/posts/input.ts';
 
@@ -29,9 +29,7 @@ export class DailiesPostsCreateRoute extends Route {
 			try {
 				const post = await service.add(ctx.guild.id, parsed.spec, ctx.member.id);
 				const next = post.enabled ? await service.nextRun(post) : null;
-				response
-					.status(201)
-					.json({ post: postView(post, { timeZone: service.timeZoneOf(post), channelId: service.channelOf(post) }, next) });
+				response.status(201).json({ post: postViewOf(service, post, next) });
 			} catch (error) {
 				if (sendPostError(response, error)) return;
 				throw error;

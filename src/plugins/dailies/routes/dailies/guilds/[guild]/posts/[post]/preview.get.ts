@@ -1,6 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
-import { requireGuildManager, runSafely } from '../../../../../../../../core/api/index.ts';
-import { nextRunView, postIdOf, sendPostError, sendUnknownPost } from '../../../../../../lib/posts/api.ts';
+import { nextRunView, runPostRoute } from '../../../../../../lib/posts/api.ts';
 
 /**
  * `GET /dailies/guilds/:guild/posts/:post/preview`: `{message, channelId, nextRun}` — `message` is exactly the body the
@@ -12,23 +11,14 @@ export class DailiesPostPreviewRoute extends Route {
 	}
 
 	public run(request: Route.Request, response: Route.Response) {
-		return runSafely('dailies/guilds/[guild]/posts/[post]/preview', response, async () => {
-			const ctx = await requireGuildManager(request, response);
-			if (!ctx) return;
-			const postId = postIdOf(request);
-			if (postId === null) return sendUnknownPost(response, request);
-			try {
-				const view = await this.container.dailiesPosts.preview(ctx.guild.id, postId);
-				response.json({
-					postId: String(view.post.id),
-					message: view.payload,
-					channelId: view.channelId,
-					nextRun: nextRunView(view.next ? { ...view.next, timeZone: view.timeZone, skipped: false } : null)
-				});
-			} catch (error) {
-				if (sendPostError(response, error)) return;
-				throw error;
-			}
+		return runPostRoute('dailies/guilds/[guild]/posts/[post]/preview', request, response, async (ctx, postId) => {
+			const view = await this.container.dailiesPosts.preview(ctx.guild.id, postId);
+			response.json({
+				postId: String(view.post.id),
+				message: view.payload,
+				channelId: view.channelId,
+				nextRun: nextRunView(view.next ? { ...view.next, timeZone: view.timeZone, skipped: false } : null)
+			});
 		});
 	}
 }

@@ -1,6 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
-import { requireGuildManager, runSafely } from '../../../../../../../../core/api/index.ts';
-import { nextRunView, postIdOf, sendPostError, sendUnknownPost } from '../../../../../../lib/posts/api.ts';
+import { nextRunView, runPostRoute } from '../../../../../../lib/posts/api.ts';
 
 /**
  * `POST /dailies/guilds/:guild/posts/:post/skip-next` (no body): records the next run as skipped. 200 `{skipped,
@@ -12,24 +11,14 @@ export class DailiesPostSkipNextRoute extends Route {
 	}
 
 	public run(request: Route.Request, response: Route.Response) {
-		return runSafely('dailies/guilds/[guild]/posts/[post]/skip-next', response, async () => {
-			const ctx = await requireGuildManager(request, response);
-			if (!ctx) return;
-			const postId = postIdOf(request);
-			if (postId === null) return sendUnknownPost(response, request);
+		return runPostRoute('dailies/guilds/[guild]/posts/[post]/skip-next', request, response, async (ctx, postId) => {
 			const service = this.container.dailiesPosts;
-			try {
-				const skipped = await service.skipNext(ctx.guild.id, postId, ctx.member.id);
-				const post = await service.get(ctx.guild.id, postId);
-				const timeZone = service.timeZoneOf(post);
-				response.json({
-					skipped: nextRunView({ ...skipped, timeZone, skipped: true }),
-					nextRun: nextRunView(await service.nextRun(post))
-				});
-			} catch (error) {
-				if (sendPostError(response, error)) return;
-				throw error;
-			}
+			const skipped = await service.skipNext(ctx.guild.id, postId, ctx.member.id);
+			const post = await service.get(ctx.guild.id, postId);
+			response.json({
+				skipped: nextRunView({ ...skipped, timeZone: service.timeZoneOf(post), skipped: true }),
+				nextRun: nextRunView(await service.nextRun(post))
+			});
 		});
 	}
 }
