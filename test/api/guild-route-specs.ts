@@ -1,6 +1,6 @@
 import { container } from '@sapphire/pieces';
 import { postChannelProblem } from '../../src/plugins/dailies/lib/posts/channels.ts';
-import { parsePostInput } from '../../src/plugins/dailies/lib/posts/input.ts';
+import { PostSwitch, parsePostInput } from '../../src/plugins/dailies/lib/posts/input.ts';
 import { parseImportCsv } from '../../src/plugins/mileage/lib/csv.ts';
 import { AdjustBody, ImportJsonBody, mileageJobs, ReverseBody, TierBody } from '../../src/plugins/mileage/routes/_shared.ts';
 import { NoteSchema, notesKey } from './fixtures/notes-route.ts';
@@ -196,6 +196,13 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 			);
 		},
 		validBody: ({ guildId }) => ({ time: farTime(), message: 'Matrix morning', channelId: postChannel(guildId) }),
+		readState: dailiesPostState
+	},
+	'PATCH dailies/guilds/[guild]/posts/[post]': {
+		params: () => ({ post: '999999' }),
+		accepts: (body) => PostSwitch.safeParse(body).success,
+		validBody: () => ({ enabled: false }),
+		prepare: preparePost,
 		readState: dailiesPostState
 	},
 	'DELETE dailies/guilds/[guild]/posts/[post]': {

@@ -245,6 +245,23 @@ describe('rotating prompts, skip-next, channels and limits', () => {
 		expect((await runs(gone.id))[0]).toMatchObject({ status: 'skipped', reason: 'not posted: the channel no longer exists' });
 	});
 
+	it('GIVEN a post switched off for two days and on again THEN nothing is posted while off, and the days it was off are not its runs', async () => {
+		const a = await worker();
+		now = new Date('2026-12-01T07:00:00Z');
+		const post = await a.add(guildId, spec({ time: '09:00', message: 'Switchable' }), null);
+		await a.setEnabled(guildId, post.id, false);
+		for (const day of ['01', '02']) {
+			now = new Date(`2026-12-${day}T08:00:05Z`);
+			await a.tick([guildId]);
+		}
+		expect(messages()).toHaveLength(0);
+		now = new Date('2026-12-03T07:00:00Z');
+		await a.setEnabled(guildId, post.id, true);
+		now = new Date('2026-12-03T08:00:05Z');
+		await a.tick([guildId]);
+		expect((await runs(post.id)).map((r) => [r.local_date, r.status])).toEqual([['2026-12-03', 'posted']]);
+	});
+
 	it('GIVEN the host limit THEN the next add is refused with a message that names the limit and nothing is saved', async () => {
 		const a = await worker({ maxPostsPerGuild: 3 });
 		now = new Date('2026-12-01T12:00:00Z');

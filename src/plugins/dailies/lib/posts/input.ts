@@ -109,3 +109,6 @@ export function parsePostInput(raw: unknown): { ok: true; spec: PostSpec } | { o
 export function splitPrompts(text: string): string[] {
 	return text.split('|').map((prompt) => prompt.trim());
 }
+
+/** `PATCH …/posts/:post`: switch a post off or on. */
+export const PostSwitch = z.strictObject({ enabled: z.boolean() });

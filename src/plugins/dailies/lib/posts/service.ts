@@ -229,6 +229,20 @@ export class DailyPostService {
 		return post;
 	}
 
+	/**
+	 * Switches a post on or off. Switching on starts it afresh from now: runs due while it was off are not its own, so
+	 * they are neither posted late nor recorded as skipped.
+	 */
+	public async setEnabled(guildId: string, postId: number, enabled: boolean): Promise<DailyPost> {
+		const post = await this.get(guildId, postId);
+		if (post.enabled === enabled) return post;
+		const [row] = await this.#em().execute<PostRow[]>(
+			'update dailies_post set enabled = ?, active_since = case when ? then ? else active_since end where guild_id = ? and id = ? returning *',
+			[enabled, enabled, this.clock(), guildId, postId]
+		);
+		return toPost(row!);
+	}
+
 	/** Recent runs of a post, newest first. */
 	public async runs(guildId: string, postId: number, limit = 20): Promise<PostRun[]> {
 		await this.get(guildId, postId);
@@ -401,10 +415,13 @@ export class DailyPostService {
 		try {
 			const { messageId } = await this.#sender.send(channelId, payload, nonce);
 			const late = (run.claimedAt ?? now).getTime() - run.scheduledAt.getTime() > this.options.lateAfterMs;
-			await this.#finish(em, run, late ? 'late' : 'posted', { channelId, messageId });
+			// One transaction: a crash in between must not record the post without moving the rotation on (or back).
+			await em.transactional(async (tx) => {
+				await this.#finish(tx as EntityManager, run, late ? 'late' : 'posted', { channelId, messageId });
+				if (post.prompts && run.promptIndex !== null) await this.#advance(tx as EntityManager, post);
+			});
 			if (late) result.late++;
 			else result.posted++;
-			if (post.prompts && run.promptIndex !== null) await this.#advance(em, post);
 		} catch (error) {
 			if (error instanceof PermanentSendError) {
 				await this.#finish(em, run, 'skipped', { channelId, reason: `not posted: ${error.message}` });
