@@ -29,7 +29,7 @@ COPY --chown=node:node package.json ./
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 8787
-# Migrations run at start (src/core/boot.ts); `node dist/core/database/migrate-cli.js` runs them alone.
+# Migrations run at start (src/core/boot.ts); `node dist/migrate.js` runs them alone.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
 	CMD node -e "fetch('http://127.0.0.1:'+(process.env.API_PORT||8787)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM

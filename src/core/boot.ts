@@ -2,7 +2,7 @@ import './container.ts';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { container, Events, type SapphireClient } from '@sapphire/framework';
+import { container, type SapphireClient } from '@sapphire/framework';
 import { Status } from 'discord.js';
 import type { Logger } from 'pino';
 import { Counter, register } from 'prom-client';
@@ -11,6 +11,7 @@ import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
 import { migrate } from './database/migrations.ts';
 import type { Env } from './env.ts';
+import { GatewayWatch } from './gateway-watch.ts';
 import { GuildFactsService } from './guild-facts.ts';
 import { Health } from './health.ts';
 import { CommandSync } from './plugins/command-sync.ts';
@@ -123,13 +124,21 @@ export async function startFacet<Target extends DiscordTarget>({
 			}
 		});
 
-		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), deploymentId(env));
+		container.deployment = deploymentId(env);
+		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), container.deployment, {
+			checkIntervalMs: env.PLUGIN_STATE_CHECK_SECONDS * 1_000
+		});
 		await plugins.start();
 		shutdown.add('plugin state', () => plugins.stop());
 		const pluginOwnership = new PluginOwnership(manifests);
 		Object.assign(container, { plugins, pluginOwnership, guildFacts: new GuildFactsService(manifests) });
 
-		const client = createClient(env, logger, { restUrl: target.restUrl, redisUrl: target.redisUrl }, manifests);
+		const gatewayWatch = new GatewayWatch(logger.child({ source: 'gateway' }), {
+			readyTimeoutMs: env.GATEWAY_READY_TIMEOUT_SECONDS * 1_000
+		});
+		const client = createClient(env, logger, { restUrl: target.restUrl, redisUrl: target.redisUrl }, manifests, gatewayWatch);
+		// Settings that name channels and roles are checked against this client's guild cache (src/core/references.ts).
+		plugins.guildLookup = (guildId) => client.guilds.cache.get(guildId);
 		// Before any piece loads (at login): every plugin listener and task is gated by its plugin's switch.
 		installPluginGate({
 			stores: client.stores as unknown as PluginGateOptions['stores'],
@@ -153,6 +162,8 @@ export async function startFacet<Target extends DiscordTarget>({
 		Object.assign(container, { orm, redis, commandSync });
 		if (target.fresh) await commandSync.forgetAll();
 		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
+		health.detail('commandSync', () => commandSync.status());
+		shutdown.add('command sync', () => commandSync.stop());
 
 		for (const manifest of manifests) {
 			await manifest.start?.({ env, orm, redis, client, logger: logger.child({ plugin: manifest.name }) });
@@ -173,10 +184,8 @@ export async function startFacet<Target extends DiscordTarget>({
 			if (!drained) logger.error({ pending: work.size }, 'in-flight work did not finish before the deadline');
 		});
 
-		// Ready means commands are registered too: before that, an interaction could name an unknown command.
-		const ready = new Promise<void>((resolve) => client.once(Events.ApplicationCommandRegistriesRegistered, () => resolve()));
-		await client.login(target.token);
-		await ready;
+		// Ready from READY plus the global scope (core commands); guild command sync goes on in the background.
+		await gatewayWatch.untilReady(client, () => client.login(target.token), [commandSync.globalSettled]);
 		const readyMs = Math.round(performance.now() - started);
 		return { client, orm, redis, target, embedded, shutdown, readyMs };
 	} catch (error) {

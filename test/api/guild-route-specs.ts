@@ -2,6 +2,7 @@ import { container } from '@sapphire/pieces';
 import { postChannelProblem } from '../../src/plugins/dailies/lib/posts/channels.ts';
 import { PostSwitch, parsePostInput } from '../../src/plugins/dailies/lib/posts/input.ts';
 import { parseImportCsv } from '../../src/plugins/mileage/lib/csv.ts';
+import { dangerousPermissions } from '../../src/plugins/mileage/lib/grants.ts';
 import { AdjustBody, ImportJsonBody, mileageJobs, ReverseBody, TierBody } from '../../src/plugins/mileage/routes/_shared.ts';
 import { NoteSchema, notesKey } from './fixtures/notes-route.ts';
 
@@ -72,11 +73,19 @@ async function mileageTierState({ guildId }: SpecContext) {
 /** A member of the guild to give points to: its owner (any well-formed id for a guild the bot is not in). */
 const ownerOf = (guildId: string) => container.client.guilds.cache.get(guildId)?.ownerId ?? '100000000000000000';
 
-/** True when some guild has this role and a tier may use it (not `@everyone`, not managed). */
-const tierRole = (roleId: unknown) =>
+/**
+ * True when some guild has this role and a tier may use it (not `@everyone`, not managed, and without moderator
+ * permissions unless the body confirms).
+ */
+const tierRole = (roleId: unknown, confirm: unknown) =>
 	container.client.guilds.cache.some((guild) => {
 		const role = typeof roleId === 'string' ? guild.roles.cache.get(roleId) : undefined;
-		return role !== undefined && role.id !== guild.id && !role.managed;
+		return (
+			role !== undefined &&
+			role.id !== guild.id &&
+			!role.managed &&
+			(confirm === true || dangerousPermissions(role.permissions).length === 0)
+		);
 	});
 
 /** The guild's daily posts and their runs. */
@@ -168,10 +177,11 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 		readState: mileageState
 	},
 	'POST mileage/guilds/[guild]/tiers': {
-		accepts: (body) => TierBody.safeParse(body).success && tierRole((body as { roleId: unknown }).roleId),
+		accepts: (body) =>
+			TierBody.safeParse(body).success && tierRole((body as { roleId: unknown }).roleId, (body as { confirm?: unknown }).confirm),
 		validBody: ({ guildId }) => {
 			const guild = container.client.guilds.cache.get(guildId);
-			const role = guild?.roles.cache.find((r) => r.id !== guild.id && !r.managed);
+			const role = guild?.roles.cache.find((r) => r.id !== guild.id && !r.managed && dangerousPermissions(r.permissions).length === 0);
 			return { name: 'Matrix', threshold: 100, roleId: role?.id ?? '100000000000000000' };
 		},
 		readState: mileageTierState

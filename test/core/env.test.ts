@@ -17,6 +17,15 @@ describe('parseEnv', () => {
 		expect(parseEnv({ DISCORD_TOKEN: '  ' }).mode).toBe('sandbox');
 	});
 
+	it("GIVEN a token and DISCORD_API_URL THEN the bot targets that server; EMULATOR_URL stays the sandbox's", () => {
+		expect(parseEnv({ DISCORD_TOKEN: 't', DISCORD_API_URL: 'https://staging.example/api' }).DISCORD_API_URL).toBe(
+			'https://staging.example/api'
+		);
+		expect(() => parseEnv({ DISCORD_TOKEN: 't', EMULATOR_URL: 'http://127.0.0.1:8790' })).toThrow(/EMULATOR_URL: is for the sandbox/);
+		expect(() => parseEnv({ DISCORD_API_URL: 'https://staging.example/api' })).toThrow(/DISCORD_API_URL: needs DISCORD_TOKEN/);
+		expect(() => parseEnv({ DISCORD_TOKEN: 't', DISCORD_API_URL: 'ftp://x' })).toThrow(/DISCORD_API_URL/);
+	});
+
 	it('GIVEN several bad variables THEN one error names every one of them and no value', () => {
 		let error: unknown;
 		try {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import type { z } from 'zod';
+import { jsonInputProblems, protoKeyPath, textProblem } from '../input.ts';
 import { isGuildRoute, requireGuildManager, resolveSession } from './access.ts';
 import { declaredLength, hasBody, isJsonType, mediaType, readLimitedBody } from './body.ts';
+import { headerValue, parseCookies } from './cookies.ts';
 import { corsHeaders, isCrossSiteWrite } from './cors.ts';
 import { sendError, sendFieldErrors } from './errors.ts';
 import { clientAddress, requestState } from './request-state.ts';
@@ -44,9 +46,21 @@ export function applyHeaders(request: ApiRequest, response: ApiResponse, allMeth
 	} else if (!request.route) {
 		response.setHeader('Allow', methods.join(', '));
 		sendError(response, 'method_not_allowed');
-	} else if (isCrossSiteWrite(method, origin, config.trustedOrigins)) {
+	} else if (
+		isCrossSiteWrite(method, origin, config.trustedOrigins, {
+			secFetchSite: headerValue(request, 'sec-fetch-site'),
+			sessionCookie: cookiesOf(request).has(config.cookieName)
+		})
+	) {
 		sendError(response, 'forbidden_origin');
 	}
+}
+
+/** The request's cookies, parsed once (the headers step needs them before the cookies step runs). */
+function cookiesOf(request: ApiRequest): Map<string, string> {
+	const state = requestState(request);
+	state.cookies ??= parseCookies(request.headers.cookie);
+	return state.cookies;
 }
 
 /** Looks the session up once (a bad cookie is simply no session; routes decide whether that is a 401). */
@@ -122,23 +136,17 @@ export async function applyBody(request: ApiRequest, response: ApiResponse): Pro
 		} catch {
 			return sendError(response, 'invalid_json');
 		}
+		// What no route may store (NUL, control characters, deep nesting, unsafe integers) is refused here, once.
+		const fields = jsonInputProblems(state.body.json);
+		if (fields) return sendError(response, 'invalid_body', { fields });
+	} else if (bytes.length > 0 && type.startsWith('text/')) {
+		const problem = textProblem(bytes.toString('utf8'));
+		if (problem) return sendError(response, 'invalid_body', { fields: { '': [problem] } });
 	}
 	installBodyReaders(request, state.body);
 }
 
-/**
- * The path of the first own `__proto__` key in a parsed JSON value, or null. Validation copies bodies by
- * assignment, where such a key would silently vanish (it sets the prototype) instead of failing as unknown.
- */
-export function protoKeyPath(value: unknown, path: string[] = []): string | null {
-	if (value === null || typeof value !== 'object') return null;
-	for (const key of Object.keys(value)) {
-		if (key === '__proto__') return [...path, key].join('.');
-		const found = protoKeyPath((value as Record<string, unknown>)[key], [...path, key]);
-		if (found) return found;
-	}
-	return null;
-}
+export { protoKeyPath } from '../input.ts';
 
 /** Makes plugin-api's `readBody*()` serve the bytes the body step already read (the stream is consumed). */
 function installBodyReaders(request: ApiRequest, body: { bytes: Buffer; type: string; json?: unknown }): void {

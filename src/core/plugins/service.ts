@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Guild } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { fieldErrorsOf } from '../api/errors.ts';
 import { CoreAuditEntry } from '../entities/CoreAuditEntry.ts';
 import { CorePluginState } from '../entities/CorePluginState.ts';
-import { FacetError, FacetIdentifiers, SettingsValidationError } from '../errors.ts';
+import { FacetError, FacetIdentifiers, fieldErrorsOf, SettingsValidationError } from '../errors.ts';
+import { referenceProblems } from '../references.ts';
 import type { PluginManifest } from './manifest.ts';
 
 /** Who made a change, for the audit log. */
@@ -21,6 +22,20 @@ export interface Actor {
 export function pluginStateChannel(deployment: string): string {
 	return `facet:${deployment}:plugin-state`;
 }
+/**
+ * The Redis counter every committed change increments, per deployment. Each process compares it with the changes
+ * it heard of, so one that missed an announcement notices within {@link DefaultPluginStateSyncOptions.checkIntervalMs}.
+ */
+export function pluginStateVersionKey(deployment: string): string {
+	return `facet:${deployment}:plugin-state:version`;
+}
+
+/** Defaults of the cross-process convergence of plugin state. */
+export const DefaultPluginStateSyncOptions = {
+	/** How often the version counter is compared (env `PLUGIN_STATE_CHECK_SECONDS`). */
+	checkIntervalMs: 30_000
+};
+
 /** Audit key used for a plugin's on/off switch. */
 export const ENABLED_KEY = '$enabled';
 
@@ -66,10 +81,39 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 	readonly #instance = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 	#subscriber: Redis | null = null;
 	readonly #channel: string;
+	readonly #versionKey: string;
+	readonly #sync: typeof DefaultPluginStateSyncOptions;
+	/** The version counter's value this process's cache accounts for (null: not read yet). */
+	#known: number | null = null;
+	/** Versions announced (or written here) above `#known`: heard of, so not missed. */
+	readonly #heard = new Set<number>();
+	/** Changes committed here whose announcement failed: announced again once Redis answers. */
+	readonly #unannounced = new Map<string, { guildId: string; plugin: string }>();
+	/** Bumped whenever one cache entry is replaced, so a full reload never overwrites a newer single-row reload. */
+	#seq = 0;
+	readonly #touched = new Map<string, number>();
+	#resyncing: Promise<void> | null = null;
+	#resyncAgain = false;
+	#checkTimer: NodeJS.Timeout | null = null;
+	readonly #onRedisReady = () => void this.#announcePending();
+	/**
+	 * The bot's cached guild, for checking the channels and roles settings name (see `src/core/references.ts`). Set by
+	 * boot once the client exists; without it (unit tests) references are only checked for their form.
+	 */
+	public guildLookup: ((guildId: string) => Guild | undefined) | null = null;
 
-	public constructor(manifests: PluginManifest[], orm: MikroORM, redis: Redis, logger: Logger, deployment = 'default') {
+	public constructor(
+		manifests: PluginManifest[],
+		orm: MikroORM,
+		redis: Redis,
+		logger: Logger,
+		deployment = 'default',
+		sync: Partial<typeof DefaultPluginStateSyncOptions> = {}
+	) {
 		super();
 		this.#channel = pluginStateChannel(deployment);
+		this.#versionKey = pluginStateVersionKey(deployment);
+		this.#sync = { ...DefaultPluginStateSyncOptions, ...sync };
 		this.#manifests = new Map(manifests.map((manifest) => [manifest.name, manifest]));
 		this.#orm = orm;
 		this.#redis = redis;
@@ -86,20 +130,131 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		return this.#manifests.get(name);
 	}
 
-	/** Loads every stored state (one query) and subscribes to changes made by other processes. */
+	/**
+	 * Loads every stored state (one query) and subscribes to changes made by other processes. After every reconnect
+	 * of the subscription the whole state is reloaded (what was announced meanwhile was lost), and every
+	 * `checkIntervalMs` the version counter is compared with what this process heard of.
+	 */
 	public async start(): Promise<void> {
+		// Read before the rows: a change committed in between is then seen as newer, never as already loaded.
+		this.#known = await this.#readVersion();
 		const rows = await this.#orm.em.fork().find(CorePluginState, {});
 		for (const row of rows) this.#cache.set(stateKey(row.guildId, row.plugin), { enabled: row.enabled ?? null, settings: row.settings });
-		this.#subscriber = this.#redis.duplicate();
+		this.#subscriber = this.#redis.duplicate({ connectionName: `facet-plugin-state-${this.#instance}` });
 		this.#subscriber.on('message', (_channel: string, message: string) => void this.#onRemoteChange(message));
 		this.#subscriber.on('error', () => undefined);
 		await this.#subscriber.subscribe(this.#channel);
+		// ioredis subscribes again by itself after a reconnect; what was published while it was away is gone.
+		this.#subscriber.on('ready', () => void this.resync('subscription reconnected'));
+		this.#redis.on('ready', this.#onRedisReady);
+		this.#checkTimer = setInterval(() => void this.#check(), this.#sync.checkIntervalMs);
+		this.#checkTimer.unref();
 	}
 
 	/** Stops listening for changes. */
 	public async stop(): Promise<void> {
-		await this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect());
+		if (this.#checkTimer) clearInterval(this.#checkTimer);
+		this.#checkTimer = null;
+		this.#redis.off('ready', this.#onRedisReady);
+		const subscriber = this.#subscriber;
 		this.#subscriber = null;
+		subscriber?.removeAllListeners('ready');
+		await subscriber?.quit().catch(() => subscriber.disconnect());
+	}
+
+	/**
+	 * Reloads every stored state and announces (as remote changes) the entries that differ from the cache. Runs after
+	 * a reconnect and when the version check finds a change this process did not hear of; one at a time.
+	 */
+	public resync(reason: string): Promise<void> {
+		if (this.#resyncing) {
+			this.#resyncAgain = true;
+			return this.#resyncing;
+		}
+		this.#resyncing = (async () => {
+			do {
+				this.#resyncAgain = false;
+				await this.#reloadAll(reason);
+			} while (this.#resyncAgain && this.#subscriber);
+		})().finally(() => {
+			this.#resyncing = null;
+		});
+		return this.#resyncing;
+	}
+
+	async #reloadAll(reason: string): Promise<void> {
+		const started = Date.now();
+		const mark = this.#seq;
+		let version: number | null;
+		let rows: CorePluginStateRow[];
+		try {
+			version = await this.#readVersion();
+			rows = await this.#orm.em.fork().find(CorePluginState, {});
+		} catch (error) {
+			// The next check (or reconnect) tries again: `#known` is left as it was.
+			this.#logger.error({ err: error, reason }, 'could not resynchronise plugin state');
+			return;
+		}
+		const fresh = new Map(rows.map((row) => [stateKey(row.guildId, row.plugin), { enabled: row.enabled ?? null, settings: row.settings }]));
+		const changed: string[] = [];
+		for (const key of new Set([...this.#cache.keys(), ...fresh.keys()])) {
+			// Replaced after the reload began (by an announcement or a write here): that value is newer than the rows read.
+			if ((this.#touched.get(key) ?? 0) > mark) continue;
+			const before = this.#cache.get(key);
+			const after = fresh.get(key);
+			const same =
+				before && after
+					? before.enabled === after.enabled && JSON.stringify(before.settings) === JSON.stringify(after.settings)
+					: before === after;
+			if (same) continue;
+			if (after) this.#cache.set(key, after);
+			else this.#cache.delete(key);
+			changed.push(key);
+		}
+		this.#accountFor(version);
+		for (const key of changed) {
+			const [guildId = '', plugin = ''] = key.split(':');
+			this.emit('changed', guildId, plugin, false);
+		}
+		this.#logger.info({ reason, rows: rows.length, changed: changed.length, ms: Date.now() - started }, 'plugin state resynchronised');
+	}
+
+	/** Compares the version counter with what this process heard of; a gap means a missed announcement. */
+	async #check(): Promise<void> {
+		let version: number | null;
+		try {
+			version = await this.#readVersion();
+		} catch {
+			// Redis is down: its outage is logged by the connection, and a reconnect triggers a resync anyway.
+			return;
+		}
+		const known = this.#known;
+		if (version === known) return;
+		let missed = known === null || version === null || version < known;
+		if (!missed && version !== null && known !== null) {
+			for (let v = known + 1; v <= version; v++) {
+				if (!this.#heard.has(v)) {
+					missed = true;
+					break;
+				}
+			}
+		}
+		if (missed) await this.resync(`version ${version ?? 'unset'} in Redis, ${known ?? 'unset'} accounted for`);
+		else this.#accountFor(version);
+	}
+
+	#accountFor(version: number | null): void {
+		this.#known = version;
+		for (const heard of this.#heard) if (version === null || heard <= version) this.#heard.delete(heard);
+	}
+
+	async #readVersion(): Promise<number | null> {
+		const value = await this.#redis.get(this.#versionKey);
+		return value === null ? null : Number(value);
+	}
+
+	#touch(key: string): void {
+		this.#touched.set(key, ++this.#seq);
 	}
 
 	/** Whether the plugin is on in the guild. Synchronous, from memory: safe on every event. */
@@ -176,6 +331,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		const unknownKeys = Object.keys(patch).filter((key) => !known.has(key));
 		if (unknownKeys.length)
 			throw new SettingsValidationError(plugin, Object.fromEntries(unknownKeys.map((key) => [key, ['unknown setting']])));
+		this.#checkReferences(guildId, manifest, result.data, Object.keys(patch));
 
 		const changes = Object.keys(patch)
 			.filter((key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]))
@@ -190,6 +346,13 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 			return changes;
 		});
 		return this.settings(guildId, plugin);
+	}
+
+	/** Refuses a write whose channel or role references do not name the right thing in the guild (only the keys written). */
+	#checkReferences(guildId: string, manifest: PluginManifest, settings: unknown, keys: string[]): void {
+		if (!this.guildLookup) return;
+		const fields = referenceProblems(manifest.settings, settings, this.guildLookup(guildId), keys);
+		if (fields) throw new SettingsValidationError(manifest.name, fields);
 	}
 
 	#requireManifest(plugin: string): PluginManifest {
@@ -225,11 +388,31 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 			}
 		});
 		this.#cache.set(stateKey(guildId, plugin), state);
+		this.#touch(stateKey(guildId, plugin));
 		this.emit('changed', guildId, plugin, true);
-		await this.#redis.publish(this.#channel, JSON.stringify({ guildId, plugin, from: this.#instance })).catch((error: Error) => {
-			// The write is committed; other processes catch up on their next start. Say so loudly.
-			this.#logger.error({ err: error, guildId, plugin }, 'could not announce a plugin change over Redis');
-		});
+		await this.#announce(guildId, plugin);
+	}
+
+	/** Counts the change in the version counter and announces it; a failure is retried once Redis answers again. */
+	async #announce(guildId: string, plugin: string): Promise<void> {
+		try {
+			const version = await this.#redis.incr(this.#versionKey);
+			this.#heard.add(version);
+			await this.#redis.publish(this.#channel, JSON.stringify({ guildId, plugin, from: this.#instance, version }));
+			this.#unannounced.delete(stateKey(guildId, plugin));
+		} catch (error) {
+			// The write is committed; the others catch up when it is announced again (or by their version check).
+			this.#unannounced.set(stateKey(guildId, plugin), { guildId, plugin });
+			this.#logger.error({ err: error, guildId, plugin }, 'could not announce a plugin change over Redis; will announce it again');
+		}
+	}
+
+	async #announcePending(): Promise<void> {
+		for (const { guildId, plugin } of [...this.#unannounced.values()]) {
+			if (!this.#unannounced.has(stateKey(guildId, plugin))) continue;
+			this.#unannounced.delete(stateKey(guildId, plugin));
+			await this.#announce(guildId, plugin);
+		}
 	}
 
 	/** Restores the value an audit entry replaced; the revert is itself audited. */
@@ -261,6 +444,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		else delete next[entry.key];
 		const result = manifest.settings.safeParse(next);
 		if (!result.success) throw new SettingsValidationError(entry.plugin, fieldErrorsOf(result.error));
+		this.#checkReferences(guildId, manifest, result.data, [entry.key]);
 		await this.#write(
 			guildId,
 			entry.plugin,
@@ -283,7 +467,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 	}
 
 	async #onRemoteChange(message: string): Promise<void> {
-		let parsed: { guildId: string; plugin: string; from: string };
+		let parsed: { guildId: string; plugin: string; from: string; version?: number };
 		try {
 			parsed = JSON.parse(message);
 		} catch {
@@ -304,6 +488,9 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		}
 		if (row) this.#cache.set(stateKey(row.guildId, row.plugin), { enabled: row.enabled ?? null, settings: row.settings });
 		else this.#cache.delete(stateKey(parsed.guildId, parsed.plugin));
+		this.#touch(stateKey(parsed.guildId, parsed.plugin));
+		// Only now heard of: a reload that failed above leaves a gap the version check repairs.
+		if (typeof parsed.version === 'number') this.#heard.add(parsed.version);
 		this.emit('changed', parsed.guildId, parsed.plugin, false);
 	}
 }

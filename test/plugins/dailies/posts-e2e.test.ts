@@ -159,7 +159,7 @@ describe('daily posts end to end', () => {
 		const badZone = await run('dailies post add', { time: '09:00', message: 'x', timezone: 'Nowhere/Land' });
 		expect(badZone.body.content).toMatch(/`timezone` must be an IANA time zone/);
 		const emptyPrompts = await run('dailies post add', { time: '09:00', prompts: ' | ' });
-		expect(emptyPrompts.body.content).toMatch(/`prompts #1` must not be empty/);
+		expect(emptyPrompts.body.content).toMatch(/`prompts #1` is required/);
 		expect(await postCount()).toBe(count);
 	});
 
@@ -179,7 +179,7 @@ describe('daily posts end to end', () => {
 		for (const time of ['11:00', '12:00']) expect((await call('POST', '/posts', { time, message: time })).status).toBe(201);
 		const refused = await call('POST', '/posts', { time: '13:00', message: 'too many' });
 		expect(refused.status).toBe(409);
-		expect(refused.body).toMatchObject({ error: 'dailiesPostLimit', limit: 4 });
+		expect(refused.body).toMatchObject({ error: 'dailies_post_limit', limit: 4 });
 		expect(refused.body.message).toMatch(/4 daily posts.*DAILIES_MAX_POSTS/);
 		const byCommand = await run('dailies post add', { time: '13:00', message: 'too many' });
 		expect(byCommand.body.content).toMatch(/4 daily posts, the most this bot's host allows/);

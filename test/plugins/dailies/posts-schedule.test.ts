@@ -187,6 +187,7 @@ describe('times, zones and input', () => {
 		expect(fields({ time: '09:00', prompts: [] })).toHaveProperty('prompts');
 		expect(fields({ time: '09:00', prompts: ['ok', '  '] })).toHaveProperty(['prompts.1']);
 		expect(fields({ time: '09:00', message: 'x'.repeat(2001) }).message?.[0]).toMatch(/2000/);
+		expect(fields({ time: '09:00', message: 'bad \u0000 text' })).toHaveProperty('message');
 		expect(fields({ time: '09:00' })).toHaveProperty('message');
 		expect(fields({ time: '09:00', message: 'a', prompts: ['b'] })).toHaveProperty('message');
 		expect(fields({ time: '09:00', message: 'hi', weekdays: 'funday' })).toHaveProperty('weekdays');

@@ -230,7 +230,7 @@ describe('rotating prompts, skip-next, channels and limits', () => {
 		const a = await worker();
 		facts = { timeZone: GUILD_TZ, dailyChannelId: null };
 		await expect(a.add(guildId, spec({ time: '09:00', message: 'x' }), null)).rejects.toMatchObject({
-			identifier: 'dailiesNoChannel',
+			identifier: 'invalid_body',
 			message: expect.stringMatching(/no daily channel/)
 		});
 		facts = { timeZone: 'America/New_York', dailyChannelId: daily };
@@ -268,7 +268,7 @@ describe('rotating prompts, skip-next, channels and limits', () => {
 		await Promise.allSettled(Array.from({ length: 6 }, (_, i) => a.add(guildId, spec({ time: `0${i}:00`, message: `#${i}` }), null)));
 		expect(await a.list(guildId)).toHaveLength(3);
 		await expect(a.add(guildId, spec({ time: '09:00', message: 'one too many' }), null)).rejects.toMatchObject({
-			identifier: 'dailiesPostLimit',
+			identifier: 'dailies_post_limit',
 			message: expect.stringMatching(/3 daily posts.*DAILIES_MAX_POSTS/)
 		});
 		expect(await a.list(guildId)).toHaveLength(3);

@@ -1,12 +1,11 @@
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
-import { sendError } from '../../../../core/api/errors.ts';
 import { type GuildContext, requireGuildManager, runSafely } from '../../../../core/api/index.ts';
-import { DailiesPostError, DailiesPostIdentifiers, DailiesPostStatus } from './errors.ts';
+import { DailiesPostError, DailiesPostIdentifiers } from './errors.ts';
 import { formatLocal, formatTimeOfDay, weekdayNames } from './schedule.ts';
 import type { DailyPost, DailyPostService, NextRun, PostRun } from './service.ts';
 
 /*
- * What the daily-post routes share: path parameters, views and the error mapping. Lives in lib/, so the route loader
+ * What the daily-post routes share: the `[post]` wrapper and the views. Lives in lib/, so the route loader
  * never sees it.
  */
 
@@ -16,36 +15,9 @@ export function postIdOf(request: ApiRequest): number | null {
 	return /^\d{1,9}$/.test(raw) && Number(raw) > 0 ? Number(raw) : null;
 }
 
-/** Answers 404 `dailiesUnknownPost` for a `[post]` that is not a post id. */
-export function sendUnknownPost(response: ApiResponse, request: ApiRequest): void {
-	if (response.writableEnded) return;
-	response.status(404).json({
-		error: DailiesPostIdentifiers.UnknownPost,
-		message: `There is no daily post ${String(request.params.post ?? '')} in this server.`
-	});
-}
-
 /**
- * Answers a {@link DailiesPostError}: invalid input and a missing channel as 400 `invalid_body` with field errors (as
- * every body error), the rest as `{ error: <identifier>, message }` with its status; false for any other error.
- */
-export function sendPostError(response: ApiResponse, error: unknown): boolean {
-	if (!(error instanceof DailiesPostError)) return false;
-	const context = error.context as { fields?: Record<string, string[]> };
-	if (context.fields) {
-		sendError(response, 'invalid_body', { fields: context.fields, message: error.message });
-		return true;
-	}
-	if (!response.writableEnded)
-		response
-			.status(DailiesPostStatus[error.identifier as keyof typeof DailiesPostStatus] ?? 400)
-			.json({ ...context, error: error.identifier, message: error.message });
-	return true;
-}
-
-/**
- * Runs a `…/posts/[post]…` route: the manager guard, the post id (404 `dailiesUnknownPost` when it cannot be one) and
- * the error mapping around `handle`.
+ * Runs a `…/posts/[post]…` route: the manager guard, the post id (404 `dailies_unknown_post` when it cannot be one) and
+ * the core's error rendering around `handle`.
  */
 export function runPostRoute(
 	path: string,
@@ -57,13 +29,13 @@ export function runPostRoute(
 		const ctx = await requireGuildManager(request, response);
 		if (!ctx) return;
 		const postId = postIdOf(request);
-		if (postId === null) return sendUnknownPost(response, request);
-		try {
-			await handle(ctx, postId);
-		} catch (error) {
-			if (sendPostError(response, error)) return;
-			throw error;
+		if (postId === null) {
+			throw new DailiesPostError(DailiesPostIdentifiers.UnknownPost, 'There is no such daily post in this server.', {
+				postId: String(request.params.post ?? '')
+			});
 		}
+		// Refusals thrown by the service (unknown post, nothing to skip) are answered by runSafely with their status.
+		await handle(ctx, postId);
 	});
 }
 

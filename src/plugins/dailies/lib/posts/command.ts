@@ -8,7 +8,7 @@ import {
 	type SlashCommandSubcommandGroupBuilder
 } from 'discord.js';
 import { POST_CHANNEL_TYPES, postChannelProblem } from './channels.ts';
-import { DailiesPostError, DailiesPostIdentifiers } from './errors.ts';
+import { invalidPost } from './errors.ts';
 import { type PostInput, parsePostInput, splitPrompts } from './input.ts';
 import { MESSAGE_MAX } from './render.ts';
 import { describeWeekdays, formatLocal, formatTimeOfDay } from './schedule.ts';
@@ -126,16 +126,12 @@ async function add(interaction: Interaction) {
 			const option = OPTION_OF[name ?? ''] ?? name;
 			return `\`${option}${index !== undefined ? ` #${Number(index) + 1}` : ''}\` ${messages.join('; ')}`;
 		});
-		throw new DailiesPostError(DailiesPostIdentifiers.InvalidPost, `That daily post is not valid:\n${lines.join('\n')}`, {
-			fields: parsed.fields
-		});
+		throw invalidPost(parsed.fields, `That daily post is not valid:\n${lines.join('\n')}`);
 	}
 	const { spec } = parsed;
 	const problem = spec.channelId ? postChannelProblem(interaction.guild, spec.channelId) : null;
 	if (problem) {
-		throw new DailiesPostError(DailiesPostIdentifiers.InvalidPost, `<#${spec.channelId}> ${problem}.`, {
-			fields: { channelId: [problem] }
-		});
+		throw invalidPost({ channelId: [problem] }, `<#${spec.channelId}> ${problem}.`);
 	}
 	const post = await container.dailiesPosts.add(interaction.guildId, spec, interaction.user.id);
 	const next = await container.dailiesPosts.nextRun(post);

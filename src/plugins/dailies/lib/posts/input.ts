@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { fieldErrorsOf } from '../../../../core/api/errors.ts';
+import { fieldErrorsOf } from '../../../../core/errors.ts';
+import { snowflake, text } from '../../../../core/input.ts';
 import { MESSAGE_MAX } from './render.ts';
 import { EVERY_DAY, isValidTimeZone, maskOf, parseTimeOfDay, parseWeekdays, WEEKDAYS } from './schedule.ts';
 
@@ -10,13 +11,8 @@ export const MAX_GRACE_MINUTES = 720;
 /** Grace window for a late post after downtime, unless the post sets its own. */
 export const DEFAULT_GRACE_MINUTES = 120;
 
-const Snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
-
-const Text = z
-	.string()
-	.trim()
-	.min(1, 'must not be empty')
-	.max(MESSAGE_MAX, `must be at most ${MESSAGE_MAX} characters (Discord's limit for a message)`);
+/** A message or a prompt: the core's text checks (no NUL or control characters), within Discord's limit. */
+const Text = text({ max: MESSAGE_MAX, multiline: true });
 
 /**
  * A new daily post, as the API takes it (`POST /dailies/guilds/:guild/posts`) and the command builds it: one schema,
@@ -36,7 +32,7 @@ export const PostInput = z
 			)
 			.optional(),
 		/** Where to post; null or absent → the guild's daily channel at the time of each post. */
-		channelId: Snowflake.nullable().optional(),
+		channelId: snowflake.nullable().optional(),
 		/** The post's own IANA time zone; null or absent → the guild's. */
 		timeZone: z
 			.string()

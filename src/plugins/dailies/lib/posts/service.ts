@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { DailiesPostError, DailiesPostIdentifiers } from './errors.ts';
+import { DailiesPostError, DailiesPostIdentifiers, invalidPost } from './errors.ts';
 import type { PostSpec } from './input.ts';
 import { type PostPayload, renderPost } from './render.ts';
 import { advanceRotation, currentPrompt, type Random, type RotationState, startRotation } from './rotation.ts';
@@ -161,10 +161,9 @@ export class DailyPostService {
 	/** Saves a post (the caller checked the channel is one the bot can post in). Refuses past the guild's limit. */
 	public async add(guildId: string, spec: PostSpec, actorId: string | null): Promise<DailyPost> {
 		if (spec.channelId === null && this.#facts(guildId).dailyChannelId === null) {
-			throw new DailiesPostError(
-				DailiesPostIdentifiers.NoChannel,
-				'This server has no daily channel: give the post a channel, or set one with `/config set daily-channel`.',
-				{ fields: { channelId: ['is required while the server has no daily channel'] } }
+			throw invalidPost(
+				{ channelId: ['is required while the server has no daily channel'] },
+				'This server has no daily channel: give the post a channel, or set one with `/config set daily-channel`.'
 			);
 		}
 		const now = this.clock();
@@ -218,7 +217,9 @@ export class DailyPostService {
 			? await this.#em().execute<PostRow[]>('select * from dailies_post where guild_id = ? and id = ?', [guildId, postId])
 			: [];
 		if (!row)
-			throw new DailiesPostError(DailiesPostIdentifiers.UnknownPost, `There is no daily post #${postId} in this server.`, { postId });
+			throw new DailiesPostError(DailiesPostIdentifiers.UnknownPost, `There is no daily post #${postId} in this server.`, {
+				postId: String(postId)
+			});
 		return toPost(row);
 	}
 
@@ -294,7 +295,9 @@ export class DailyPostService {
 		for (let attempt = 0; attempt < 5; attempt++) {
 			const next = await this.nextRun(post);
 			if (!next)
-				throw new DailiesPostError(DailiesPostIdentifiers.NothingToSkip, `Daily post #${postId} has no run ahead to skip.`, { postId });
+				throw new DailiesPostError(DailiesPostIdentifiers.NothingToSkip, `Daily post #${postId} has no run ahead to skip.`, {
+					postId: String(postId)
+				});
 			const inserted = await this.#insertRun(this.#em(), post, next, 'skipped', {
 				reason: actorId ? `skipped by <@${actorId}> (skip-next)` : 'skipped (skip-next)',
 				finishedAt: this.clock()
@@ -302,7 +305,9 @@ export class DailyPostService {
 			if (inserted) return { localDate: next.localDate, at: next.at };
 			// A worker claimed that date in between: skip the one after it.
 		}
-		throw new DailiesPostError(DailiesPostIdentifiers.NothingToSkip, `Daily post #${postId} has no run ahead to skip.`, { postId });
+		throw new DailiesPostError(DailiesPostIdentifiers.NothingToSkip, `Daily post #${postId} has no run ahead to skip.`, {
+			postId: String(postId)
+		});
 	}
 
 	/**

@@ -5,7 +5,7 @@ import { PostSwitch } from '../../../../../lib/posts/input.ts';
 
 /**
  * `PATCH /dailies/guilds/:guild/posts/:post` `{enabled}`: switches a post off or on (on again, it starts from now: runs
- * due while it was off are neither posted nor recorded). 200 `{post}`; 400 `invalid_body`; 404 `dailiesUnknownPost`.
+ * due while it was off are neither posted nor recorded). 200 `{post}`; 400 `invalid_body`; 404 `dailies_unknown_post`.
  */
 export class DailiesPostPatchRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {

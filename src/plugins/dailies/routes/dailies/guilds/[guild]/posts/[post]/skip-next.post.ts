@@ -3,7 +3,7 @@ import { nextRunView, runPostRoute } from '../../../../../../lib/posts/api.ts';
 
 /**
  * `POST /dailies/guilds/:guild/posts/:post/skip-next` (no body): records the next run as skipped. 200 `{skipped,
- * nextRun}`; 404 `dailiesUnknownPost`; 409 `dailiesNothingToSkip`.
+ * nextRun}`; 404 `dailies_unknown_post`; 409 `dailies_nothing_to_skip`.
  */
 export class DailiesPostSkipNextRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
