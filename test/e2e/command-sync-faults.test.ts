@@ -6,7 +6,7 @@ import { jsonLines, type RunningProcess, runNode } from '../helpers/process.ts';
 import { waitUntil } from '../helpers/sandbox.ts';
 
 const GUILDS = 20;
-const PLUGIN_COMMANDS = ['config', 'mileage', 'mileage-admin', 'plugins'];
+const PLUGIN_COMMANDS = ['config', 'dailies', 'mileage', 'mileage-admin', 'plugins'];
 let db: ScratchDatabase;
 let emulator: Emulator;
 let guildIds: string[];
