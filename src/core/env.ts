@@ -68,6 +68,10 @@ export const EnvSchema = z.object({
 	DISCORD_CLIENT_ID: optionalString,
 	DISCORD_CLIENT_SECRET: optionalString,
 	DATABASE_URL: optionalString.pipe(urlWithProtocol(['postgres:', 'postgresql:']).optional()),
+	/** Longest a query may run (server `statement_timeout`; the client stops waiting 200 ms later and drops the connection). */
+	DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(1_500),
+	/** Longest wait for a database connection (a free pooled one, or a new one to connect). */
+	DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(1_000),
 	REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
 	API_PORT: port(8787),
 	API_HOST: z.string().min(1).default('0.0.0.0'),

@@ -26,7 +26,14 @@ export interface ApiBot {
 }
 
 /** Starts Facet in sandbox mode on free ports against a scratch database; one per test file. */
-export async function startApiBot(options: { env?: Record<string, string>; plugins?: PluginManifest[] } = {}): Promise<ApiBot> {
+export async function startApiBot(
+	options: {
+		env?: Record<string, string>;
+		plugins?: PluginManifest[];
+		/** Rewrites the scratch database's URL the bot connects to (e.g. through a TCP proxy a test can pause). */
+		databaseUrl?: (url: string) => string;
+	} = {}
+): Promise<ApiBot> {
 	const db = await createScratchDatabase('facet_api');
 	const [apiPort, emulatorPort] = [await freePort(), await freePort()];
 	const logs: string[] = [];
@@ -38,7 +45,7 @@ export async function startApiBot(options: { env?: Record<string, string>; plugi
 	});
 	const env = parseEnv(
 		{
-			DATABASE_URL: db.url,
+			DATABASE_URL: options.databaseUrl?.(db.url) ?? db.url,
 			REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
 			API_PORT: String(apiPort),
 			API_HOST: '127.0.0.1',

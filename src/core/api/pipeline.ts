@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import type { z } from 'zod';
 import { jsonInputProblems, protoKeyPath, textProblem } from '../input.ts';
@@ -185,4 +186,66 @@ export function parseBody<T extends z.ZodType>(request: ApiRequest, response: Ap
 	if (result.success) return result.data;
 	sendFieldErrors(response, result.error);
 	return null;
+}
+
+/** Seconds a client is told to wait (`Retry-After`) while the API is not ready yet. */
+export const STARTING_RETRY_AFTER_SECONDS = 1;
+
+/** What {@link installStartupGate} returns: open it once the bot is ready. */
+export interface StartupGate {
+	/** Hands every request from now on to plugin-api. */
+	open(): void;
+	readonly isOpen: boolean;
+}
+
+/**
+ * Puts a gate in front of plugin-api's request handling. plugin-api binds its port before its routes, middlewares
+ * and listeners are loaded, and a request that arrives meanwhile is accepted and never answered. Until
+ * {@link StartupGate.open} every request is answered at once: `GET /livez` 200, anything else 503
+ * `service_unavailable` with `Retry-After`. Install it before the port binds (before login).
+ */
+export function installStartupGate(server: HttpServer, retryAfterSeconds = STARTING_RETRY_AFTER_SECONDS): StartupGate {
+	const handlers = server.listeners('request') as ((request: unknown, response: unknown) => void)[];
+	server.removeAllListeners('request');
+	let open = false;
+	server.on('request', (request: ApiRequest, response: ApiResponse) => {
+		if (open) {
+			for (const handler of handlers) handler.call(server, request, response);
+			return;
+		}
+		answerStarting(request, response, retryAfterSeconds);
+	});
+	return {
+		open() {
+			open = true;
+		},
+		get isOpen() {
+			return open;
+		}
+	};
+}
+
+function answerStarting(request: ApiRequest, response: ApiResponse, retryAfterSeconds: number): void {
+	const path = (request.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+	const method = (request.method ?? 'GET').toUpperCase();
+	response.setHeader('Cache-Control', 'no-store');
+	response.setHeader('Vary', 'Origin');
+	// The dashboard must be able to read the 503 to retry: the same CORS grant as once started (none for others).
+	const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+	const dashboardOrigin = (() => {
+		try {
+			return getApiServices().config.dashboardOrigin;
+		} catch {
+			return '';
+		}
+	})();
+	for (const [name, value] of Object.entries(corsHeaders(origin, dashboardOrigin, [method], false))) response.setHeader(name, value);
+	if (path === '/livez' && (method === 'GET' || method === 'HEAD')) {
+		response.json({ status: 'ok' });
+		return;
+	}
+	// The body is not read: close the connection after answering rather than leave an unread body on it.
+	if (hasBody(request)) response.setHeader('Connection', 'close');
+	response.setHeader('Retry-After', String(retryAfterSeconds));
+	sendError(response, 'service_unavailable', { reason: 'starting', retryAfter: retryAfterSeconds });
 }
