@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { container } from '@sapphire/pieces';
 import { channelProblem } from '../../src/plugins/dailies/lib/channels.ts';
+import { postChannelProblem } from '../../src/plugins/dailies/lib/posts/channels.ts';
+import { PostSwitch, parsePostInput } from '../../src/plugins/dailies/lib/posts/input.ts';
 import { templateProblem } from '../../src/plugins/dailies/lib/render.ts';
 import { planOpmlImport } from '../../src/plugins/dailies/lib/service.ts';
 import { FeedBody, OpmlImportBody } from '../../src/plugins/dailies/routes/_shared.ts';
@@ -131,6 +133,32 @@ async function makeFeed(guildId: string, state: string): Promise<Record<string, 
 	return { feed: String(row!.id) };
 }
 
+/** The guild's daily posts and their runs. */
+async function dailiesPostState({ guildId }: SpecContext) {
+	const em = container.orm.em.fork();
+	return {
+		posts: await em.execute('select * from dailies_post where guild_id = ? order by id', [guildId]),
+		runs: await em.execute('select * from dailies_post_run where guild_id = ? order by id', [guildId])
+	};
+}
+
+/** A channel of the guild a daily post may go to. */
+const postChannel = (guildId: string) => {
+	const guild = container.client.guilds.cache.get(guildId);
+	return guild?.channels.cache.find((channel) => postChannelProblem(guild, channel.id) === null)?.id ?? '100000000000000000';
+};
+
+/** A time of day twelve hours from now (UTC), so no run of a matrix post falls due while the matrix runs. */
+const farTime = () => `${String((new Date().getUTCHours() + 12) % 24).padStart(2, '0')}:00`;
+
+/** A daily post made for a route to act on. */
+async function preparePost({ guildId }: SpecContext) {
+	const parsed = parsePostInput({ time: farTime(), message: 'prepared', channelId: postChannel(guildId) });
+	if (!parsed.ok) throw new Error('the prepared daily post is invalid');
+	const post = await container.dailiesPosts.add(guildId, parsed.spec, null);
+	return { post: String(post.id) };
+}
+
 /** Routes and how to test them. Add an entry with every new writing guild route. */
 export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 	'POST apitest/guilds/[guild]/notes': {
@@ -211,6 +239,38 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 			return { tier: String(tier.id) };
 		},
 		readState: mileageTierState
+	},
+	'POST dailies/guilds/[guild]/posts': {
+		// The matrix guilds have no daily channel: a valid post names a channel the bot can post in.
+		accepts: (body) => {
+			const parsed = parsePostInput(body);
+			if (!parsed.ok || parsed.spec.channelId === null) return false;
+			const channelId = parsed.spec.channelId;
+			return container.client.guilds.cache.some(
+				(guild) => guild.channels.cache.has(channelId) && postChannelProblem(guild, channelId) === null
+			);
+		},
+		validBody: ({ guildId }) => ({ time: farTime(), message: 'Matrix morning', channelId: postChannel(guildId) }),
+		readState: dailiesPostState
+	},
+	'PATCH dailies/guilds/[guild]/posts/[post]': {
+		params: () => ({ post: '999999' }),
+		accepts: (body) => PostSwitch.safeParse(body).success,
+		validBody: () => ({ enabled: false }),
+		prepare: preparePost,
+		readState: dailiesPostState
+	},
+	'DELETE dailies/guilds/[guild]/posts/[post]': {
+		body: 'none',
+		params: () => ({ post: '999999' }),
+		prepare: preparePost,
+		readState: dailiesPostState
+	},
+	'POST dailies/guilds/[guild]/posts/[post]/skip-next': {
+		body: 'none',
+		params: () => ({ post: '999999' }),
+		prepare: preparePost,
+		readState: dailiesPostState
 	},
 	'POST mileage/guilds/[guild]/tiers/sync': {
 		// Without tiers the route refuses (409), which is what the refusal and stray-body checks see.

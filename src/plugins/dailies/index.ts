@@ -3,15 +3,22 @@ import { dailiesMigrations } from '../../../migrations/dailies/index.ts';
 import { definePlugin, pluginDirectory } from '../../core/plugins/manifest.ts';
 import { DailiesDeliveryLog } from './entities/DailiesDeliveryLog.ts';
 import { DailiesFeed } from './entities/DailiesFeed.ts';
+import { DailiesPost } from './entities/DailiesPost.ts';
+import { DailiesPostRun } from './entities/DailiesPostRun.ts';
 import { DailiesSeenItem } from './entities/DailiesSeenItem.ts';
 import { channelProblem } from './lib/channels.ts';
 import { FeedFetcher } from './lib/fetch.ts';
 import { FeedPoller } from './lib/poller.ts';
+import { restSender } from './lib/posts/sender.ts';
+import { DailyPostService } from './lib/posts/service.ts';
+import { DailiesPostsEnv } from './lib/posts/settings.ts';
 import { discordSender } from './lib/sender.ts';
 import { FeedService } from './lib/service.ts';
 import { DailiesEnv, DailiesSettings } from './lib/settings.ts';
 
 export type { FeedPoller } from './lib/poller.ts';
+export type { DailyPostService } from './lib/posts/service.ts';
+export { DailiesPostsEnv } from './lib/posts/settings.ts';
 export type { FeedService } from './lib/service.ts';
 export { DailiesEnv, DailiesSettings } from './lib/settings.ts';
 
@@ -21,6 +28,8 @@ declare module '@sapphire/pieces' {
 		dailiesFeeds: FeedService;
 		/** The feed poller the `dailiesPollFeeds` task drives. */
 		dailiesPoller: FeedPoller;
+		/** Daily posts: add, list, preview, skip, and the tick the `dailiesPostsTick` task drives. */
+		dailiesPosts: DailyPostService;
 	}
 }
 
@@ -34,8 +43,8 @@ export const dailiesPlugin = definePlugin({
 	required: false,
 	directory: pluginDirectory(NAME),
 	settings: DailiesSettings,
-	env: DailiesEnv,
-	entities: [DailiesFeed, DailiesSeenItem, DailiesDeliveryLog],
+	env: DailiesEnv.extend(DailiesPostsEnv.shape),
+	entities: [DailiesFeed, DailiesSeenItem, DailiesDeliveryLog, DailiesPost, DailiesPostRun],
 	migrations: dailiesMigrations,
 	start({ env, orm, client, logger }) {
 		const own = DailiesEnv.parse(env);
@@ -56,7 +65,16 @@ export const dailiesPlugin = definePlugin({
 			maxFeeds: own.DAILIES_MAX_FEEDS,
 			youtubeBase: own.DAILIES_YOUTUBE_URL
 		});
-		// ── daily posts (the "posts" half) start here ──
+		const posts = DailiesPostsEnv.parse(env);
+		container.dailiesPosts = new DailyPostService(
+			{
+				orm,
+				sender: restSender(client.rest),
+				facts: (guildId) => container.guildFacts.of(guildId),
+				logger: logger.child({ source: 'posts' })
+			},
+			{ maxPostsPerGuild: posts.DAILIES_MAX_POSTS }
+		);
 	},
 	async stop() {
 		await container.dailiesPoller?.stop();

@@ -12,6 +12,7 @@ import { ManagerCommand } from '../../../core/commands.ts';
 import { CATCH_UP_POLICIES, FEED_FORMATS } from '../entities/DailiesFeed.ts';
 import { DailiesError, DailiesIdentifiers } from '../lib/errors.ts';
 import { PENDING_ADD_PREFIX, PendingAdds } from '../lib/pending.ts';
+import { autocompletePost, postSubcommandGroup, runPostCommand } from '../lib/posts/command.ts';
 import { type MessagePayload, truncate } from '../lib/render.ts';
 import type { FeedInput } from '../lib/service.ts';
 import { feedListMessage, feedLogMessage } from '../lib/views.ts';
@@ -47,9 +48,11 @@ export class DailiesCommand extends ManagerCommand {
 	}
 
 	public override registerApplicationCommands(registry: Command.Registry) {
-		registry.registerChatInputCommand(
-			(builder) => this.managerBuilder(builder).addSubcommandGroup((group) => this.#feedGroup(group))
-			// ── the daily posts' `post` subcommand group is added here (posts half) ──
+		registry.registerChatInputCommand((builder) =>
+			this.managerBuilder(builder)
+				.addSubcommandGroup((group) => this.#feedGroup(group))
+				// The daily posts' group: its builder and handler live in lib/posts/command.ts.
+				.addSubcommandGroup(postSubcommandGroup)
 		);
 	}
 
@@ -114,6 +117,7 @@ export class DailiesCommand extends ManagerCommand {
 	}
 
 	public override async autocompleteRun(interaction: Command.AutocompleteInteraction) {
+		if (interaction.options.getSubcommandGroup(false) === 'post') return autocompletePost(interaction);
 		if (!interaction.guildId) return interaction.respond([]);
 		const query = String(interaction.options.getFocused()).toLowerCase();
 		const feeds = await this.container.dailiesFeeds.list(interaction.guildId);
@@ -148,7 +152,7 @@ export class DailiesCommand extends ManagerCommand {
 					return this.#import(interaction);
 			}
 		}
-		// ── the posts half's `post` subcommands are dispatched here ──
+		if (group === 'post') return runPostCommand(interaction);
 		throw new Error(`unhandled /dailies ${group ?? ''} ${sub}`);
 	}
 
