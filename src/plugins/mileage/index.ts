@@ -46,10 +46,17 @@ export const mileagePlugin = definePlugin({
 	env: MileageEnv,
 	entities: [MileageEvent, MileageTotal, MileageFlush, MileageTier, MileageVoiceSession],
 	migrations: mileageMigrations,
-	async start({ env, orm, client, logger }) {
+	async start({ env, orm, client, logger, redis }) {
 		const own = MileageEnv.parse(env);
+		// Per guild, how often its totals changed, across the deployment's processes: a process rebuilds its cached
+		// ranks only when another one wrote.
+		const rankKey = (guildId: string) => `facet:mileage:${container.deployment}:ranks:${guildId}`;
 		const service = new MileageService(orm, logger, {
 			spillDir: join(env.DATA_DIR, 'mileage-pending'),
+			rankVersions: {
+				bump: (guildId) => redis.incr(rankKey(guildId)),
+				read: async (guildId) => Number((await redis.get(rankKey(guildId))) ?? 0)
+			},
 			...(own.MILEAGE_FLUSH_INTERVAL_MS ? { flushIntervalMs: own.MILEAGE_FLUSH_INTERVAL_MS } : {}),
 			...(own.MILEAGE_VOICE_MINUTE_MS ? { voiceMinuteMs: own.MILEAGE_VOICE_MINUTE_MS } : {})
 		});

@@ -192,4 +192,34 @@ describe('rank tables', () => {
 		await new Promise((resolve) => setTimeout(resolve, 0));
 		expect((await cache.get('g', 1_600)).values).toEqual([20]);
 	});
+
+	it('GIVEN shared change counters THEN a change by another process rebuilds the table, a change made here does not', async () => {
+		let count = 0;
+		let loads = 0;
+		const versions = { bump: async () => ++count, read: async () => count };
+		const cache = new RankCache(
+			async () => {
+				loads++;
+				return new RankTable([{ points: 10, members: loads }]);
+			},
+			{ versions, checkMs: 100 }
+		);
+		const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+		expect((await cache.get('g', 0)).members).toBe(1);
+		// Here: applied in memory, the counter moves by exactly this change, no reload.
+		cache.apply([{ guildId: 'g', before: 0, after: 3 }]);
+		await settle();
+		await cache.get('g', 200);
+		await settle();
+		expect((await cache.get('g', 250)).members).toBe(2);
+		expect(loads).toBe(1);
+		// Elsewhere: the counter moved without us; the next check marks the table and it is rebuilt.
+		count += 1;
+		await cache.get('g', 400);
+		await settle();
+		await cache.get('g', 450);
+		await settle();
+		expect(loads).toBe(2);
+		expect((await cache.get('g', 500)).members).toBe(2);
+	});
 });

@@ -115,29 +115,52 @@ export async function loadRankTable(em: EntityManager, guildId: string): Promise
 	return new RankTable(rows.map((row) => ({ points: Number(row.points), members: Number(row.members) })));
 }
 
+/**
+ * A per-guild counter of totals changes shared by every process of a deployment (Redis), so a process rebuilds a
+ * guild's table only when another process changed its totals.
+ */
+export interface RankVersions {
+	/** Counts one change of the guild's totals by this process; answers the new count. */
+	bump(guildId: string): Promise<number>;
+	/** The guild's count of changes, by any process. */
+	read(guildId: string): Promise<number>;
+}
+
 /** Options of {@link RankCache}. */
 export interface RankCacheOptions {
-	/** How long a table is served before it is rebuilt (in the background, the old one served meanwhile). @default 5000 */
+	/**
+	 * How long a table is served before it is rebuilt (in the background, the old one served meanwhile). With
+	 * `versions` this is only a safety net. @default 5000 without versions, 60000 with
+	 */
 	ttlMs: number;
+	/** With `versions`: how often a guild's counter is read (in the background). @default 1000 */
+	checkMs: number;
 	/** Guilds whose tables are kept (least recently used dropped first). @default 500 */
 	maxGuilds: number;
+	/** Shared change counters; without them tables are rebuilt every `ttlMs`. */
+	versions?: RankVersions;
 }
 
 /** Defaults of {@link RankCache}. */
-export const DefaultRankCacheOptions: RankCacheOptions = { ttlMs: 5_000, maxGuilds: 500 };
+export const DefaultRankCacheOptions = { ttlMs: 5_000, versionedTtlMs: 60_000, checkMs: 1_000, maxGuilds: 500 };
 
 interface Entry {
 	table: RankTable | null;
 	loadedAt: number;
 	loading: Promise<RankTable> | null;
-	/** Totals changed while a load was under way: its result may not have them, so rebuild again. */
+	/** Totals changed while a load was under way, or by another process: rebuild (in the background). */
 	dirty: boolean;
+	/** The shared change count the table reflects (null: unknown). */
+	version: number | null;
+	checkedAt: number;
+	checking: boolean;
 }
 
 /**
  * Rank tables per guild. A guild's first request loads its table; after that no request waits for the database:
- * totals changed by this process are applied to the cached table at once ({@link RankCache.apply}), and a table
- * older than `ttlMs` (another process may have written) is rebuilt in the background while the old one is served.
+ * totals changed by this process are applied to the cached table at once ({@link RankCache.apply}); a table that
+ * another process's writes made stale (seen through the shared `versions` counter, or after `ttlMs` without one)
+ * is rebuilt in the background while the old one is served.
  */
 export class RankCache {
 	readonly #load: (guildId: string) => Promise<RankTable>;
@@ -146,7 +169,13 @@ export class RankCache {
 
 	public constructor(load: (guildId: string) => Promise<RankTable>, options: Partial<RankCacheOptions> = {}) {
 		this.#load = load;
-		this.#options = { ...DefaultRankCacheOptions, ...options };
+		const ttlMs = options.ttlMs ?? (options.versions ? DefaultRankCacheOptions.versionedTtlMs : DefaultRankCacheOptions.ttlMs);
+		this.#options = {
+			checkMs: DefaultRankCacheOptions.checkMs,
+			maxGuilds: DefaultRankCacheOptions.maxGuilds,
+			...options,
+			ttlMs
+		};
 	}
 
 	/** The guild's table: the cached one (rebuilt in the background when old), or a first load. */
@@ -156,12 +185,30 @@ export class RankCache {
 			this.#entries.delete(guildId);
 			this.#entries.set(guildId, entry);
 		} else {
-			entry = { table: null, loadedAt: 0, loading: null, dirty: false };
+			entry = { table: null, loadedAt: 0, loading: null, dirty: false, version: null, checkedAt: now, checking: false };
 			this.#entries.set(guildId, entry);
 			while (this.#entries.size > this.#options.maxGuilds) this.#entries.delete(this.#entries.keys().next().value!);
 		}
 		if ((!entry.table || entry.dirty || now - entry.loadedAt >= this.#options.ttlMs) && !entry.loading) this.#refresh(guildId, entry, now);
+		else if (entry.table && now - entry.checkedAt >= this.#options.checkMs) this.#check(guildId, entry, now);
 		return entry.table ?? entry.loading!;
+	}
+
+	/** Reads the guild's shared change count in the background; a count this table does not reflect marks it dirty. */
+	#check(guildId: string, entry: Entry, now: number): void {
+		const versions = this.#options.versions;
+		if (!versions || entry.checking) return;
+		entry.checkedAt = now;
+		entry.checking = true;
+		versions
+			.read(guildId)
+			.then((version) => {
+				if (entry.version !== version) entry.dirty = true;
+			})
+			.catch(() => undefined)
+			.finally(() => {
+				entry.checking = false;
+			});
 	}
 
 	/** Applies totals this process changed to the cached tables of their guilds. */
@@ -170,15 +217,32 @@ export class RankCache {
 		for (const change of changes) byGuild.set(change.guildId, [...(byGuild.get(change.guildId) ?? []), change]);
 		for (const [guildId, guildChanges] of byGuild) {
 			const entry = this.#entries.get(guildId);
-			if (!entry) continue;
-			if (entry.table) entry.table = entry.table.withChanges(guildChanges);
-			if (entry.loading) entry.dirty = true;
+			if (entry?.table) entry.table = entry.table.withChanges(guildChanges);
+			if (entry?.loading) entry.dirty = true;
+			// Tell the other processes; when the count moved by exactly this change, the table still reflects it.
+			void this.#options.versions
+				?.bump(guildId)
+				.then((version) => {
+					if (!entry) return;
+					if (entry.version !== null && version === entry.version + 1) entry.version = version;
+					else entry.dirty = true;
+				})
+				.catch(() => undefined);
 		}
 	}
 
 	#refresh(guildId: string, entry: Entry, started: number): void {
 		entry.dirty = false;
-		const loading = this.#load(guildId).then(
+		entry.checkedAt = started;
+		const versions = this.#options.versions;
+		// The count is read before the load, so a change made while it runs shows as a newer count later.
+		const before = versions ? versions.read(guildId).catch(() => null) : Promise.resolve(null);
+		const loading = before.then(async (version) => {
+			const table = await this.#load(guildId);
+			entry.version = version;
+			return table;
+		});
+		const settled = loading.then(
 			(table) => {
 				entry.table = table;
 				entry.loadedAt = started;
@@ -191,8 +255,8 @@ export class RankCache {
 				throw error;
 			}
 		);
-		entry.loading = loading;
+		entry.loading = settled;
 		// A background rebuild that fails keeps the old table; the next request tries again.
-		if (entry.table) loading.catch(() => undefined);
+		if (entry.table) settled.catch(() => undefined);
 	}
 }

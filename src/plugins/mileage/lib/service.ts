@@ -6,7 +6,7 @@ import { Counter, Gauge, register } from 'prom-client';
 import type { MileageReason } from '../entities/MileageEvent.ts';
 import { AwardBuffer, type Batch } from './buffer.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from './errors.ts';
-import { loadRankTable, RankCache } from './ranks.ts';
+import { loadRankTable, RankCache, type RankVersions } from './ranks.ts';
 import {
 	applyBatch,
 	importEntries,
@@ -92,13 +92,15 @@ export class MileageService {
 	/** Ranks per guild for leaderboards and standings, kept current with this process's writes (never a count per request). */
 	readonly ranks: RankCache;
 
-	public constructor(orm: MikroORM, logger: Logger, options: Partial<MileageOptions> & { spillDir: string }) {
+	public constructor(orm: MikroORM, logger: Logger, options: Partial<MileageOptions> & { spillDir: string; rankVersions?: RankVersions }) {
 		this.#orm = orm;
 		this.#logger = logger;
 		this.#options = { ...DefaultMileageOptions, ...options };
 		this.buffer = new AwardBuffer(this.#options.maxKeys);
 		this.voice = new VoiceClock(this.#options.voiceMinuteMs);
-		this.ranks = new RankCache((guildId) => loadRankTable(this.#orm.em.fork(), guildId));
+		this.ranks = new RankCache((guildId) => loadRankTable(this.#orm.em.fork(), guildId), {
+			...(options.rankVersions ? { versions: options.rankVersions } : {})
+		});
 	}
 
 	/** Totals changed: the cached ranks of those guilds follow at once, and so do tier roles. */
