@@ -1,30 +1,16 @@
 import { container } from '@sapphire/pieces';
 import { ChannelType, DiscordAPIError, type Guild, type GuildMember, RESTJSONErrorCodes } from 'discord.js';
 import { canManageGuild, dashboardRolesOf, manageFactsOf } from './access.ts';
+import type { GuildDetail, GuildSummary, ManageAccess, UserView } from './contract.ts';
 import { OAuthError } from './discord-oauth.ts';
-import type { ManageAccess } from './request-state.ts';
 import type { ApiServices } from './services.ts';
 import type { Session } from './sessions.ts';
 
-/** `GET /users/@me`. */
-export interface UserView {
-	id: string;
-	username: string;
-	globalName: string | null;
-	avatar: string | null;
-}
+export type { GuildDetail, GuildSummary, UserView };
 
 /** The session's user, without anything secret. */
 export function userView(session: Session): UserView {
 	return { id: session.userId, username: session.username, globalName: session.globalName, avatar: session.avatar };
-}
-
-/** One entry of `GET /guilds`. */
-export interface GuildSummary {
-	id: string;
-	name: string;
-	icon: string | null;
-	access: ManageAccess;
 }
 
 /** Thrown when the user's OAuth token no longer works: the session is useless. */
@@ -69,16 +55,6 @@ export async function manageableGuilds(api: ApiServices, session: Session): Prom
 		})
 	);
 	return results.filter((entry): entry is GuildSummary => entry !== null).sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** `GET /guilds/:guild`: what the dashboard's pickers need. */
-export interface GuildDetail {
-	id: string;
-	name: string;
-	icon: string | null;
-	access: ManageAccess;
-	channels: { id: string; name: string; type: number; position: number; parentId: string | null }[];
-	roles: { id: string; name: string; color: number; position: number; managed: boolean }[];
 }
 
 const PICKABLE_CHANNELS = new Set<number>([

@@ -1,4 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
+import type { GuildsAnswer } from '../../core/api/contract.ts';
 import { clearSessionCookie, getApiServices, requireSession, runSafely, sendError } from '../../core/api/index.ts';
 import { manageableGuilds, SessionRevokedError } from '../../core/api/views.ts';
 
@@ -14,7 +15,7 @@ export class GuildsListRoute extends Route {
 			if (!session) return;
 			const api = getApiServices();
 			try {
-				response.json({ guilds: await manageableGuilds(api, session) });
+				response.json({ guilds: await manageableGuilds(api, session) } satisfies GuildsAnswer);
 			} catch (error) {
 				if (!(error instanceof SessionRevokedError)) throw error;
 				await api.sessions.delete(session.id);

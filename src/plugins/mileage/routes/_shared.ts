@@ -2,6 +2,7 @@ import { container } from '@sapphire/framework';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import type { Guild } from 'discord.js';
 import { z } from 'zod';
+import type { LedgerEntryView, TierView } from '../contract.ts';
 import { isSnowflake } from '../lib/csv.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
 import { allTotals } from '../lib/export.ts';
@@ -97,6 +98,12 @@ export function memberName(guild: Guild, userId: string): string | null {
 	return user ? (user.globalName ?? user.username) : null;
 }
 
+/** The member's avatar hash (guild avatar, else their own), or `null` for Discord's default avatar. */
+export function memberAvatar(guild: Guild, userId: string): string | null {
+	const member = guild.members.cache.get(userId);
+	return member?.avatar ?? member?.user.avatar ?? guild.client.users.cache.get(userId)?.avatar ?? null;
+}
+
 /** The guild's IANA time zone, from the core's guild facts (UTC unless a plugin provides one). */
 export function guildTimeZone(guildId: string): string {
 	return container.guildFacts.of(guildId).timeZone;
@@ -112,7 +119,7 @@ export function lastDays(days: number, timeZone: string, now = new Date()): stri
 }
 
 /** A ledger entry as JSON (ids as strings: they are 64-bit). */
-export function entryView(entry: LedgerEntry) {
+export function entryView(entry: LedgerEntry): LedgerEntryView {
 	return {
 		id: String(entry.id),
 		userId: entry.userId,
@@ -127,7 +134,10 @@ export function entryView(entry: LedgerEntry) {
 }
 
 /** A tier as JSON, with its role's name when the bot knows it. */
-export function tierView(guild: Guild, tier: { id: number; name: string; threshold: number; roleId: string; problem: string | null }) {
+export function tierView(
+	guild: Guild,
+	tier: { id: number; name: string; threshold: number; roleId: string; problem: string | null }
+): TierView {
 	return {
 		id: String(tier.id),
 		name: tier.name,

@@ -1,4 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
+import type { RevertAnswer } from '../../../../../core/api/contract.ts';
 import { requireGuildManager, runSafely, sendError } from '../../../../../core/api/index.ts';
 import { auditView, serviceCall } from '../../../../../core/api/plugin-views.ts';
 
@@ -23,7 +24,7 @@ export class GuildAuditRevertRoute extends Route {
 			)
 				return;
 			const [latest] = await this.container.plugins.audit(ctx.guild.id, { limit: 1 });
-			response.json({ reverted: String(entryId), entry: latest ? auditView(latest) : null });
+			response.json({ reverted: String(entryId), entry: latest ? auditView(latest) : null } satisfies RevertAnswer);
 		});
 	}
 }
