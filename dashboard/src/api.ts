@@ -61,10 +61,11 @@ export function describeError(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
 
-let signedIn = false;
+/** Where the session is only asked about: its 401 means "not logged in", not "expired". */
+const SESSION_PROBE = '/users/@me';
 const expiredListeners = new Set<() => void>();
 
-/** Called when a request that needed the session got 401 after the user had been signed in. */
+/** Called when a request that needs a session is answered 401 (expired, logged out elsewhere, or revoked). */
 export function onSessionExpired(listener: () => void): () => void {
 	expiredListeners.add(listener);
 	return () => expiredListeners.delete(listener);
@@ -89,8 +90,7 @@ export async function request<T>(path: string, init: RequestInit & { json?: unkn
 	}
 	if (!response.ok) {
 		const error = new ApiError(response.status, (body as ApiErrorBody) ?? { error: 'unknown' });
-		if (response.status === 401 && signedIn) {
-			signedIn = false;
+		if (response.status === 401 && path !== SESSION_PROBE) {
 			for (const listener of expiredListeners) listener();
 		}
 		throw error;
@@ -130,9 +130,7 @@ export function useMe() {
 		queryKey: keys.me,
 		queryFn: async () => {
 			try {
-				const me = await request<UserView>('/users/@me');
-				signedIn = true;
-				return me;
+				return await request<UserView>(SESSION_PROBE);
 			} catch (error) {
 				if (error instanceof ApiError && error.status === 401) return null;
 				throw error;
@@ -145,7 +143,6 @@ export function useMe() {
 /** Ends the session on the server, then forgets everything cached. */
 export async function logout(): Promise<void> {
 	await request<void>('/oauth/logout', { method: 'POST' }).catch(() => undefined);
-	signedIn = false;
 	queryClient.clear();
 }
 

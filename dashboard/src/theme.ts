@@ -1,4 +1,4 @@
-import { createTheme, type MantineColorsTuple } from '@mantine/core';
+import { type CSSVariablesResolver, createTheme, type MantineColorsTuple } from '@mantine/core';
 
 /** Discord's blurple, as a Mantine scale (6 is the brand colour itself). */
 const blurple: MantineColorsTuple = [
@@ -36,4 +36,11 @@ export const theme = createTheme({
 	fontFamily: '"gg sans", "Noto Sans", "Helvetica Neue", Helvetica, Arial, sans-serif',
 	defaultRadius: 'md',
 	headings: { fontWeight: '700' }
+});
+
+/** Links readable on both schemes (WCAG AA: Discord's blurple itself is too dark on its dark greys). */
+export const cssVariables: CSSVariablesResolver = () => ({
+	variables: {},
+	light: { '--mantine-color-anchor': blurple[6] },
+	dark: { '--mantine-color-anchor': blurple[2] }
 });

@@ -1,6 +1,6 @@
 import { Middleware } from '@sapphire/plugin-api';
 import { getApiServices, runSafely } from '../core/api/index.ts';
-import { serveDashboard } from '../core/api/static.ts';
+import { hasApiRoute, serveDashboard } from '../core/api/static.ts';
 
 /**
  * Serves the built dashboard for paths no API route has (see {@link serveDashboard}); first in the pipeline so
@@ -13,7 +13,7 @@ export class DashboardMiddleware extends Middleware {
 
 	public run(request: Middleware.Request, response: Middleware.Response) {
 		const root = getApiServices().config.dashboardDir;
-		if (!root || request.routerNode) return;
+		if (!root || hasApiRoute(request)) return;
 		return runSafely('dashboard', response, async () => {
 			await serveDashboard(request, response, root);
 		});

@@ -53,6 +53,8 @@ export async function ensureDashboardBuilt(logger: Logger): Promise<void> {
 	const code = await new Promise<number | null>((resolve) => {
 		const child = spawn(process.execPath, [viteBin, 'build', '--logLevel', 'warn'], {
 			cwd: DASHBOARD_SOURCE,
+			// Vite follows an inherited NODE_ENV (`test` under vitest, `development` in dev): always a production build.
+			env: { ...process.env, NODE_ENV: 'production' },
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
 		child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));

@@ -66,10 +66,12 @@ export function Shell() {
 						{user ? (
 							<Menu position="bottom-end">
 								<Menu.Target>
-									<Button variant="subtle" px="xs" aria-label={`Account: ${user.globalName ?? user.username}`}>
+									<Button variant="subtle" px="xs">
 										<Group gap={8} wrap="nowrap">
-											<UserAvatar userId={user.id} hash={user.avatar} name={user.globalName ?? user.username} size={28} />
-											<Text size="sm" visibleFrom="xs">
+											<span aria-hidden="true">
+												<UserAvatar userId={user.id} hash={user.avatar} name={user.globalName ?? user.username} size={28} />
+											</span>
+											<Text size="sm" maw={110} truncate>
 												{user.globalName ?? user.username}
 											</Text>
 										</Group>
@@ -113,7 +115,7 @@ export interface GuildContext {
 export const useGuildContext = () => useOutletContext<GuildContext>();
 
 const TABS = [
-	{ value: '', label: 'Overview' },
+	{ value: 'overview', label: 'Overview' },
 	{ value: 'settings', label: 'Settings' },
 	{ value: 'mileage', label: 'Mileage' },
 	{ value: 'audit', label: 'Audit log' }
@@ -125,7 +127,7 @@ export function GuildLayout() {
 	const location = useLocation();
 	const navigate = useNavigate();
 	const guild = useGuild(guildId);
-	const current = location.pathname.split('/')[3] ?? '';
+	const current = location.pathname.split('/')[3] || 'overview';
 
 	if (guild.isPending) {
 		return (
@@ -144,7 +146,7 @@ export function GuildLayout() {
 					{error.status === 403
 						? 'Only its owner, administrators, members with Manage Server and dashboard roles can open its settings.'
 						: 'Invite the bot first, or pick another server.'}{' '}
-					<Anchor component={Link} to="/servers">
+					<Anchor component={Link} to="/servers" underline="always">
 						Back to your servers
 					</Anchor>
 				</EmptyState>
@@ -166,7 +168,12 @@ export function GuildLayout() {
 					</Text>
 				</Box>
 			</Group>
-			<Tabs value={current} onChange={(value) => navigate(`/servers/${guildId}${value ? `/${value}` : ''}`)} mb="md" keepMounted={false}>
+			<Tabs
+				value={current}
+				onChange={(value) => navigate(`/servers/${guildId}${value && value !== 'overview' ? `/${value}` : ''}`)}
+				mb="md"
+				keepMounted={false}
+			>
 				<Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto' }}>
 					{TABS.map((tab) => (
 						<Tabs.Tab key={tab.value} value={tab.value}>

@@ -1,4 +1,4 @@
-import { useComputedColorScheme } from '@mantine/core';
+import { useComputedColorScheme, VisuallyHidden } from '@mantine/core';
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -49,12 +49,7 @@ export function PointsChart({ buckets, timeZone }: { buckets: { day: string; poi
 				aria-label={`Points per day over the last ${buckets.length} days (${timeZone}): ${total} in total`}
 				data-total={total}
 			/>
-			<figcaption
-				className="visually-hidden"
-				style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}
-			>
-				{buckets.map((bucket) => `${bucket.day}: ${bucket.points}`).join(', ')}
-			</figcaption>
+			<VisuallyHidden component="figcaption">{buckets.map((bucket) => `${bucket.day}: ${bucket.points}`).join(', ')}</VisuallyHidden>
 		</figure>
 	);
 }

@@ -213,7 +213,7 @@ export function SaveBar({ count, saving, onSave, onReset }: { count: number; sav
 					<Button variant="subtle" onClick={onReset} disabled={saving}>
 						Reset
 					</Button>
-					<Button color="green" onClick={onSave} loading={saving}>
+					<Button color="#248046" onClick={onSave} loading={saving}>
 						Save changes
 					</Button>
 				</Group>

@@ -19,7 +19,8 @@ import {
 	Table,
 	Text,
 	TextInput,
-	Title
+	Title,
+	VisuallyHidden
 } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -43,81 +44,108 @@ const LIVE_MS = 5_000;
 
 const firstError = (error: unknown, field: string) => (error instanceof ApiError ? error.fields[field]?.join(', ') : undefined);
 
-/** Adjusting a member: amount and reason, then a confirmation naming both. */
+/** Adjusting a member: amount and reason, then a review step naming both before anything is written. */
 function AdjustModal({
 	guildId,
 	member,
-	onClose,
-	confirm
+	onClose
 }: {
 	guildId: string;
 	member: { userId: string; name: string } | null;
 	onClose: () => void;
-	confirm: (request: ConfirmRequest) => void;
 }) {
 	const { adjust } = useMileageWrites(guildId);
 	const [points, setPoints] = useState<number | ''>('');
 	const [reason, setReason] = useState('');
+	const [reviewing, setReviewing] = useState(false);
 	const close = () => {
 		setPoints('');
 		setReason('');
+		setReviewing(false);
 		adjust.reset();
 		onClose();
 	};
+	const amount = Number(points);
 	return (
-		<Modal opened={member !== null} onClose={close} title={`Adjust ${member?.name ?? ''}'s points`} centered>
-			<form
-				onSubmit={(event) => {
-					event.preventDefault();
-					if (!member || points === '') return;
-					const amount = Number(points);
-					confirm({
-						title: 'Confirm the adjustment',
-						message: (
-							<>
-								{amount > 0 ? 'Add' : 'Remove'} <b>{Math.abs(amount)}</b> points {amount > 0 ? 'to' : 'from'} <b>{member.name}</b> because “
-								{reason}”? It is recorded in their history and can be reversed.
-							</>
-						),
-						confirmLabel: amount > 0 ? `Add ${amount} points` : `Remove ${-amount} points`,
-						danger: amount < 0,
-						onConfirm: async () => {
-							const result = await adjust.mutateAsync({ userId: member.userId, points: amount, reason });
-							notify('green', 'Points adjusted', `${member.name} now has ${result.total} points.`);
-							close();
-						}
-					});
-				}}
-			>
+		<Modal
+			opened={member !== null}
+			onClose={close}
+			title={reviewing ? 'Confirm the adjustment' : `Adjust ${member?.name ?? ''}'s points`}
+			centered
+			closeButtonProps={{ 'aria-label': 'Cancel' }}
+		>
+			{reviewing && member ? (
 				<Stack>
-					<NumberInput
-						label="Points"
-						description="Negative to remove points"
-						value={points}
-						onChange={(value) => setPoints(typeof value === 'number' ? value : '')}
-						allowDecimal={false}
-						required
-						error={firstError(adjust.error, 'points')}
-						data-autofocus
-					/>
-					<TextInput
-						label="Reason"
-						value={reason}
-						onChange={(event) => setReason(event.currentTarget.value)}
-						maxLength={200}
-						required
-						error={firstError(adjust.error, 'reason')}
-					/>
+					<Text size="sm">
+						{amount > 0 ? 'Add' : 'Remove'} <b>{Math.abs(amount)}</b> points {amount > 0 ? 'to' : 'from'} <b>{member.name}</b> because “
+						{reason}”? It is recorded in their history and can be reversed.
+					</Text>
 					<Group justify="flex-end">
-						<Button variant="default" onClick={close}>
-							Cancel
+						<Button variant="default" onClick={() => setReviewing(false)} disabled={adjust.isPending}>
+							Back
 						</Button>
-						<Button type="submit" disabled={points === '' || points === 0 || reason.trim() === ''}>
-							Review
+						<Button
+							color={amount < 0 ? 'red' : undefined}
+							loading={adjust.isPending}
+							onClick={() =>
+								adjust.mutate(
+									{ userId: member.userId, points: amount, reason },
+									{
+										onSuccess: (result) => {
+											notify('green', 'Points adjusted', `${member.name} now has ${result.total} points.`);
+											close();
+										},
+										onError: (error) => {
+											// Field errors go back to the form, beside their fields.
+											setReviewing(false);
+											if (!(error instanceof ApiError && error.status === 400))
+												notify('red', 'Could not adjust the points', describeError(error));
+										}
+									}
+								)
+							}
+						>
+							{amount > 0 ? `Add ${amount} points` : `Remove ${-amount} points`}
 						</Button>
 					</Group>
 				</Stack>
-			</form>
+			) : (
+				<form
+					onSubmit={(event) => {
+						event.preventDefault();
+						if (member && points !== '') setReviewing(true);
+					}}
+				>
+					<Stack>
+						<NumberInput
+							label="Points"
+							description="Negative to remove points"
+							value={points}
+							onChange={(value) => setPoints(typeof value === 'number' ? value : '')}
+							allowDecimal={false}
+							required
+							error={firstError(adjust.error, 'points')}
+							data-autofocus
+						/>
+						<TextInput
+							label="Reason"
+							value={reason}
+							onChange={(event) => setReason(event.currentTarget.value)}
+							maxLength={200}
+							required
+							error={firstError(adjust.error, 'reason')}
+						/>
+						<Group justify="flex-end">
+							<Button variant="default" onClick={close}>
+								Cancel
+							</Button>
+							<Button type="submit" disabled={points === '' || points === 0 || reason.trim() === ''}>
+								Review
+							</Button>
+						</Group>
+					</Stack>
+				</form>
+			)}
 		</Modal>
 	);
 }
@@ -219,12 +247,7 @@ function Leaderboard({ guildId, confirm }: { guildId: string; confirm: (request:
 								<Table.Th>Member</Table.Th>
 								<Table.Th ta="right">Points</Table.Th>
 								<Table.Th ta="right">
-									<span
-										className="visually-hidden"
-										style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}
-									>
-										Actions
-									</span>
+									<VisuallyHidden>Actions</VisuallyHidden>
 								</Table.Th>
 							</Table.Tr>
 						</Table.Thead>
@@ -262,7 +285,7 @@ function Leaderboard({ guildId, confirm }: { guildId: string; confirm: (request:
 				</Table.ScrollContainer>
 			)}
 			{pages > 1 ? <Pagination total={pages} value={page} onChange={setPage} aria-label="Leaderboard pages" /> : null}
-			<AdjustModal guildId={guildId} member={adjusting} onClose={() => setAdjusting(null)} confirm={confirm} />
+			<AdjustModal guildId={guildId} member={adjusting} onClose={() => setAdjusting(null)} />
 			<HistoryDrawer guildId={guildId} member={viewing} onClose={() => setViewing(null)} confirm={confirm} />
 		</Stack>
 	);
@@ -330,7 +353,7 @@ function Tiers({ guildId, confirm }: { guildId: string; confirm: (request: Confi
 								<Table.Th>From</Table.Th>
 								<Table.Th>Role</Table.Th>
 								<Table.Th>
-									<span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>Actions</span>
+									<VisuallyHidden>Actions</VisuallyHidden>
 								</Table.Th>
 							</Table.Tr>
 						</Table.Thead>
@@ -550,7 +573,7 @@ export function MileagePage() {
 	if (board.isError && board.error instanceof ApiError && board.error.body.error === 'plugin_disabled') {
 		return (
 			<EmptyState title="Mileage is off in this server">
-				<Anchor component={Link} to={`/servers/${guild.id}`}>
+				<Anchor component={Link} to={`/servers/${guild.id}`} underline="always">
 					Switch it on in the overview
 				</Anchor>{' '}
 				to see the leaderboard.

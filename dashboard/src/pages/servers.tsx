@@ -27,7 +27,7 @@ export function ServersPage() {
 			) : (
 				<SimpleGrid cols={{ base: 1, xs: 2, md: 3 }}>
 					{guilds.data.guilds.map((guild) => (
-						<Card key={guild.id} withBorder radius="md" padding="md" component={Link} to={`/servers/${guild.id}`} aria-label={guild.name}>
+						<Card key={guild.id} withBorder radius="md" padding="md" component={Link} to={`/servers/${guild.id}`}>
 							<Group wrap="nowrap">
 								<GuildIcon id={guild.id} icon={guild.icon} name={guild.name} />
 								<Stack gap={4} style={{ minWidth: 0 }}>
@@ -45,7 +45,12 @@ export function ServersPage() {
 			)}
 			<Text size="sm" c="dimmed">
 				Missing a server? The bot has to be in it, and you need Manage Server there.{' '}
-				<Anchor href="https://discord.com/developers/docs/topics/oauth2#bot-authorization-flow" target="_blank" rel="noreferrer">
+				<Anchor
+					href="https://discord.com/developers/docs/topics/oauth2#bot-authorization-flow"
+					target="_blank"
+					rel="noreferrer"
+					underline="always"
+				>
 					How to invite the bot
 				</Anchor>
 			</Text>

@@ -35,6 +35,15 @@ export const DASHBOARD_CSP =
 	"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://cdn.discordapp.com; " +
 	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/**
+ * True when an API route lives at this path (any method). Branch nodes without routes (`/`, `/mileage`) are not
+ * routes: the dashboard may answer there.
+ */
+export function hasApiRoute(request: ApiRequest): boolean {
+	const node = request.routerNode;
+	return node !== null && node !== undefined && [...node.methods()].length > 0;
+}
+
 /** True for a request a browser makes to open a page (so an unknown path gets the app, not JSON). */
 function wantsPage(request: ApiRequest): boolean {
 	const accept = request.headers.accept ?? '';
@@ -58,7 +67,7 @@ async function fileAt(path: string): Promise<{ path: string; size: number } | nu
  */
 export async function serveDashboard(request: ApiRequest, response: ApiResponse, root: string): Promise<boolean> {
 	const method = (request.method ?? 'GET').toUpperCase();
-	if ((method !== 'GET' && method !== 'HEAD') || request.routerNode) return false;
+	if ((method !== 'GET' && method !== 'HEAD') || hasApiRoute(request)) return false;
 	let pathname: string;
 	try {
 		pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
