@@ -75,6 +75,11 @@ export const EnvSchema = z.object({
 	 * serves `dashboard/dist` of this checkout; with a token nothing is served (nginx serves the files).
 	 */
 	DASHBOARD_DIR: optionalString,
+	/** Sandbox: build `dashboard/dist` on start when it is missing or older than its sources (`npm run dev` turns it off: Vite serves). */
+	DASHBOARD_BUILD: z
+		.enum(['true', 'false', '1', '0', ''])
+		.default('true')
+		.transform((value) => value !== 'false' && value !== '0'),
 	/** Discord's web base for OAuth2 (`/oauth2/authorize`, `/api/v10/...`). Unset → the REST base the bot uses, without `/api`. */
 	DISCORD_BASE_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
 	/** Requests per window per session (or per IP without a session). */

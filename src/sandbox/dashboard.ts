@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -50,8 +50,10 @@ export async function ensureDashboardBuilt(logger: Logger): Promise<void> {
 	const started = Date.now();
 	logger.info('building the dashboard (first start or changed sources)…');
 	const output: string[] = [];
+	const staging = `${DASHBOARD_DIST}.build-${process.pid}-${Date.now()}`;
 	const code = await new Promise<number | null>((resolve) => {
-		const child = spawn(process.execPath, [viteBin, 'build', '--logLevel', 'warn'], {
+		// Built beside and moved into place, so two processes starting at once never serve a half-written folder.
+		const child = spawn(process.execPath, [viteBin, 'build', '--logLevel', 'warn', '--outDir', staging, '--emptyOutDir'], {
 			cwd: DASHBOARD_SOURCE,
 			// Vite follows an inherited NODE_ENV (`test` under vitest, `development` in dev): always a production build.
 			env: { ...process.env, NODE_ENV: 'production' },
@@ -62,6 +64,12 @@ export async function ensureDashboardBuilt(logger: Logger): Promise<void> {
 		child.on('error', () => resolve(null));
 		child.on('close', resolve);
 	});
-	if (code === 0) logger.info({ ms: Date.now() - started }, 'dashboard built');
-	else logger.error({ code, output: output.join('').slice(-2_000) }, 'the dashboard build failed; the API runs without it');
+	if (code === 0) {
+		await rm(DASHBOARD_DIST, { recursive: true, force: true });
+		await rename(staging, DASHBOARD_DIST);
+		logger.info({ ms: Date.now() - started }, 'dashboard built');
+	} else {
+		await rm(staging, { recursive: true, force: true });
+		logger.error({ code, output: output.join('').slice(-2_000) }, 'the dashboard build failed; the API runs without it');
+	}
 }

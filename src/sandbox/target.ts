@@ -16,7 +16,7 @@ export interface SandboxTargetOptions {
 	source?: NodeJS.ProcessEnv;
 	/** Heartbeat interval of a started emulator. @default 5000 */
 	heartbeatIntervalMs?: number;
-	/** Build the dashboard when it is missing or stale (tests that never open it skip it). @default NODE_ENV !== 'test' */
+	/** Build the dashboard when it is missing or stale (tests that never open it skip it). @default DASHBOARD_BUILD, and never under NODE_ENV=test */
 	buildDashboard?: boolean;
 	/** Where a Redis is looked for before a private one is started. @default 127.0.0.1:6379 */
 	defaultRedis?: { host: string; port: number };
@@ -32,8 +32,8 @@ export async function startSandboxTarget(
 	options: SandboxTargetOptions = {}
 ): Promise<SandboxTarget> {
 	// The dashboard the API serves at `/` is built (once) while the rest starts; DASHBOARD_DIR means one is given.
-	const dashboard =
-		env.DASHBOARD_DIR || !(options.buildDashboard ?? env.NODE_ENV !== 'test') ? Promise.resolve() : ensureDashboardBuilt(logger);
+	const build = options.buildDashboard ?? (env.DASHBOARD_BUILD && env.NODE_ENV !== 'test');
+	const dashboard = env.DASHBOARD_DIR || !build ? Promise.resolve() : ensureDashboardBuilt(logger);
 	const redisUrl = await privateRedisIfNeeded(env, options, { logger, shutdown });
 	if (env.EMULATOR_URL) {
 		const base = env.EMULATOR_URL.replace(/\/+$/, '');

@@ -39,11 +39,13 @@ const welcomeMessages = async () =>
 async function snapshot(target: Page, name: string): Promise<void> {
 	await target.screenshot({ path: join(RESULTS, `dashboard-${name}.png`), fullPage: true });
 	await target.addScriptTag({ content: axeSource });
-	const found = (await target.evaluate(async () => {
-		const axe = (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ violations: unknown[] }> } }).axe;
-		const result = await axe.run(document, { resultTypes: ['violations'] });
-		return result.violations;
-	})) as { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+	// Written as page-side source: this file is type-checked without the DOM library.
+	const found = (await target.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as {
+		id: string;
+		impact: string;
+		help: string;
+		nodes: { target: string[] }[];
+	}[];
 	for (const violation of found) {
 		if (violation.impact === 'serious' || violation.impact === 'critical') {
 			violations.push({
@@ -70,6 +72,10 @@ beforeAll(async () => {
 	mkdirSync(RESULTS, { recursive: true });
 	bot = await startDashboardBot({ MILEAGE_FLUSH_INTERVAL_MS: '200' });
 	seed = bot.handle.emulator.seed;
+	// A server Ada owns that the bot is not in: the picker offers an invite for it.
+	expect((await control('POST', '/_emulator/guilds', { name: 'Side Project', owner_id: seed.users.ada, with_bot: false })).status).toBe(
+		201
+	);
 	browser = await chromium.launch({
 		executablePath: CHROMIUM,
 		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
@@ -148,6 +154,12 @@ describe('the dashboard in Chromium', () => {
 		await page.getByRole('link', { name: /Log in as Ada/ }).click();
 		await page.waitForURL(`${bot.base}/servers`);
 		await page.getByRole('link', { name: 'Facet Sandbox' }).waitFor();
+		// Only manageable servers with the bot are listed; the one without it gets an invite instead.
+		expect(await page.getByRole('link', { name: 'Side Project' }).count()).toBe(0);
+		const invite = new URL((await page.locator('[data-invitable]').getByRole('link', { name: 'Invite the bot' }).getAttribute('href'))!);
+		expect(invite.pathname).toBe('/oauth2/authorize');
+		expect(invite.searchParams.get('scope')).toBe('bot applications.commands');
+		expect(invite.searchParams.get('guild_id')).toBe(await page.locator('[data-invitable]').getAttribute('data-invitable'));
 		await snapshot(page, 'servers');
 		await page.getByRole('link', { name: 'Facet Sandbox' }).click();
 		await page.waitForURL(`${bot.base}/servers/${seed.guildId}`);
@@ -298,7 +310,7 @@ describe('the dashboard in Chromium', () => {
 	it('GIVEN a phone-width screen THEN the mileage page fits without sideways scrolling', async () => {
 		await page.setViewportSize({ width: 390, height: 844 });
 		await page.getByRole('table', { name: 'Leaderboard' }).waitFor();
-		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+		const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
 		await snapshot(page, 'mileage-phone');
 		expect(overflow).toBeLessThanOrEqual(0);
 		await page.setViewportSize({ width: 1280, height: 900 });

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { Link, Navigate } from 'react-router';
 import { useGuilds, useMe } from '../api.ts';
 import { EmptyState, GuildIcon, ListSkeleton, LoadError } from '../components/ui.tsx';
@@ -43,16 +43,32 @@ export function ServersPage() {
 					))}
 				</SimpleGrid>
 			)}
+			{guilds.data && guilds.data.invitable.length > 0 ? (
+				<>
+					<Title order={2} size="h4" mt="md">
+						Add Facet to your other servers
+					</Title>
+					<SimpleGrid cols={{ base: 1, xs: 2, md: 3 }}>
+						{guilds.data.invitable.map((guild) => (
+							<Card key={guild.id} withBorder radius="md" padding="md" data-invitable={guild.id}>
+								<Group wrap="nowrap" justify="space-between">
+									<Group wrap="nowrap" style={{ minWidth: 0 }}>
+										<GuildIcon id={guild.id} icon={guild.icon} name={guild.name} />
+										<Text fw={600} truncate>
+											{guild.name}
+										</Text>
+									</Group>
+									<Button component="a" href={guild.inviteUrl} target="_blank" rel="noreferrer" size="xs" variant="light">
+										Invite the bot
+									</Button>
+								</Group>
+							</Card>
+						))}
+					</SimpleGrid>
+				</>
+			) : null}
 			<Text size="sm" c="dimmed">
-				Missing a server? The bot has to be in it, and you need Manage Server there.{' '}
-				<Anchor
-					href="https://discord.com/developers/docs/topics/oauth2#bot-authorization-flow"
-					target="_blank"
-					rel="noreferrer"
-					underline="always"
-				>
-					How to invite the bot
-				</Anchor>
+				Missing a server? The bot has to be in it, and you need Manage Server there (or a dashboard role).
 			</Text>
 		</Stack>
 	);

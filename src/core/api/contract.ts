@@ -43,9 +43,20 @@ export interface GuildDetail extends GuildSummary {
 	roles: { id: string; name: string; color: number; position: number; managed: boolean }[];
 }
 
+/** A guild the user may manage by their own token's word where the bot is missing: offered an invite. */
+export interface InvitableGuild {
+	id: string;
+	name: string;
+	icon: string | null;
+	/** Discord's bot authorization page for this guild (client id, scopes, permissions, the guild preselected). */
+	inviteUrl: string;
+}
+
 /** `GET /guilds`. */
 export interface GuildsAnswer {
 	guilds: GuildSummary[];
+	/** Empty when Discord cannot be asked for the user's guild list. */
+	invitable: InvitableGuild[];
 }
 
 /** A plugin as the dashboard shows it in one guild (`GET|PUT /guilds/:guild/plugins/:plugin`). */
