@@ -142,6 +142,13 @@ describe('serving the dashboard from the API (sandbox)', () => {
 		}
 		const head = await fetch(`${bot.base}/`, { method: 'HEAD' });
 		expect([head.status, (await head.arrayBuffer()).byteLength]).toEqual([200, 0]);
+		// A browser that goes away mid-file is not an error.
+		const aborted = new AbortController();
+		const partial = await fetch(`${bot.base}${script}`, { signal: aborted.signal });
+		await partial.body!.getReader().read();
+		aborted.abort();
+		expect((await fetch(`${bot.base}/livez`)).status).toBe(200);
+		expect(bot.logs.filter((line) => line.includes('"level":50'))).toEqual([]);
 	});
 
 	it('GIVEN the build THEN its initial JavaScript is within 300 KB gzipped', () => {

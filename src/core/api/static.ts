@@ -104,6 +104,17 @@ export async function serveDashboard(request: ApiRequest, response: ApiResponse,
 		response.end();
 		return true;
 	}
-	await pipeline(createReadStream(file.path), response);
+	try {
+		await pipeline(createReadStream(file.path), response);
+	} catch (error) {
+		// A client that went away mid-file (a closed tab, a cancelled load) is nothing to answer or log.
+		if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+			if (!response.headersSent) throw error;
+			// The status line is out: cut the connection so the browser sees a broken file, not a short one.
+			response.destroy();
+		}
+	}
+	// Marks the answer finished, so no later pipeline step tries to answer a request that is over.
+	if (!response.writableEnded) response.end();
 	return true;
 }
