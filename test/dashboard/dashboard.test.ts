@@ -213,8 +213,8 @@ describe('the dashboard in Chromium', () => {
 		await flipped;
 		await page.getByText('Could not switch mileage off').waitFor();
 		expect(await toggle.isChecked()).toBe(true);
-		await page.unroute('**/plugins/mileage');
-		await page.unroute('**/plugins');
+		// Lets the delayed reload through before the interception ends.
+		await page.unrouteAll({ behavior: 'wait' });
 		expect(container.plugins.isEnabled(seed.guildId, 'mileage')).toBe(true);
 	});
 
@@ -324,6 +324,38 @@ describe('the dashboard in Chromium', () => {
 			15_000
 		);
 		expect((await container.mileage.standing(seed.guildId, seed.users.linus)).points).toBe(51);
+	});
+
+	it('GIVEN a CSV import THEN a dry run previews it, nothing is written until confirmed, and a progress bar follows the job', async () => {
+		const csv = `user_id,points,note\r\n${seed.users.grace},7,migrated from another bot\r\n`;
+		await page.locator('input[type="file"]').setInputFiles({ name: 'points.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+		const preview = page.getByText('Dry run of points.csv');
+		await preview.waitFor();
+		expect(await page.getByText(/1 rows for 1 members, 7 points/).count()).toBe(1);
+		expect((await container.mileage.standing(seed.guildId, seed.users.grace)).points).toBe(0);
+		await page.getByRole('button', { name: 'Import 1 rows' }).click();
+		await page.getByText(/Import done: 1 of 1 rows/).waitFor();
+		expect(await page.getByRole('progressbar', { name: 'Import progress' }).getAttribute('aria-valuenow')).toBe('100');
+		await snapshot(page, 'mileage-import');
+		expect((await container.mileage.standing(seed.guildId, seed.users.grace)).points).toBe(7);
+	});
+
+	it('GIVEN the tier editor THEN a tier is added with a role picker and deleted after a confirmation', async () => {
+		await page.getByRole('textbox', { name: 'Name' }).fill('Regular');
+		await page.getByRole('textbox', { name: 'Points', exact: true }).fill('10');
+		await page.getByRole('combobox', { name: 'Role' }).click();
+		await page.getByRole('option', { name: '@Member' }).click();
+		await page.getByRole('button', { name: 'Add tier' }).click();
+		const row = page.getByRole('table', { name: 'Tiers' }).getByRole('row', { name: /Regular/ });
+		await row.waitFor();
+		expect(container.mileageTiers.list(seed.guildId).map((tier) => [tier.name, tier.threshold, tier.roleId])).toEqual([
+			['Regular', 10, seed.roles.member]
+		]);
+		await row.getByRole('button', { name: 'Delete tier Regular' }).click();
+		const confirm = page.getByRole('dialog', { name: /Delete the tier/ });
+		await confirm.getByRole('button', { name: 'Delete tier' }).click();
+		await row.waitFor({ state: 'detached' });
+		expect(container.mileageTiers.list(seed.guildId)).toEqual([]);
 	});
 
 	it('GIVEN a phone-width screen THEN the mileage page fits without sideways scrolling', async () => {
