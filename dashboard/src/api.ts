@@ -151,13 +151,18 @@ export function loginUrl(next = '/servers'): string {
 	return `${API_BASE}/oauth/login?next=${encodeURIComponent(next)}`;
 }
 
+/** `GET /guilds`: the servers the user may manage, and those they could invite the bot to. */
 export const useGuilds = () => useQuery({ queryKey: keys.guilds, queryFn: () => request<GuildsAnswer>('/guilds') });
+/** `GET /guilds/:guild`: name, icon, access, channels and roles (for pickers). */
 export const useGuild = (id: string) => useQuery({ queryKey: keys.guild(id), queryFn: () => request<GuildDetail>(g(id)) });
+/** `GET /guilds/:guild/plugins`: every plugin with its switch. */
 export const usePlugins = (id: string) =>
 	useQuery({ queryKey: keys.plugins(id), queryFn: () => request<PluginsAnswer>(`${g(id)}/plugins`) });
+/** `GET /time-zones`: the zones the server accepts (never changes while the page is open). */
 export const useTimeZones = () =>
 	useQuery({ queryKey: keys.timeZones, queryFn: () => request<TimeZonesAnswer>('/time-zones'), staleTime: Number.POSITIVE_INFINITY });
 
+/** `GET /guilds/:guild/plugins/:plugin/settings`: values and their schema. */
 export const useSettings = (id: string, plugin: string) =>
 	useQuery({ queryKey: keys.settings(id, plugin), queryFn: () => request<SettingsAnswer>(`${g(id)}/plugins/${plugin}/settings`) });
 
@@ -199,6 +204,7 @@ export function useSwitchPlugin(id: string) {
 	});
 }
 
+/** One page of the audit log (25 entries, optionally one plugin's, older than `before`). */
 export const useAudit = (id: string, plugin: string | null, before: string | null) =>
 	useQuery({
 		queryKey: [...keys.audit(id, plugin), before ?? 'latest'],
@@ -219,6 +225,7 @@ export function useRevert(id: string) {
 	});
 }
 
+/** One page of the mileage leaderboard (the previous page stays on screen while the next loads). */
 export const useLeaderboard = (id: string, page: number, options: { refetchInterval?: number } = {}) =>
 	useQuery({
 		queryKey: [...keys.mileage(id), 'leaderboard', page],
@@ -227,6 +234,7 @@ export const useLeaderboard = (id: string, page: number, options: { refetchInter
 		...options
 	});
 
+/** Points per day over the last `days` days, for the chart. */
 export const usePoints = (id: string, days: number, options: { refetchInterval?: number } = {}) =>
 	useQuery({
 		queryKey: [...keys.mileage(id), 'points', days],
@@ -234,6 +242,7 @@ export const usePoints = (id: string, days: number, options: { refetchInterval?:
 		...options
 	});
 
+/** The mileage tiers, lowest first. */
 export const useTiers = (id: string) =>
 	useQuery({ queryKey: [...keys.mileage(id), 'tiers'], queryFn: () => request<TiersAnswer>(`${m(id)}/tiers`) });
 
@@ -296,6 +305,7 @@ export function avatarUrl(userId: string, hash: string | null, size = 64): strin
 	return hash ? `https://cdn.discordapp.com/avatars/${userId}/${hash}.${hash.startsWith('a_') ? 'gif' : 'png'}?size=${size}` : null;
 }
 
+/** A server's icon on Discord's CDN, or null (the dashboard then draws its initials). */
 export function guildIconUrl(guildId: string, hash: string | null, size = 96): string | null {
 	return hash ? `https://cdn.discordapp.com/icons/${guildId}/${hash}.png?size=${size}` : null;
 }

@@ -58,6 +58,7 @@ export function ExpiredPage() {
 	);
 }
 
+/** Any path the dashboard does not know. */
 export function NotFoundPage() {
 	return (
 		<Center mih="60vh">
