@@ -1,12 +1,14 @@
 // Runs every benchmark in turn (`npm run bench`) and prints one JSON summary per benchmark at the end.
 // BENCH_JSON=path writes the summaries there as well. What each measures: docs/benchmarks.md.
 import { writeFile } from 'node:fs/promises';
+import { feedsPollBench } from './feeds-poll.ts';
 import { leaderboardBench } from './leaderboard.ts';
 import { mileageThroughput } from './mileage-throughput.ts';
 
 const benchmarks: [string, () => Promise<Record<string, unknown>>][] = [
 	['mileage-throughput', mileageThroughput],
-	['leaderboard', leaderboardBench]
+	['leaderboard', leaderboardBench],
+	['feeds-poll', feedsPollBench]
 ];
 
 const results: Record<string, unknown>[] = [];

@@ -2,15 +2,18 @@ import './container.ts';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { container, Events, type SapphireClient } from '@sapphire/framework';
+import { container, type SapphireClient } from '@sapphire/framework';
 import { Status } from 'discord.js';
 import type { Logger } from 'pino';
 import { Counter, register } from 'prom-client';
+import { installStartupGate } from './api/pipeline.ts';
 import { createClient } from './client.ts';
 import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
-import { migrate } from './database/migrations.ts';
+import { registerDatabaseErrors } from './database/errors.ts';
+import { migrateUnlimited } from './database/migrations.ts';
 import type { Env } from './env.ts';
+import { GatewayWatch } from './gateway-watch.ts';
 import { GuildFactsService } from './guild-facts.ts';
 import { Health } from './health.ts';
 import { CommandSync } from './plugins/command-sync.ts';
@@ -94,27 +97,46 @@ export async function startFacet<Target extends DiscordTarget>({
 		shutdown.add('redis', async () => {
 			await redis.quit().catch(() => redis.disconnect());
 		});
-		health.add({ name: 'redis', check: () => redis.status === 'ready' });
+		// A round trip, not the socket state: a stalled Redis keeps a 'ready' socket while answering nothing.
+		health.add({ name: 'redis', check: async () => (await redis.ping()) === 'PONG' });
 
 		let embedded: EmbeddedDatabase | null = null;
 		if (!env.DATABASE_URL) {
-			embedded = await startEmbeddedDatabase({ dataDir: `${env.DATA_DIR}/pglite`, maxConnections: 10 });
-			// `hostPid`, not `pid`: every log line already carries this process's pid under that key.
-			logger.info({ hostPid: embedded.pid, startMs: embedded.startMs, dataDir: `${env.DATA_DIR}/pglite` }, 'embedded database started');
+			embedded = await startEmbeddedDatabase({ dataDir: `${env.DATA_DIR}/pglite` });
+			// `hostPid`, not `pid`: every log line already carries this process's pid under that key. The URL has no
+			// password (the socket listens on 127.0.0.1 only): it is how psql or `npm run migrate` reach it.
+			logger.info(
+				{
+					hostPid: embedded.pid,
+					startMs: embedded.startMs,
+					dataDir: `${env.DATA_DIR}/pglite`,
+					url: embedded.url,
+					connections: embedded.maxConnections
+				},
+				'embedded database started'
+			);
 			const db = embedded;
 			shutdown.add('embedded database', () => db.stop());
 		}
+		const ormOptions = {
+			clientUrl: env.DATABASE_URL ?? embedded!.url,
+			plugins: manifests,
+			// Against the embedded database, its own (smaller) pool, which leaves connections for outside clients.
+			poolMax: embedded?.poolMax ?? 10
+		};
+		// Migrations first, without the statement limits; the bot's own pool gives up on a silent database quickly.
+		const { applied, adopted } = await migrateUnlimited(ormOptions);
+		if (adopted.length) logger.info({ migrations: adopted }, 'migrations recorded under their owner');
+		if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+		// A database that does not answer reaches people as "unreachable, try again", not as a bug.
+		registerDatabaseErrors();
 		const orm = await MikroORM.init(
 			createOrmConfig({
-				clientUrl: env.DATABASE_URL ?? embedded!.url,
-				plugins: manifests,
-				poolMax: 10
+				...ormOptions,
+				timeouts: { statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS, acquireMs: env.DATABASE_ACQUIRE_TIMEOUT_MS }
 			})
 		);
 		shutdown.add('database', () => orm.close());
-		const { applied, adopted } = await migrate(orm);
-		if (adopted.length) logger.info({ migrations: adopted }, 'migrations recorded under their owner');
-		if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
 		health.add({
 			name: 'database',
 			check: async () => {
@@ -123,13 +145,23 @@ export async function startFacet<Target extends DiscordTarget>({
 			}
 		});
 
-		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), deploymentId(env));
+		container.deployment = deploymentId(env);
+		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), container.deployment, {
+			checkIntervalMs: env.PLUGIN_STATE_CHECK_SECONDS * 1_000
+		});
 		await plugins.start();
 		shutdown.add('plugin state', () => plugins.stop());
 		const pluginOwnership = new PluginOwnership(manifests);
 		Object.assign(container, { plugins, pluginOwnership, guildFacts: new GuildFactsService(manifests) });
 
-		const client = createClient(env, logger, { restUrl: target.restUrl, redisUrl: target.redisUrl }, manifests);
+		const gatewayWatch = new GatewayWatch(logger.child({ source: 'gateway' }), {
+			readyTimeoutMs: env.GATEWAY_READY_TIMEOUT_SECONDS * 1_000
+		});
+		const client = createClient(env, logger, { restUrl: target.restUrl, redisUrl: target.redisUrl }, manifests, gatewayWatch);
+		// plugin-api binds its port at login, before its routes load: answer 503 + Retry-After until ready, never hang.
+		const apiGate = installStartupGate(container.server.server);
+		// Settings that name channels and roles are checked against this client's guild cache (src/core/references.ts).
+		plugins.guildLookup = (guildId) => client.guilds.cache.get(guildId);
 		// Before any piece loads (at login): every plugin listener and task is gated by its plugin's switch.
 		installPluginGate({
 			stores: client.stores as unknown as PluginGateOptions['stores'],
@@ -153,6 +185,8 @@ export async function startFacet<Target extends DiscordTarget>({
 		Object.assign(container, { orm, redis, commandSync });
 		if (target.fresh) await commandSync.forgetAll();
 		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
+		health.detail('commandSync', () => commandSync.status());
+		shutdown.add('command sync', () => commandSync.stop());
 
 		for (const manifest of manifests) {
 			await manifest.start?.({ env, orm, redis, client, logger: logger.child({ plugin: manifest.name }) });
@@ -173,10 +207,9 @@ export async function startFacet<Target extends DiscordTarget>({
 			if (!drained) logger.error({ pending: work.size }, 'in-flight work did not finish before the deadline');
 		});
 
-		// Ready means commands are registered too: before that, an interaction could name an unknown command.
-		const ready = new Promise<void>((resolve) => client.once(Events.ApplicationCommandRegistriesRegistered, () => resolve()));
-		await client.login(target.token);
-		await ready;
+		// Ready from READY plus the global scope (core commands); guild command sync goes on in the background.
+		await gatewayWatch.untilReady(client, () => client.login(target.token), [commandSync.globalSettled]);
+		apiGate.open();
 		const readyMs = Math.round(performance.now() - started);
 		return { client, orm, redis, target, embedded, shutdown, readyMs };
 	} catch (error) {

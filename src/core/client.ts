@@ -4,6 +4,7 @@ import '@sapphire/plugin-scheduled-tasks/register';
 import { GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Env } from './env.ts';
+import type { GatewayWatch } from './gateway-watch.ts';
 import { codeRoot } from './paths.ts';
 import type { PluginManifest } from './plugins/manifest.ts';
 import { PinoSapphireLogger } from './sapphire-logger.ts';
@@ -40,7 +41,14 @@ export function redisConnectionOptions(url: string) {
 }
 
 /** Builds the Sapphire client with lean caches: Facet never needs message history or presences. */
-export function createClient(env: Env, logger: Logger, target: ClientTarget, plugins: readonly PluginManifest[]): SapphireClient {
+export function createClient(
+	env: Env,
+	logger: Logger,
+	target: ClientTarget,
+	plugins: readonly PluginManifest[],
+	/** Logs the gateway's disconnects, resumes and errors (see gateway-watch.ts). */
+	gatewayWatch?: GatewayWatch
+): SapphireClient {
 	// One PUT per scope instead of a request per command; identical sets are skipped by Sapphire.
 	ApplicationCommandRegistries.setDefaultBehaviorWhenNotIdentical(RegisterBehavior.BulkOverwrite);
 	const client = new SapphireClient({
@@ -65,6 +73,7 @@ export function createClient(env: Env, logger: Logger, target: ClientTarget, plu
 			AutoModerationRuleManager: 0
 		}),
 		rest: target.restUrl ? { api: target.restUrl } : {},
+		...(gatewayWatch ? { ws: { buildStrategy: gatewayWatch.buildStrategy } } : {}),
 		tasks: { queue: env.TASKS_QUEUE, bull: { connection: redisConnectionOptions(target.redisUrl ?? env.REDIS_URL) } },
 		api: {
 			prefix: '',

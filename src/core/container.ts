@@ -31,6 +31,8 @@ declare module '@sapphire/pieces' {
 		commandSync: CommandSync;
 		/** Guild-wide facts (time zone, locale, daily channel) that plugins provide and read. */
 		guildFacts: GuildFactsService;
+		/** Id of the deployment (processes sharing one database), for Redis keys and channels. */
+		deployment: string;
 		/** Where the bot connected, as the composition root made it. */
 		discordTarget: DiscordTarget;
 	}

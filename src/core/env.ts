@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Where the bot runs: the offline sandbox (no token) or real Discord. */
@@ -21,6 +22,45 @@ const urlWithProtocol = (protocols: string[]) =>
 		`must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`
 	);
 
+/**
+ * Which proxies the API trusts to report the client: none (the socket's address is the client), a number of
+ * hops (the proxies in front of the API, nearest first: `true` is one), or the proxies' own addresses and CIDRs.
+ */
+export type TrustProxySetting = { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'cidrs'; cidrs: readonly string[] };
+
+/** Most proxy hops a deployment may declare; more is a typo, not an architecture. */
+const MAX_PROXY_HOPS = 16;
+
+/**
+ * Parses `API_TRUST_PROXY`: `false`/`0`/empty, `true` (= 1 hop), a hop count, or a comma list of addresses and
+ * CIDRs. Returns the setting, or a message that names what is wrong without repeating the value.
+ */
+export function parseTrustProxy(raw: string): TrustProxySetting | string {
+	const value = raw.trim().toLowerCase();
+	if (value === '' || value === 'false' || value === '0') return { kind: 'none' };
+	if (value === 'true') return { kind: 'hops', hops: 1 };
+	if (/^\d+$/.test(value)) {
+		const hops = Number(value);
+		return hops <= MAX_PROXY_HOPS ? { kind: 'hops', hops } : `a hop count must be 0 to ${MAX_PROXY_HOPS}`;
+	}
+	const cidrs = value
+		.split(',')
+		.map((entry) => entry.trim())
+		.filter(Boolean);
+	const bad = cidrs.findIndex((entry) => !isAddressOrCidr(entry));
+	if (cidrs.length === 0 || bad >= 0)
+		return `must be true, false, a hop count, or a comma list of IP addresses/CIDRs (entry ${bad + 1} is neither)`;
+	return { kind: 'cidrs', cidrs };
+}
+
+function isAddressOrCidr(entry: string): boolean {
+	const [address = '', prefix, extra] = entry.split('/');
+	const family = isIP(address);
+	if (family === 0 || extra !== undefined) return false;
+	if (prefix === undefined) return true;
+	return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 /** The schema of every environment variable Facet reads. Defaults live here and nowhere else. */
 export const EnvSchema = z.object({
 	NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -28,6 +68,10 @@ export const EnvSchema = z.object({
 	DISCORD_CLIENT_ID: optionalString,
 	DISCORD_CLIENT_SECRET: optionalString,
 	DATABASE_URL: optionalString.pipe(urlWithProtocol(['postgres:', 'postgresql:']).optional()),
+	/** Longest a query may run (server `statement_timeout`; the client stops waiting 200 ms later and drops the connection). */
+	DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(1_500),
+	/** Longest wait for a database connection (a free pooled one, or a new one to connect). */
+	DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(1_000),
 	REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
 	API_PORT: port(8787),
 	API_HOST: z.string().min(1).default('0.0.0.0'),
@@ -57,6 +101,10 @@ export const EnvSchema = z.object({
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+	/** A start not READY after this long is logged as an error (with the last close code), again every period; it keeps retrying. */
+	GATEWAY_READY_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3_600).default(60),
+	/** How often each process compares the plugin-state version in Redis with its own (a missed announcement converges within this). */
+	PLUGIN_STATE_CHECK_SECONDS: z.coerce.number().min(0.2).max(3_600).default(30),
 	/** Derives the key that seals session cookies (AES-256-GCM). Unset in the sandbox → a random key per process. */
 	SESSION_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 	/** Lifetime of a dashboard session (capped by the OAuth token's own lifetime). */
@@ -85,11 +133,18 @@ export const EnvSchema = z.object({
 	/** Requests per window per session (or per IP without a session). */
 	API_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(120),
 	API_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
-	/** Trust `X-Forwarded-For`/`X-Forwarded-Proto` from a reverse proxy in front of the API. */
+	/** Which reverse proxies in front of the API may speak through `X-Forwarded-For`/`X-Forwarded-Proto` (see {@link TrustProxySetting}). */
 	API_TRUST_PROXY: z
-		.enum(['true', 'false', '1', '0', ''])
+		.string()
 		.default('false')
-		.transform((value) => value === 'true' || value === '1')
+		.transform((value, context) => {
+			const setting = parseTrustProxy(value);
+			if (typeof setting === 'string') {
+				context.addIssue({ code: 'custom', message: setting });
+				return z.NEVER;
+			}
+			return setting;
+		})
 });
 
 /** Parsed, validated environment. */

@@ -10,6 +10,8 @@ export interface Readiness {
 	ready: boolean;
 	checks: Record<string, 'up' | 'down'>;
 	down: string[];
+	/** Progress that does not decide readiness (the background command sync), by name; absent when none is registered. */
+	details?: Record<string, unknown>;
 }
 
 const PROBE_TIMEOUT_MS = 1_000;
@@ -17,11 +19,17 @@ const PROBE_TIMEOUT_MS = 1_000;
 /** Aggregates probes for `/readyz`: ready only when every probe answers and no shutdown began. */
 export class Health {
 	readonly #probes: HealthProbe[] = [];
+	readonly #details = new Map<string, () => unknown>();
 	public shuttingDown = false;
 
 	/** Adds a probe. */
 	public add(probe: HealthProbe): void {
 		this.#probes.push(probe);
+	}
+
+	/** Adds a detail shown by `/readyz` that never makes it fail (synchronous, cheap). */
+	public detail(name: string, read: () => unknown): void {
+		this.#details.set(name, read);
 	}
 
 	/** Runs every probe in parallel, each bounded by a short timeout. */
@@ -50,6 +58,14 @@ export class Health {
 		const down = Object.entries(checks)
 			.filter(([, state]) => state === 'down')
 			.map(([name]) => name);
-		return { ready: down.length === 0, checks, down };
+		const details: Record<string, unknown> = {};
+		for (const [name, read] of this.#details) {
+			try {
+				details[name] = read();
+			} catch (error) {
+				details[name] = { error: (error as Error).message };
+			}
+		}
+		return { ready: down.length === 0, checks, down, ...(this.#details.size ? { details } : {}) };
 	}
 }

@@ -1,11 +1,18 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { addErrorMapper } from './errors.ts';
 
 /** Defaults of the Redis connection. */
 export const DefaultRedisOptions = {
 	/** Commands waiting while disconnected; past it a command fails at once instead of piling up. */
 	maxOfflineQueue: 1_000,
 	connectTimeoutMs: 3_000,
+	/**
+	 * Longest wait for one command's answer, queued while disconnected included: an API request (session, rate limit)
+	 * during an outage fails within this instead of riding ioredis' reconnect retries (up to ~10 s). Leaves room for a
+	 * reconnect (retries every 0.2–5 s) to carry a command queued just before Redis came back.
+	 */
+	commandTimeoutMs: 1_500,
 	maxRetryDelayMs: 5_000
 };
 
@@ -44,7 +51,25 @@ export class BoundedRedis extends Redis {
 			command.reject(new Error(`Redis offline queue is full (${this.maxOfflineQueue} commands); command ${command.name} dropped`));
 			return command.promise;
 		}
-		return super.sendCommand(command, stream);
+		const result = super.sendCommand(command, stream);
+		// A command that timed out while queued offline has failed for its caller: it must neither run later (on
+		// reconnect ioredis would still send it) nor hold a place in the bounded queue.
+		if (waits) command.promise.catch(() => this.#dropQueued(command));
+		return result;
+	}
+
+	// biome-ignore lint/suspicious/noExplicitAny: ioredis' Command type is internal.
+	#dropQueued(command: any): void {
+		const queue = (
+			this as unknown as { offlineQueue?: { length: number; peekAt(i: number): { command: unknown }; removeOne(i: number): void } }
+		).offlineQueue;
+		if (!queue) return;
+		for (let i = 0; i < queue.length; i++) {
+			if (queue.peekAt(i)?.command === command) {
+				queue.removeOne(i);
+				return;
+			}
+		}
 	}
 }
 
@@ -53,11 +78,13 @@ export class BoundedRedis extends Redis {
  * later outages are logged once when they begin and once when they end, not per retry.
  */
 export async function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<BoundedRedis> {
+	registerRedisErrors();
 	let firstConnect = true;
 	let down = false;
 	const redis = new BoundedRedis(url, {
 		lazyConnect: true,
 		connectTimeout: DefaultRedisOptions.connectTimeoutMs,
+		commandTimeout: DefaultRedisOptions.commandTimeoutMs,
 		maxRetriesPerRequest: 3,
 		// BullMQ and our pub/sub need a connection that survives outages: retry forever with a cap.
 		retryStrategy: (times) => (firstConnect ? null : Math.min(times * 200, DefaultRedisOptions.maxRetryDelayMs)),
@@ -81,4 +108,23 @@ export async function connectRedis(url: string, logger: Logger, options: RedisOp
 	}
 	firstConnect = false;
 	return redis;
+}
+
+/** What ioredis says when a command got no answer within `commandTimeout` (it carries no code). */
+const REDIS_TIMEOUT_MESSAGE = 'Command timed out';
+
+let mapperRegistered = false;
+
+/**
+ * Makes a Redis command that timed out (see {@link DefaultRedisOptions.commandTimeoutMs}) render as the 503 of a
+ * dependency that is down, not as a bug; the renderer already knows ioredis' other outage errors.
+ */
+function registerRedisErrors(): void {
+	if (mapperRegistered) return;
+	mapperRegistered = true;
+	addErrorMapper((error) =>
+		error instanceof Error && error.message === REDIS_TIMEOUT_MESSAGE
+			? { identifier: 'service_unavailable', status: 503, message: 'Redis did not answer in time; try again shortly.' }
+			: null
+	);
 }

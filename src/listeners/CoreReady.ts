@@ -3,7 +3,9 @@ import type { Client } from 'discord.js';
 
 /**
  * Stands in for Sapphire's own `CoreReady` (removed in createClient): instead of pushing every command globally, the
- * core's CommandSync sends core commands globally and plugin commands per guild, only where changed.
+ * core's CommandSync sends core commands globally and plugin commands per guild, only where not already right.
+ * The guild sweep runs in the background (readiness does not wait for Discord's rate limits); Sapphire's
+ * `ApplicationCommandRegistriesRegistered` is emitted once it has visited every guild.
  */
 export class FacetCoreReady extends Listener<typeof Events.ClientReady> {
 	public constructor(context: Listener.LoaderContext, options: Listener.Options) {
@@ -14,14 +16,10 @@ export class FacetCoreReady extends Listener<typeof Events.ClientReady> {
 		this.container.client.id ??= client.user.id;
 		const started = Date.now();
 		try {
-			const sent = await this.container.commandSync.start(client);
-			this.container.log.info(
-				{ scopesSent: sent, guilds: client.guilds.cache.size, ms: Date.now() - started },
-				'application commands in sync'
-			);
+			const { swept } = await this.container.commandSync.start(client);
+			void swept.then(() => client.emit(Events.ApplicationCommandRegistriesRegistered, new Map(), Date.now() - started));
 		} catch (error) {
-			this.container.log.error({ err: error }, 'application command sync failed');
+			this.container.log.error({ err: error }, 'application command sync could not start');
 		}
-		client.emit(Events.ApplicationCommandRegistriesRegistered, new Map(), Date.now() - started);
 	}
 }

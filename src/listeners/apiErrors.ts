@@ -1,20 +1,21 @@
 import { Listener } from '@sapphire/framework';
 import { type Route, ServerEvent } from '@sapphire/plugin-api';
-import { sendError } from '../core/api/index.ts';
+import { sendErrorOf } from '../core/api/index.ts';
 
-function answer(response: Route.Response) {
-	if (!response.headersSent && !response.writableEnded) sendError(response, 'internal_error');
+/** Answers an error that escaped a route or middleware in its API form (the one renderer); logs it when it is a bug. */
+function answer(listener: Listener, kind: string, error: unknown, request: Route.Request, response: Route.Response) {
+	const { bug } = sendErrorOf(response, error);
+	if (bug) listener.container.log.error({ err: error, route: request.route?.name, method: request.method }, `API ${kind} failed`);
 }
 
-/** Replaces plugin-api's `PluginRouteError` (same name): logs the route and error, answers 500 `internal_error` without the message. */
+/** Replaces plugin-api's `PluginRouteError` (same name): a bug is logged with the route and answered 500 `internal_error` without its message. */
 export class ApiRouteErrorListener extends Listener {
 	public constructor(context: Listener.LoaderContext, options: Listener.Options) {
 		super(context, { ...options, name: 'PluginRouteError', emitter: 'server', event: ServerEvent.RouteError });
 	}
 
 	public run(error: unknown, request: Route.Request, response: Route.Response) {
-		this.container.log.error({ err: error, route: request.route?.name, method: request.method }, 'API route failed');
-		answer(response);
+		answer(this, 'route', error, request, response);
 	}
 }
 
@@ -25,7 +26,6 @@ export class ApiMiddlewareErrorListener extends Listener {
 	}
 
 	public run(error: unknown, request: Route.Request, response: Route.Response) {
-		this.container.log.error({ err: error, route: request.route?.name, method: request.method }, 'API middleware failed');
-		answer(response);
+		answer(this, 'middleware', error, request, response);
 	}
 }

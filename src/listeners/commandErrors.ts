@@ -5,14 +5,7 @@ import {
 	Listener,
 	type UserError
 } from '@sapphire/framework';
-import { type ChatInputCommandInteraction, MessageFlags } from 'discord.js';
-import { renderUserError } from '../core/errors.ts';
-
-async function replyEphemeral(interaction: ChatInputCommandInteraction, content: string) {
-	const payload = { content, allowedMentions: { parse: [] } };
-	if (interaction.deferred || interaction.replied) return interaction.editReply(payload);
-	return interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
-}
+import { deliverError, type ErrorReplyTarget, identify } from '../core/errors.ts';
 
 /** Renders a refused command (precondition) as a short ephemeral message. */
 export class CoreChatInputCommandDenied extends Listener<typeof Events.ChatInputCommandDenied> {
@@ -20,8 +13,8 @@ export class CoreChatInputCommandDenied extends Listener<typeof Events.ChatInput
 		super(context, { ...options, name: 'CoreChatInputCommandDenied', event: Events.ChatInputCommandDenied });
 	}
 
-	public async run(error: UserError, { interaction }: ChatInputCommandDeniedPayload) {
-		await replyEphemeral(interaction, renderUserError(error)).catch(() => undefined);
+	public async run(error: UserError, { command, interaction }: ChatInputCommandDeniedPayload) {
+		await deliverError(interaction as unknown as ErrorReplyTarget, error, { piece: command.name, logger: this.container.log });
 	}
 }
 
@@ -33,13 +26,13 @@ export class CoreChatInputCommandError extends Listener<typeof Events.ChatInputC
 	}
 
 	public async run(error: unknown, { command, interaction }: ChatInputCommandErrorPayload) {
-		const isUserError = typeof error === 'object' && error !== null && 'identifier' in error;
-		if (!isUserError) {
+		const identified = identify(error);
+		if (!identified || identified.status >= 500) {
 			this.container.log.error(
 				{ err: error, piece: command.name, guildId: interaction.guildId, userId: interaction.user.id },
 				'command failed'
 			);
 		}
-		await replyEphemeral(interaction, renderUserError(error)).catch(() => undefined);
+		await deliverError(interaction as unknown as ErrorReplyTarget, error, { piece: command.name, logger: this.container.log });
 	}
 }

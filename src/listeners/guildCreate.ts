@@ -2,7 +2,7 @@ import { Events, Listener } from '@sapphire/framework';
 import type { Guild } from 'discord.js';
 import { CoreGuild } from '../core/entities/CoreGuild.ts';
 
-/** Keeps a guild row when the bot joins a guild. */
+/** Keeps a guild row and sends the guild its commands when the bot joins a guild. */
 export class CoreGuildCreate extends Listener<typeof Events.GuildCreate> {
 	public constructor(context: Listener.LoaderContext, options: Listener.Options) {
 		super(context, { ...options, event: Events.GuildCreate });
@@ -10,9 +10,12 @@ export class CoreGuildCreate extends Listener<typeof Events.GuildCreate> {
 
 	public run(guild: Guild) {
 		this.container.log.info({ guildId: guild.id }, 'joined guild');
-		return this.container.work.track(async () => {
-			await this.container.orm.em.fork().upsert(CoreGuild, { id: guild.id, name: guild.name, leftAt: null, updatedAt: new Date() });
-			await this.container.commandSync.syncGuild(guild.id);
-		});
+		// Independent: a failed row write must not leave the guild without its commands (nor the reverse).
+		const row = this.container.orm.em
+			.fork()
+			.upsert(CoreGuild, { id: guild.id, name: guild.name, leftAt: null, updatedAt: new Date() })
+			.catch((error: unknown) => this.container.log.error({ err: error, guildId: guild.id }, 'could not record the joined guild'));
+		// syncGuild never rejects: a failure is logged with the guild and Discord's code, and retried.
+		return this.container.work.track(Promise.all([row, this.container.commandSync.syncGuild(guild.id)]));
 	}
 }

@@ -13,6 +13,8 @@ export class CoreReadyGuildSync extends Listener<typeof Events.ClientReady> {
 		this.container.log.info({ guilds: rows.length, user: client.user.tag }, 'gateway ready');
 		if (rows.length === 0) return;
 		return this.container.work.track(async () => {
+			// After the global command scope: readiness waits for that, not for these rows (one big statement to build).
+			await this.container.commandSync.globalSettled;
 			await this.container.orm.em.fork().upsertMany(CoreGuild, rows);
 		});
 	}

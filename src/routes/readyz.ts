@@ -1,6 +1,9 @@
 import { Route } from '@sapphire/plugin-api';
 
-/** `GET /readyz`: 200 when gateway, database and Redis all answer; 503 naming what is down otherwise. */
+/**
+ * `GET /readyz`: 200 when gateway, database and Redis all answer; 503 naming what is down otherwise. `details` shows
+ * progress that never fails readiness (the background command sync and its failing guilds).
+ */
 export class ReadyzRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
 		super(context, { ...options, route: 'readyz', methods: ['GET'] });

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChannelType, GatewayCloseCodes, GatewayDispatchEvents } from 'discord-api-types/v10';
 import { z } from 'zod';
 import type { SandboxContext } from './context.ts';
-import { ControlError, RestError } from './errors.ts';
+import { ControlError, DiscordErrorCode, RestError } from './errors.ts';
 import { readRaw, sendJson } from './http.ts';
 import type { InteractionOutcome, InteractionRecord, VisibleReply } from './interactions.ts';
 import { buildCommandInteraction, buildComponentInteraction } from './interactions.ts';
@@ -64,10 +64,13 @@ export const componentSchema = z.strictObject({
 });
 /** `POST /_emulator/faults`. */
 export const faultSchema = z.strictObject({
-	kind: z.enum(['rest_429', 'rest_500', 'gateway_disconnect', 'gateway_invalid_session']),
+	kind: z.enum(['rest_429', 'rest_500', 'rest_error', 'gateway_disconnect', 'gateway_invalid_session', 'gateway_refuse_identify']),
 	count: z.int().min(1).max(10_000).optional(),
 	route: z.string().min(1).optional(),
 	retry_after: z.number().min(0).max(60).optional(),
+	/** `rest_error`: the HTTP status (400–599) and Discord JSON code answered (default 403 / 50001 Missing Access). */
+	status: z.int().min(400).max(599).optional(),
+	code: z.int().min(0).max(999_999).optional(),
 	close_code: z
 		.int()
 		.refine((c) => c === 1000 || (c >= 3000 && c <= 4999), { message: 'must be 1000 or 3000–4999' })
@@ -251,13 +254,32 @@ export class ControlApi {
 		switch (body.kind) {
 			case 'rest_429':
 			case 'rest_500':
-				this.#ctx.faults.arm({ kind: body.kind, remaining: count, route: body.route, retryAfter: body.retry_after ?? 0.1 });
+			case 'rest_error':
+				this.#ctx.faults.arm({
+					kind: body.kind,
+					remaining: count,
+					route: body.route,
+					retryAfter: body.retry_after ?? 0.1,
+					status: body.status ?? 403,
+					code: body.code ?? DiscordErrorCode.MissingAccess
+				});
+				return { ok: true, affected: count };
+			case 'gateway_refuse_identify':
+				// The next `count` IDENTIFYs are closed with `close_code` (4000 by default), as a server refusing the bot would.
+				this.#ctx.gateway.refuseIdentify(count, body.close_code ?? GatewayCloseCodes.UnknownError);
 				return { ok: true, affected: count };
 			case 'gateway_disconnect':
 				return { ok: true, affected: this.#ctx.gateway.disconnectAll(body.close_code ?? GatewayCloseCodes.UnknownError) };
 			case 'gateway_invalid_session':
 				return { ok: true, affected: this.#ctx.gateway.invalidateAll() };
 		}
+	}
+
+	/** Disarms every pending fault (REST faults and refused IDENTIFYs); returns how many were still armed. */
+	clearFaults(): { ok: true; affected: number } {
+		const affected = this.#ctx.faults.pending() + this.#ctx.gateway.refuseIdentify(0);
+		this.#ctx.faults.clear();
+		return { ok: true, affected };
 	}
 
 	/** Creates another guild with the bot in it: GUILD_CREATE. */
@@ -380,6 +402,8 @@ export class ControlApi {
 					return sendJson(res, 200, await this.pressComponent(body() as never));
 				case 'POST /faults':
 					return sendJson(res, 200, this.injectFault(body() as never));
+				case 'DELETE /faults':
+					return sendJson(res, 200, this.clearFaults());
 				case 'POST /guilds':
 					return sendJson(res, 201, this.createGuild(body() as never));
 				case 'POST /roles':

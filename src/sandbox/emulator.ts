@@ -13,7 +13,7 @@ import { sendJson } from './http.ts';
 import { InteractionStore } from './interactions.ts';
 import type { EmulatorLogger } from './logger.ts';
 import { silentLogger } from './logger.ts';
-import { consentPage, OAuthStore } from './oauth.ts';
+import { consentPage, OAuthStore, parseCodeChallenge } from './oauth.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { RestServer } from './rest/server.ts';
 import type { SandboxSeed } from './seed.ts';
@@ -272,6 +272,11 @@ export class Emulator {
 		return this.#control.injectFault(input);
 	}
 
+	/** Disarms every pending fault (see `DELETE /_emulator/faults`). */
+	clearFaults(): { ok: true; affected: number } {
+		return this.#control.clearFaults();
+	}
+
 	/** Creates another guild (see `POST /_emulator/guilds`). */
 	createGuild(input: Parameters<ControlApi['createGuild']>[0]): ReturnType<ControlApi['createGuild']> {
 		return this.#control.createGuild(input);
@@ -371,6 +376,11 @@ export class Emulator {
 			fail('Missing scope');
 			return;
 		}
+		const pkce = parseCodeChallenge(query);
+		if ('error' in pkce) {
+			fail(pkce.error);
+			return;
+		}
 		const loginAs = query.get('login_as');
 		const people = [...this.#state.users.values()].filter((u) => !u.bot);
 		if (!loginAs) {
@@ -384,7 +394,7 @@ export class Emulator {
 			fail(`Unknown sandbox user "${loginAs}"`);
 			return;
 		}
-		const code = this.#ctx.oauth.issueCode(user, redirect ?? '', scope.replace(/\+/g, ' '));
+		const code = this.#ctx.oauth.issueCode(user, redirect ?? '', scope.replace(/\+/g, ' '), pkce.challenge);
 		redirectUrl.searchParams.set('code', code);
 		const state = query.get('state');
 		if (state !== null) redirectUrl.searchParams.set('state', state);

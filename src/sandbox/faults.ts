@@ -1,14 +1,23 @@
 /** Fault kinds the control API can inject. */
-export type FaultKind = 'rest_429' | 'rest_500' | 'gateway_disconnect' | 'gateway_invalid_session';
+export type FaultKind =
+	| 'rest_429'
+	| 'rest_500'
+	| 'rest_error'
+	| 'gateway_disconnect'
+	| 'gateway_invalid_session'
+	| 'gateway_refuse_identify';
 
 /** A pending REST fault. */
 export interface RestFault {
-	kind: 'rest_429' | 'rest_500';
+	kind: 'rest_429' | 'rest_500' | 'rest_error';
 	remaining: number;
 	/** Only REST calls whose path contains this string are hit. */
 	route: string | undefined;
 	/** Seconds, for 429s. */
 	retryAfter: number;
+	/** For `rest_error`: the HTTP status and Discord's JSON error code (e.g. 403 and 50001 Missing Access). */
+	status?: number;
+	code?: number;
 }
 
 /** Queue of armed REST faults; gateway faults act at once and are not queued. */

@@ -90,6 +90,8 @@ export class Gateway {
 	readonly #connections = new Set<Connection>();
 	#closed = false;
 	#batching = false;
+	/** IDENTIFYs still to refuse (fault injection) and the close code they get. */
+	#refuse = { remaining: 0, code: GatewayCloseCodes.UnknownError as number };
 
 	constructor(host: GatewayHost) {
 		this.#host = host;
@@ -145,6 +147,16 @@ export class Gateway {
 			count++;
 		}
 		return count;
+	}
+
+	/**
+	 * Closes the next `count` IDENTIFYs with `code` instead of answering READY (0 disarms); returns how many were
+	 * still armed before.
+	 */
+	refuseIdentify(count: number, code: number = GatewayCloseCodes.UnknownError): number {
+		const before = this.#refuse.remaining;
+		this.#refuse = { remaining: count, code };
+		return before;
 	}
 
 	/** Sends INVALID_SESSION (`d: false`) on every authenticated socket and forgets those sessions. */
@@ -285,6 +297,11 @@ export class Gateway {
 	#identify(connection: Connection, data: unknown): void {
 		const d = this.#authenticate(connection, data);
 		if (!d) return;
+		if (this.#refuse.remaining > 0) {
+			this.#refuse.remaining--;
+			connection.ws.close(this.#refuse.code, 'Identify refused by the emulator');
+			return;
+		}
 		const shard = d.shard ?? [0, 1];
 		if (
 			!Array.isArray(shard) ||

@@ -1,6 +1,6 @@
 /**
  * The Facet Discord sandbox: a local Discord API v10 emulator (REST, gateway,
- * OAuth2) with a control API for tests and people. See DESIGN.md §7.
+ * OAuth2) with a control API for tests and people. See src/sandbox/README.md.
  */
 
 export type { EmulatorStats } from './context.ts';

@@ -11,6 +11,8 @@ export interface MessageInput {
 	flags?: number;
 	tts?: boolean;
 	nonce?: string | number;
+	/** Return the author's recent message with the same nonce in this channel instead of creating one. */
+	enforceNonce?: boolean;
 	attachments?: Array<{ id: string; filename: string; size: number; contentType?: string }>;
 }
 
@@ -137,7 +139,19 @@ export function parseMessageInput(state: SandboxState, json: unknown, files: Upl
 	if (json.components !== undefined)
 		input.components = json.components === null ? [] : normaliseComponents(errors, json.components, input.flags ?? 0);
 	if (json.tts !== undefined) input.tts = json.tts === true;
-	if (typeof json.nonce === 'string' || typeof json.nonce === 'number') input.nonce = json.nonce;
+	if (json.nonce !== undefined && json.nonce !== null) {
+		// Discord: a string of at most 25 characters or an integer (int64); anything else is refused.
+		if (typeof json.nonce === 'string') {
+			if (json.nonce.length > 25) errors.add(['nonce'], 'NONCE_TYPE_TOO_LONG', 'Must be 25 or fewer characters long.');
+			else input.nonce = json.nonce;
+		} else if (typeof json.nonce === 'number' && Number.isInteger(json.nonce) && Math.abs(json.nonce) <= 2 ** 63) {
+			input.nonce = json.nonce;
+		} else errors.add(['nonce'], 'NONCE_TYPE_INVALID_TYPE', 'This field must be a string or integer.');
+	}
+	if (json.enforce_nonce !== undefined && json.enforce_nonce !== null) {
+		if (typeof json.enforce_nonce !== 'boolean') errors.add(['enforce_nonce'], 'BOOLEAN_TYPE_CONVERT', 'Must be either true or false.');
+		else input.enforceNonce = json.enforce_nonce;
+	}
 	if (files.length > 0 || json.attachments !== undefined) input.attachments = attachFiles(state, files, json.attachments);
 	errors.throwIfAny();
 	if (!partial) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { UserRecord } from './state.ts';
 
 /** An issued authorization code (single use, 10 minutes). */
@@ -6,6 +6,8 @@ interface CodeGrant {
 	userId: string;
 	redirectUri: string;
 	scope: string;
+	/** The PKCE S256 `code_challenge` of the authorize request, when it sent one. */
+	codeChallenge: string | null;
 	expiresAt: number;
 }
 
@@ -31,16 +33,44 @@ const oauthError = (status: number, error: string, description: string): TokenRe
 	body: { error, error_description: description }
 });
 
+/** RFC 7636 §4.1: a verifier is 43–128 unreserved characters; Discord enforces the lower bound too. */
+const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+/** An S256 challenge: base64url of a SHA-256, no padding. */
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Checks the PKCE parameters of an authorize request as Discord does: none at all, or an S256 challenge (Discord
+ * supports no other method; a missing method means `plain`, which it refuses). Returns the challenge, or why not.
+ */
+export function parseCodeChallenge(query: URLSearchParams): { challenge: string | null } | { error: string } {
+	const challenge = query.get('code_challenge');
+	const method = query.get('code_challenge_method');
+	if (challenge === null) return method === null ? { challenge: null } : { error: 'Missing "code_challenge"' };
+	if ((method ?? 'plain') !== 'S256') return { error: 'Unsupported "code_challenge_method"' };
+	if (!S256_CHALLENGE.test(challenge)) return { error: 'Invalid "code_challenge"' };
+	return { challenge };
+}
+
+/** Whether `verifier` hashes to `challenge` (S256), compared in constant time. */
+function verifierMatches(verifier: string, challenge: string): boolean {
+	const computed = Buffer.from(createHash('sha256').update(verifier, 'ascii').digest('base64url'));
+	const expected = Buffer.from(challenge);
+	return computed.length === expected.length && timingSafeEqual(computed, expected);
+}
+
 /** In-memory OAuth2 authorization-code flow: codes, access tokens and refresh tokens. */
 export class OAuthStore {
 	readonly #codes = new Map<string, CodeGrant>();
 	readonly #access = new Map<string, TokenGrant>();
 	readonly #refresh = new Map<string, TokenGrant>();
 
-	/** Issues a code for `user` to be exchanged at `/oauth2/token` with the same redirect URI. */
-	issueCode(user: UserRecord, redirectUri: string, scope: string): string {
+	/**
+	 * Issues a code for `user` to be exchanged at `/oauth2/token` with the same redirect URI, and with the verifier
+	 * of `codeChallenge` when one was given.
+	 */
+	issueCode(user: UserRecord, redirectUri: string, scope: string, codeChallenge: string | null = null): string {
 		const code = randomBytes(15).toString('base64url');
-		this.#codes.set(code, { userId: user.id, redirectUri, scope, expiresAt: Date.now() + CODE_TTL_MS });
+		this.#codes.set(code, { userId: user.id, redirectUri, scope, codeChallenge, expiresAt: Date.now() + CODE_TTL_MS });
 		return code;
 	}
 
@@ -74,6 +104,16 @@ export class OAuthStore {
 			this.#codes.delete(code);
 			if (!grant || grant.expiresAt < Date.now()) return oauthError(400, 'invalid_grant', 'Invalid "code" in request.');
 			if (str('redirect_uri') !== grant.redirectUri) return oauthError(400, 'invalid_grant', 'Invalid "redirect_uri" in request.');
+			const verifier = str('code_verifier');
+			if (grant.codeChallenge !== null) {
+				// PKCE: the code is only good for whoever holds the verifier behind the authorize request's challenge.
+				if (verifier === undefined) return oauthError(400, 'invalid_request', 'Missing "code_verifier"');
+				if (!CODE_VERIFIER.test(verifier)) return oauthError(400, 'invalid_request', 'Invalid "code_verifier"');
+				if (!verifierMatches(verifier, grant.codeChallenge)) return oauthError(400, 'invalid_grant', 'Invalid "code_verifier"');
+			} else if (verifier !== undefined) {
+				// A verifier for a code issued without a challenge proves nothing: refused (OAuth 2.1), never ignored.
+				return oauthError(400, 'invalid_grant', 'Unexpected "code_verifier": the authorization had no "code_challenge"');
+			}
 			return { status: 200, body: this.#issueTokens(grant.userId, grant.scope) };
 		}
 		if (grantType === 'refresh_token') {

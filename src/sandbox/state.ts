@@ -4,6 +4,12 @@ import type { SeedData } from './seed.ts';
 import { SnowflakeGenerator } from './snowflake.ts';
 
 /** A user known to the emulator (people and the bot). */
+/**
+ * How long a nonce is remembered for `enforce_nonce`. Discord documents "the past few minutes" without a number; the
+ * emulator keeps five.
+ */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
 export interface UserRecord {
 	id: string;
 	username: string;
@@ -157,6 +163,8 @@ export class SandboxState {
 	/** Every message by id, ephemeral ones included. */
 	readonly messages = new Map<string, MessageRecord>();
 	readonly commands = new Map<string, CommandRecord>();
+	/** Recent messages by `channel:author:nonce`, for `enforce_nonce` (kept {@link NONCE_WINDOW_MS}). */
+	readonly #nonces = new Map<string, { messageId: string; at: number }>();
 	readonly botUserId: string;
 
 	constructor(botUserId: string) {
@@ -171,6 +179,7 @@ export class SandboxState {
 		this.history.clear();
 		this.messages.clear();
 		this.commands.clear();
+		this.#nonces.clear();
 		for (const user of seed.users) this.users.set(user.id, { ...user });
 		const g = seed.guild;
 		const joinedAt = new Date(g.createdAtMs).toISOString();
@@ -254,6 +263,30 @@ export class SandboxState {
 		this.history.get(message.channelId)?.push(message);
 		const channel = this.channels.get(message.channelId);
 		if (channel) channel.lastMessageId = message.id;
+	}
+
+	/**
+	 * The message an author created in a channel with this nonce within the last {@link NONCE_WINDOW_MS}, if it still
+	 * exists: what Discord answers instead of creating a second message when `enforce_nonce` is true.
+	 */
+	messageByNonce(channelId: string, authorId: string, nonce: string | number, now = Date.now()): MessageRecord | undefined {
+		const key = `${channelId}:${authorId}:${nonce}`;
+		const seen = this.#nonces.get(key);
+		if (!seen) return undefined;
+		if (now - seen.at > NONCE_WINDOW_MS) {
+			this.#nonces.delete(key);
+			return undefined;
+		}
+		return this.messages.get(seen.messageId);
+	}
+
+	/** Remembers a created message's nonce for {@link messageByNonce}; forgets expired ones now and then. */
+	rememberNonce(message: MessageRecord, now = Date.now()): void {
+		if (message.nonce === undefined) return;
+		if (this.#nonces.size > 10_000) {
+			for (const [key, seen] of this.#nonces) if (now - seen.at > NONCE_WINDOW_MS) this.#nonces.delete(key);
+		}
+		this.#nonces.set(`${message.channelId}:${message.authorId}:${message.nonce}`, { messageId: message.id, at: now });
 	}
 
 	/** Removes a message from the index and its channel history. */

@@ -1,5 +1,14 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { container } from '@sapphire/pieces';
+import { channelProblem } from '../../src/plugins/dailies/lib/channels.ts';
+import { postChannelProblem } from '../../src/plugins/dailies/lib/posts/channels.ts';
+import { PostSwitch, parsePostInput } from '../../src/plugins/dailies/lib/posts/input.ts';
+import { templateProblem } from '../../src/plugins/dailies/lib/render.ts';
+import { planOpmlImport } from '../../src/plugins/dailies/lib/service.ts';
+import { FeedBody, OpmlImportBody } from '../../src/plugins/dailies/routes/_shared.ts';
 import { parseImportCsv } from '../../src/plugins/mileage/lib/csv.ts';
+import { dangerousPermissions } from '../../src/plugins/mileage/lib/grants.ts';
 import { AdjustBody, ImportJsonBody, mileageJobs, ReverseBody, TierBody } from '../../src/plugins/mileage/routes/_shared.ts';
 import { NoteSchema, notesKey } from './fixtures/notes-route.ts';
 
@@ -70,12 +79,85 @@ async function mileageTierState({ guildId }: SpecContext) {
 /** A member of the guild to give points to: its owner (any well-formed id for a guild the bot is not in). */
 const ownerOf = (guildId: string) => container.client.guilds.cache.get(guildId)?.ownerId ?? '100000000000000000';
 
-/** True when some guild has this role and a tier may use it (not `@everyone`, not managed). */
-const tierRole = (roleId: unknown) =>
+/**
+ * True when some guild has this role and a tier may use it (not `@everyone`, not managed, and without moderator
+ * permissions unless the body confirms).
+ */
+const tierRole = (roleId: unknown, confirm: unknown) =>
 	container.client.guilds.cache.some((guild) => {
 		const role = typeof roleId === 'string' ? guild.roles.cache.get(roleId) : undefined;
-		return role !== undefined && role.id !== guild.id && !role.managed;
+		return (
+			role !== undefined &&
+			role.id !== guild.id &&
+			!role.managed &&
+			(confirm === true || dangerousPermissions(role.permissions).length === 0)
+		);
 	});
+
+/** One RSS feed on loopback for the dailies routes' positive controls (the sandbox allows private feeds). */
+const feedServer = createServer((_request, response) => {
+	response.writeHead(200, { 'content-type': 'application/rss+xml' });
+	response.end(
+		'<?xml version="1.0"?><rss version="2.0"><channel><title>Matrix</title><item><title>One</title><guid>matrix-1</guid><link>https://example.org/1</link></item></channel></rss>'
+	);
+});
+await new Promise<void>((resolve) => feedServer.listen(0, '127.0.0.1', resolve));
+feedServer.unref();
+const FEED_URL = `http://127.0.0.1:${(feedServer.address() as AddressInfo).port}/matrix.xml`;
+
+/** A channel of the guild the bot can post feed items in. */
+const feedChannel = (guildId: string) =>
+	container.client.guilds.cache
+		.get(guildId)
+		?.channels.cache.find((channel) => channelProblem(container.client, guildId, channel.id) === null)?.id ?? '100000000000000000';
+
+/** The guild's feeds (every column an operation can change) and how many items they have seen. */
+async function dailiesFeedState({ guildId }: SpecContext) {
+	const em = container.orm.em.fork();
+	const feeds = await em.execute('select * from dailies_feed where guild_id = ? order by id', [guildId]);
+	const [seen] = await em.execute(
+		'select count(*) as n from dailies_seen_item s join dailies_feed f on f.id = s.feed_id where f.guild_id = ?',
+		[guildId]
+	);
+	return { feeds, seen };
+}
+
+/** A feed row made for a route to act on (`state` as given), answering its id. */
+async function makeFeed(guildId: string, state: string): Promise<Record<string, string>> {
+	const [row] = await container.orm.em
+		.fork()
+		.execute<{ id: number }[]>(
+			`insert into dailies_feed (guild_id, url, kind, channel_id, state, primed) values (?, ?, 'rss', ?, ?, true) returning id`,
+			[guildId, `${FEED_URL}?${Math.random()}`, feedChannel(guildId), state]
+		);
+	return { feed: String(row!.id) };
+}
+
+/** The guild's daily posts and their runs. */
+async function dailiesPostState({ guildId }: SpecContext) {
+	const em = container.orm.em.fork();
+	return {
+		posts: await em.execute('select * from dailies_post where guild_id = ? order by id', [guildId]),
+		runs: await em.execute('select * from dailies_post_run where guild_id = ? order by id', [guildId])
+	};
+}
+
+/** A channel of the guild a daily post may go to. */
+const postChannel = (guildId: string) => {
+	const guild = container.client.guilds.cache.get(guildId);
+	return guild?.channels.cache.find((channel) => postChannelProblem(guild, channel.id) === null)?.id ?? '100000000000000000';
+};
+
+/** A time of day twelve hours from now (UTC), so no run of a matrix post falls due while the matrix runs. */
+const farTime = () => `${String((new Date().getUTCHours() + 12) % 24).padStart(2, '0')}:00`;
+
+/** A daily post made for a route to act on. */
+async function preparePost({ guildId }: SpecContext) {
+	const parsed = parsePostInput({ time: farTime(), message: 'prepared', channelId: postChannel(guildId) });
+	if (!parsed.ok) throw new Error('the prepared daily post is invalid');
+	const post = await container.dailiesPosts.add(guildId, parsed.spec, null);
+	return { post: String(post.id) };
+}
 
 /** Routes and how to test them. Add an entry with every new writing guild route. */
 export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
@@ -140,10 +222,11 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 		readState: mileageState
 	},
 	'POST mileage/guilds/[guild]/tiers': {
-		accepts: (body) => TierBody.safeParse(body).success && tierRole((body as { roleId: unknown }).roleId),
+		accepts: (body) =>
+			TierBody.safeParse(body).success && tierRole((body as { roleId: unknown }).roleId, (body as { confirm?: unknown }).confirm),
 		validBody: ({ guildId }) => {
 			const guild = container.client.guilds.cache.get(guildId);
-			const role = guild?.roles.cache.find((r) => r.id !== guild.id && !r.managed);
+			const role = guild?.roles.cache.find((r) => r.id !== guild.id && !r.managed && dangerousPermissions(r.permissions).length === 0);
 			return { name: 'Matrix', threshold: 100, roleId: role?.id ?? '100000000000000000' };
 		},
 		readState: mileageTierState
@@ -157,6 +240,38 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 		},
 		readState: mileageTierState
 	},
+	'POST dailies/guilds/[guild]/posts': {
+		// The matrix guilds have no daily channel: a valid post names a channel the bot can post in.
+		accepts: (body) => {
+			const parsed = parsePostInput(body);
+			if (!parsed.ok || parsed.spec.channelId === null) return false;
+			const channelId = parsed.spec.channelId;
+			return container.client.guilds.cache.some(
+				(guild) => guild.channels.cache.has(channelId) && postChannelProblem(guild, channelId) === null
+			);
+		},
+		validBody: ({ guildId }) => ({ time: farTime(), message: 'Matrix morning', channelId: postChannel(guildId) }),
+		readState: dailiesPostState
+	},
+	'PATCH dailies/guilds/[guild]/posts/[post]': {
+		params: () => ({ post: '999999' }),
+		accepts: (body) => PostSwitch.safeParse(body).success,
+		validBody: () => ({ enabled: false }),
+		prepare: preparePost,
+		readState: dailiesPostState
+	},
+	'DELETE dailies/guilds/[guild]/posts/[post]': {
+		body: 'none',
+		params: () => ({ post: '999999' }),
+		prepare: preparePost,
+		readState: dailiesPostState
+	},
+	'POST dailies/guilds/[guild]/posts/[post]/skip-next': {
+		body: 'none',
+		params: () => ({ post: '999999' }),
+		prepare: preparePost,
+		readState: dailiesPostState
+	},
 	'POST mileage/guilds/[guild]/tiers/sync': {
 		// Without tiers the route refuses (409), which is what the refusal and stray-body checks see.
 		body: 'none',
@@ -167,5 +282,65 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 			return {};
 		},
 		readState: mileageTierState
+	},
+	'POST dailies/guilds/[guild]/feeds': {
+		accepts: (body) => {
+			const parsed = FeedBody.safeParse(body);
+			if (!parsed.success || parsed.data.url !== FEED_URL) return false;
+			const guildId = container.client.guilds.cache.find((guild) => guild.channels.cache.has(parsed.data.channelId))?.id;
+			if (!guildId || channelProblem(container.client, guildId, parsed.data.channelId)) return false;
+			return (
+				parsed.data.template === undefined ||
+				parsed.data.template === null ||
+				templateProblem(parsed.data.template, parsed.data.format ?? 'embed') === null
+			);
+		},
+		validBody: ({ guildId }) => ({
+			url: FEED_URL,
+			channelId: feedChannel(guildId),
+			template: '{title} {link}',
+			format: 'text',
+			exclude: ['spam']
+		}),
+		readState: dailiesFeedState
+	},
+	'POST dailies/guilds/[guild]/feeds.opml': {
+		accepts: (body) => {
+			const parsed = OpmlImportBody.safeParse(body);
+			if (!parsed.success) return false;
+			try {
+				// Channels are checked in the guild of the positive control; a body naming no usable channel is refused.
+				const guild = container.client.guilds.cache.find((g) => channelProblem(container.client, g.id, feedChannel(g.id)) === null);
+				planOpmlImport(parsed.data.opml, parsed.data, (channelId) =>
+					guild ? channelProblem(container.client, guild.id, channelId) : 'unknown'
+				);
+				return true;
+			} catch {
+				return false;
+			}
+		},
+		validBody: ({ guildId }) => ({
+			opml: `<?xml version="1.0"?><opml version="2.0"><head><title>m</title></head><body><outline type="rss" text="Matrix" xmlUrl="${FEED_URL}?opml"/></body></opml>`,
+			defaultChannelId: feedChannel(guildId)
+		}),
+		readState: dailiesFeedState
+	},
+	'DELETE dailies/guilds/[guild]/feeds/[feed]': {
+		body: 'none',
+		params: () => ({ feed: '999999999' }),
+		prepare: ({ guildId }) => makeFeed(guildId, 'active'),
+		readState: dailiesFeedState
+	},
+	'POST dailies/guilds/[guild]/feeds/[feed]/pause': {
+		body: 'none',
+		params: () => ({ feed: '999999999' }),
+		prepare: ({ guildId }) => makeFeed(guildId, 'active'),
+		readState: dailiesFeedState
+	},
+	'POST dailies/guilds/[guild]/feeds/[feed]/resume': {
+		body: 'none',
+		params: () => ({ feed: '999999999' }),
+		prepare: ({ guildId }) => makeFeed(guildId, 'paused_failures'),
+		readState: dailiesFeedState
 	}
 };

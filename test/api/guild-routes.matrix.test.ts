@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getApiServices, isGuildRoute, sessionRateLimitKey } from '../../src/core/api/index.ts';
 import { plugins as listedPlugins } from '../../src/plugins/index.ts';
 import { echoPlugin } from '../fixtures/plugins/echo/index.ts';
-import { query } from '../helpers/postgres.ts';
+import { query, tableHashes } from '../helpers/postgres.ts';
 import { ApiTestNotesRoute } from './fixtures/notes-route.ts';
 import { type GuildRouteSpec, guildRouteSpecs } from './guild-route-specs.ts';
 import { type ApiBot, type Browser, DASHBOARD_ORIGIN, login, startApiBot } from './helpers.ts';
@@ -14,7 +14,8 @@ import { type ApiBot, type Browser, DASHBOARD_ORIGIN, login, startApiBot } from 
  * Every route in the route store whose path has a `[guild]` parameter — core routes, plugin routes, and any added
  * later — gets the same checks: 401 without a session, 403 for a member without rights and for a manager of
  * another guild, 404 for a guild the bot is not in, 429 past the rate limit; writing routes also get ≥ 200
- * generated bad bodies (400 with field errors, never 500, nothing written).
+ * generated bad bodies and every hostile body — NUL, control characters, unpaired surrogates, over-long strings,
+ * JSON nested 5,000 deep, integers beyond 2^53 — (400 `invalid_body` with field errors, never 5xx, nothing written).
  */
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -86,15 +87,10 @@ async function dbSnapshot(): Promise<Record<string, string>> {
 		bot.db.url,
 		"select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'mikro_orm_migrations' order by 1"
 	);
-	const snapshot: Record<string, string> = {};
-	for (const { name } of tables.filter((table) => !BACKGROUND_TABLES.has(table.name))) {
-		const [row] = await query<{ hash: string }>(
-			bot.db.url,
-			`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as hash from "${name}" t`
-		);
-		snapshot[name] = row!.hash;
-	}
-	return snapshot;
+	return tableHashes(
+		bot.db.url,
+		tables.map((table) => table.name).filter((name) => !BACKGROUND_TABLES.has(name))
+	);
 }
 
 beforeAll(async () => {
@@ -216,12 +212,49 @@ describe('the guild route matrix', () => {
 	});
 });
 
-/** Bodies a JSON writing route must refuse: wrong top-level types, missing, mistyped and unknown keys, random objects. */
+/** A value nested `depth` arrays deep (built without recursion). */
+function nested(depth: number): unknown {
+	let value: unknown = [];
+	for (let i = 1; i < depth; i++) value = [value];
+	return value;
+}
+
+/**
+ * Values no route may store whatever its schema says: they reached PostgreSQL (NUL, unpaired surrogates in JSONB)
+ * or overflowed the body check (deep nesting) and came back 503, or are numbers no column holds.
+ */
+const HOSTILE_VALUES: Record<string, unknown> = {
+	'NUL character': 'a\u0000b',
+	'control character': 'bell\u0007',
+	'unpaired surrogate': 'x\ud800',
+	'over-long string': 'x'.repeat(20_000),
+	'JSON nested 5,000 levels deep': nested(5_000),
+	'integer beyond 2^53': 2 ** 53 + 2,
+	'integer far out of range': 1e300,
+	'negative integer out of range': -1e20
+};
+
+/** Each hostile value in each key of the valid body, under a hostile key, and as the whole body. */
+function hostileBodies(valid: Record<string, unknown>): { label: string; body: unknown }[] {
+	const bodies: { label: string; body: unknown }[] = [];
+	for (const [label, value] of Object.entries(HOSTILE_VALUES)) {
+		for (const key of Object.keys(valid)) bodies.push({ label: `${label} in "${key}"`, body: { ...valid, [key]: value } });
+		bodies.push({ label: `${label} as the body`, body: value });
+	}
+	bodies.push({ label: 'NUL in a key', body: { ...valid, 'k\u0000': 1 } });
+	bodies.push({ label: 'over-long key', body: { ...valid, ['k'.repeat(5_000)]: 1 } });
+	return bodies;
+}
+
+/**
+ * Bodies a JSON writing route must refuse: wrong top-level types, missing, mistyped and unknown keys, random objects
+ * (unless the route's mirror accepts them), and the hostile bodies above (always bad, whatever the mirror says).
+ */
 function badBodies(spec: GuildRouteSpec, guildId: string): fc.Arbitrary<unknown> {
 	const valid = spec.validBody!({ guildId });
 	const keys = Object.keys(valid);
 	const value = fc.jsonValue({ maxDepth: 2 });
-	return fc
+	const generated = fc
 		.oneof(
 			fc.oneof(fc.constant(null), fc.integer(), fc.double(), fc.string(), fc.boolean(), fc.array(value, { maxLength: 4 })),
 			fc.constantFrom(...keys).map((key) => Object.fromEntries(Object.entries(valid).filter(([k]) => k !== key))),
@@ -230,6 +263,10 @@ function badBodies(spec: GuildRouteSpec, guildId: string): fc.Arbitrary<unknown>
 			fc.dictionary(fc.string({ maxLength: 8 }), value, { maxKeys: 6 })
 		)
 		.filter((body) => !spec.accepts!(JSON.parse(JSON.stringify(body) ?? 'null')));
+	return fc.oneof(
+		{ arbitrary: generated, weight: 4 },
+		{ arbitrary: fc.constantFrom(...hostileBodies(valid).map((b) => b.body)), weight: 1 }
+	);
 }
 
 describe('writing guild routes with bad bodies', () => {
@@ -258,6 +295,27 @@ describe('writing guild routes with bad bodies', () => {
 				{ numRuns: 200 }
 			);
 			expect(runs).toBeGreaterThanOrEqual(200);
+			expect([c.key, await c.spec!.readState!({ guildId: guild1 })]).toEqual([c.key, state]);
+		}
+		expect(await dbSnapshot()).toEqual(before);
+	});
+
+	it('GIVEN every hostile body (NUL, control characters, over-long strings, deep JSON, out-of-range numbers) THEN the right 4xx, never 5xx, nothing written', async () => {
+		const before = await dbSnapshot();
+		for (const c of writing()) {
+			const state = await c.spec!.readState!({ guildId: guild1 });
+			const valid = c.spec!.body === 'none' ? { stray: true } : c.spec!.validBody!({ guildId: guild1 });
+			for (const { label, body } of hostileBodies(valid)) {
+				const response = await send(c, guild1, users.grace, { body });
+				const answer = (await response.json()) as { error: string; fields?: Record<string, string[]> };
+				if (c.spec!.body === 'none') {
+					// The route reads no body; it may refuse it (400) or its own parameters (404), never fail.
+					expect([c.key, label, response.status >= 400 && response.status < 500]).toEqual([c.key, label, true]);
+					continue;
+				}
+				expect([c.key, label, response.status, answer.error]).toEqual([c.key, label, 400, 'invalid_body']);
+				expect([c.key, label, Object.keys(answer.fields ?? {}).length > 0]).toEqual([c.key, label, true]);
+			}
 			expect([c.key, await c.spec!.readState!({ guildId: guild1 })]).toEqual([c.key, state]);
 		}
 		expect(await dbSnapshot()).toEqual(before);

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { container } from '@sapphire/framework';
 import { parseEnv } from '../../src/core/env.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { PluginManifest } from '../../src/core/plugins/manifest.ts';
@@ -7,6 +8,7 @@ import type { Emulator } from '../../src/sandbox/index.ts';
 import { type SandboxFacet, startSandboxFacet } from '../helpers/facet.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
+import { waitUntil } from '../helpers/sandbox.ts';
 
 /** The dashboard origin every API test grants. */
 export const DASHBOARD_ORIGIN = 'http://dashboard.test:5173';
@@ -24,7 +26,14 @@ export interface ApiBot {
 }
 
 /** Starts Facet in sandbox mode on free ports against a scratch database; one per test file. */
-export async function startApiBot(options: { env?: Record<string, string>; plugins?: PluginManifest[] } = {}): Promise<ApiBot> {
+export async function startApiBot(
+	options: {
+		env?: Record<string, string>;
+		plugins?: PluginManifest[];
+		/** Rewrites the scratch database's URL the bot connects to (e.g. through a TCP proxy a test can pause). */
+		databaseUrl?: (url: string) => string;
+	} = {}
+): Promise<ApiBot> {
 	const db = await createScratchDatabase('facet_api');
 	const [apiPort, emulatorPort] = [await freePort(), await freePort()];
 	const logs: string[] = [];
@@ -36,7 +45,7 @@ export async function startApiBot(options: { env?: Record<string, string>; plugi
 	});
 	const env = parseEnv(
 		{
-			DATABASE_URL: db.url,
+			DATABASE_URL: options.databaseUrl?.(db.url) ?? db.url,
 			REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
 			API_PORT: String(apiPort),
 			API_HOST: '127.0.0.1',
@@ -58,6 +67,12 @@ export async function startApiBot(options: { env?: Record<string, string>; plugi
 		await db.drop();
 		throw error;
 	}
+	// Readiness does not wait for the guild command sweep; tests run plugin commands at once, so they do.
+	await waitUntil(
+		() => container.commandSync.status().state,
+		(state) => state === 'done',
+		30_000
+	);
 	return {
 		handle,
 		emulator: handle.emulator,
@@ -98,6 +113,12 @@ export class Browser {
 		if (!ours) return fetch(url, { ...init, headers, redirect: 'manual' });
 		for (const [name, value] of Object.entries(this.headers)) if (!headers.has(name)) headers.set(name, value);
 		if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
+		// A browser says where a write comes from: here a page of the API's own origin, unless the test says otherwise.
+		const method = (init.method ?? 'GET').toUpperCase();
+		if (!['GET', 'HEAD', 'OPTIONS'].includes(method) && !headers.has('origin') && !headers.has('sec-fetch-site')) {
+			headers.set('origin', this.origin);
+			headers.set('sec-fetch-site', 'same-origin');
+		}
 		const response = await fetch(url, { ...init, headers, redirect: 'manual' });
 		for (const line of response.headers.getSetCookie()) {
 			const [pair] = line.split(';');

@@ -1,3 +1,4 @@
+import { createHash, randomInt } from 'node:crypto';
 import { container } from '@sapphire/pieces';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getApiServices } from '../../src/core/api/index.ts';
@@ -29,7 +30,7 @@ async function sessionOf(cookie: string) {
 
 /** How many live sessions a user has (Redis is shared with other test files: count by user, not globally). */
 async function sessionCountOf(userId: string): Promise<number> {
-	const keys = await container.redis.keys('facet:api:session:*');
+	const keys = await container.redis.keys(`${getApiServices().config.redisPrefix}session:*`);
 	let count = 0;
 	for (const key of keys) {
 		const raw = await container.redis.get(key);
@@ -95,7 +96,7 @@ describe('login through Discord OAuth2 (the emulator)', () => {
 		const start = await b.fetch(`${bot.base}/oauth/login?login_as=grace`);
 		const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
 		secrets.states.add(state);
-		const ttl = await container.redis.ttl(`facet:api:oauth-state:${state}`);
+		const ttl = await container.redis.ttl(`${getApiServices().config.redisPrefix}oauth-state:${state}`);
 		expect(ttl).toBeGreaterThan(590);
 		expect(ttl).toBeLessThanOrEqual(600);
 	});
@@ -212,6 +213,94 @@ describe('the OAuth state check', () => {
 		expect(await sessionCountOf(alan)).toBe(after);
 	});
 
+	it('GIVEN a login in progress THEN cross-site hits on the callback (no state, a made-up state, another login’s state, no cookie) leave it alone, and the login completes', async () => {
+		const { b, back } = await startLogin('grace');
+		const binding = b.cookies.get('facet_oauth_state')!;
+		const other = await startLogin('linus');
+		const hits = [
+			// A cross-site image or link: the browser sends its cookies on a top-level navigation, so these carry the binding.
+			`${bot.base}/oauth/callback`,
+			`${bot.base}/oauth/callback?code=x&state=${'A'.repeat(43)}`,
+			`${bot.base}/oauth/callback?error=access_denied`,
+			other.back.toString()
+		];
+		for (const url of hits) {
+			const hit = await b.fetch(url, { headers: { 'sec-fetch-site': 'cross-site' } });
+			expect([url, hit.status, ((await hit.json()) as { error: string }).error]).toEqual([url, 400, 'invalid_state']);
+			expect(hit.headers.getSetCookie(), url).toEqual([]);
+			expect(b.cookies.get('facet_oauth_state')).toBe(binding);
+		}
+		// Without the cookie (a subresource, where SameSite=Lax withholds it): refused, and still nothing is cleared.
+		const bare = await fetch(`${bot.base}/oauth/callback?state=${back.searchParams.get('state')}`, {
+			headers: { 'x-forwarded-for': address() },
+			redirect: 'manual'
+		});
+		expect(bare.status).toBe(400);
+		expect(bare.headers.getSetCookie()).toEqual([]);
+
+		const callback = await b.fetch(back.toString());
+		expect(callback.status).toBe(302);
+		expect(callback.headers.get('location')).toBe(`${DASHBOARD_ORIGIN}/`);
+		secrets.cookies.add(b.cookies.get('facet_session')!);
+		expect(b.cookies.has('facet_oauth_state')).toBe(false);
+		const me = await b.fetch(`${bot.base}/users/@me`);
+		expect(((await me.json()) as { username: string }).username).toBe('grace');
+	});
+
+	it('GIVEN a login THEN it asks for an S256 PKCE challenge whose verifier stays in Redis, and sends that verifier with the code', async () => {
+		const b = browser();
+		const start = await b.fetch(`${bot.base}/oauth/login?login_as=grace`);
+		const authorize = new URL(start.headers.get('location')!);
+		const state = authorize.searchParams.get('state')!;
+		secrets.states.add(state);
+		expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+		const challenge = authorize.searchParams.get('code_challenge')!;
+		const stored = JSON.parse((await container.redis.get(`${getApiServices().config.redisPrefix}oauth-state:${state}`))!) as {
+			verifier: string;
+		};
+		expect(stored.verifier).toMatch(/^[\w-]{43}$/);
+		expect(createHash('sha256').update(stored.verifier).digest('base64url')).toBe(challenge);
+		// The verifier is nowhere the browser can see it.
+		expect(start.headers.get('location')).not.toContain(stored.verifier);
+		for (const cookie of start.headers.getSetCookie()) expect(cookie).not.toContain(stored.verifier);
+		const approved = await b.fetch(authorize.toString());
+		const callback = await b.fetch(approved.headers.get('location')!);
+		expect(callback.status).toBe(302);
+		secrets.cookies.add(b.cookies.get('facet_session')!);
+	});
+
+	it('GIVEN a code issued to someone else (code injection) THEN PKCE makes the exchange fail and no session is made, even with this browser’s state', async () => {
+		const linus = bot.emulator.seed.users.linus;
+		const before = await sessionCountOf(linus);
+		const b = browser();
+		// The attacker's own authorization for Facet's redirect URI, with a challenge of their own (or none at all).
+		for (const challenge of [createHash('sha256').update('x'.repeat(43)).digest('base64url'), null]) {
+			const query = new URLSearchParams({
+				client_id: bot.emulator.applicationId,
+				redirect_uri: `${bot.base}/oauth/callback`,
+				response_type: 'code',
+				scope: 'identify guilds',
+				login_as: 'linus'
+			});
+			if (challenge) {
+				query.set('code_challenge', challenge);
+				query.set('code_challenge_method', 'S256');
+			}
+			const theirs = await fetch(`${bot.emulator.baseUrl}/oauth2/authorize?${query}`, { redirect: 'manual' });
+			const code = new URL(theirs.headers.get('location')!).searchParams.get('code')!;
+			secrets.codes.add(code);
+			// The victim's browser, mid-login with its own state, is sent back with the attacker's code.
+			const start = await b.fetch(`${bot.base}/oauth/login?login_as=grace`);
+			const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+			secrets.states.add(state);
+			const injected = await b.fetch(`${bot.base}/oauth/callback?code=${code}&state=${state}`);
+			expect([injected.status, ((await injected.json()) as { error: string }).error]).toEqual([502, 'oauth_failed']);
+			expect(injected.headers.getSetCookie().some((c) => c.startsWith('facet_session='))).toBe(false);
+		}
+		expect(await sessionCountOf(linus)).toBe(before);
+		expect(b.cookies.has('facet_session')).toBe(false);
+	});
+
 	it('GIVEN the user denies access at Discord THEN the state is spent and the browser lands on the dashboard with login_error', async () => {
 		const b = browser();
 		const start = await b.fetch(`${bot.base}/oauth/login`);
@@ -220,7 +309,7 @@ describe('the OAuth state check', () => {
 		const denied = await b.fetch(`${bot.base}/oauth/callback?error=access_denied&state=${state}`);
 		expect(denied.status).toBe(302);
 		expect(denied.headers.get('location')).toBe(`${DASHBOARD_ORIGIN}/?login_error=access_denied`);
-		expect(await container.redis.exists(`facet:api:oauth-state:${state}`)).toBe(0);
+		expect(await container.redis.exists(`${getApiServices().config.redisPrefix}oauth-state:${state}`)).toBe(0);
 	});
 });
 
@@ -262,7 +351,7 @@ describe('session cookies', () => {
 	it('GIVEN a session that expired in Redis THEN its cookie gets 401', async () => {
 		const { browser: b, sessionCookie } = await loginAs('margaret');
 		expect((await b.fetch(`${bot.base}/users/@me`)).status).toBe(200);
-		await container.redis.pexpire(`facet:api:session:${getApiServices().sealer!.open(sessionCookie)}`, 1);
+		await container.redis.pexpire(`${getApiServices().config.redisPrefix}session:${getApiServices().sealer!.open(sessionCookie)}`, 1);
 		await new Promise((resolve) => setTimeout(resolve, 20));
 		expect((await b.fetch(`${bot.base}/users/@me`)).status).toBe(401);
 	});
@@ -322,6 +411,23 @@ describe('CORS', () => {
 		expect(ours.headers.get('vary')).toContain('Origin');
 		const theirs = await b.fetch(`${bot.base}/users/@me`, { headers: { origin: 'https://evil.test' } });
 		expect(theirs.headers.get('access-control-allow-origin')).toBeNull();
+	});
+
+	it('GIVEN a write with the session cookie but neither Origin nor Sec-Fetch-Site: same-origin THEN 403 forbidden_origin; GIVEN same-origin or no cookie THEN it passes', async () => {
+		const { browser: b } = await loginAs('grace');
+		const logout = (headers: Record<string, string>) =>
+			fetch(`${bot.base}/oauth/logout`, { method: 'POST', redirect: 'manual', headers: { 'x-forwarded-for': address(), ...headers } });
+		for (const site of [undefined, 'cross-site', 'same-site', 'none']) {
+			const refused = await logout({ cookie: b.cookieHeader(), ...(site ? { 'sec-fetch-site': site } : {}) });
+			expect([site, refused.status, await refused.json()]).toEqual([site, 403, { error: 'forbidden_origin' }]);
+		}
+		expect((await b.fetch(`${bot.base}/users/@me`)).status).toBe(200);
+		// No cookie: nobody's authority is used, so a tool without Origin still gets the route's own answer.
+		expect((await logout({})).status).toBe(204);
+		// Same-origin without Origin (what some browsers send for same-origin requests): allowed.
+		const out = await logout({ cookie: b.cookieHeader(), 'sec-fetch-site': 'same-origin' });
+		expect(out.status).toBe(204);
+		expect((await b.fetch(`${bot.base}/users/@me`)).status).toBe(401);
 	});
 
 	it('GIVEN a cross-site POST carrying the session cookie THEN 403 forbidden_origin and nothing happens', async () => {
@@ -421,6 +527,19 @@ describe('rate limits', () => {
 		expect(last!.status).toBe(429);
 		expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
 		expect((await fetch(`${bot.base}/livez`, { headers: { 'x-forwarded-for': ip } })).status).toBe(200);
+	});
+
+	it('GIVEN one proxy hop (API_TRUST_PROXY=true) and a client rotating the leftmost X-Forwarded-For entry THEN it still gets 429', async () => {
+		// The proxy appends the address it saw; everything left of it is the client's own invention. A random address:
+		// Redis keeps the window's count across quick reruns of this file.
+		const ip = [randomInt(1, 224), randomInt(256), randomInt(256), randomInt(1, 255)].join('.');
+		const statuses: number[] = [];
+		for (let i = 0; i < 121; i++) {
+			const forged = `203.0.113.${i % 250}, ${ip}`;
+			statuses.push((await fetch(`${bot.base}/users/@me`, { headers: { 'x-forwarded-for': forged } })).status);
+		}
+		expect(statuses.slice(0, 120).every((status) => status === 401)).toBe(true);
+		expect(statuses[120]).toBe(429);
 	});
 });
 

@@ -9,12 +9,12 @@ import { readLimitedBody } from '../../src/core/api/body.ts';
 import { resolveApiConfig } from '../../src/core/api/config.ts';
 import { parseCookies, serializeCookie } from '../../src/core/api/cookies.ts';
 import { corsHeaders, isCrossSiteWrite } from '../../src/core/api/cors.ts';
-import { fieldErrorsOf } from '../../src/core/api/errors.ts';
 import { RateLimiter } from '../../src/core/api/rate-limit.ts';
-import { clientAddress, isSecureRequest } from '../../src/core/api/request-state.ts';
+import { clientAddress, isSecureRequest, NO_PROXY_TRUST, ProxyTrust } from '../../src/core/api/request-state.ts';
 import { randomId, Sealer } from '../../src/core/api/seal.ts';
 import { OAuthStateStore, SessionStore, safeNextPath } from '../../src/core/api/sessions.ts';
-import { parseEnv } from '../../src/core/env.ts';
+import { parseEnv, parseTrustProxy, type TrustProxySetting } from '../../src/core/env.ts';
+import { fieldErrorsOf } from '../../src/core/errors.ts';
 
 describe('Sealer (AES-256-GCM session cookies)', () => {
 	const sealer = new Sealer('a'.repeat(40), 'session-cookie');
@@ -114,6 +114,15 @@ describe('CORS and the cross-site write guard', () => {
 });
 
 describe('resolveApiConfig', () => {
+	it('GIVEN two deployments on one Redis THEN their sessions, states and rate-limit counters live under different keys', () => {
+		const env = parseEnv({});
+		const a = resolveApiConfig({ env, deployment: 'aaaa' }).redisPrefix;
+		const b = resolveApiConfig({ env, deployment: 'bbbb' }).redisPrefix;
+		expect(a).toBe('facet:api:aaaa:');
+		expect(b).not.toBe(a);
+		expect(a.startsWith(b) || b.startsWith(a)).toBe(false);
+	});
+
 	it('GIVEN the sandbox THEN OAuth goes to the emulator the client talks to, and the dashboard defaults to the API origin', () => {
 		const config = resolveApiConfig({
 			env: parseEnv({ API_PORT: '9000' }),
@@ -146,13 +155,64 @@ describe('resolveApiConfig', () => {
 describe('proxy headers', () => {
 	const request = (headers: Record<string, string>) => ({ headers, socket: { remoteAddress: '10.0.0.1' } }) as unknown as IncomingMessage;
 
+	// The request went client 203.0.113.7 → proxy 10.0.0.2 → proxy 10.0.0.1 → the API: two trusted hops.
+	const twoHops = new ProxyTrust({ kind: 'hops', hops: 2 });
+
 	it('GIVEN no trusted proxy THEN X-Forwarded-* are ignored; GIVEN one THEN they are used', () => {
 		const forwarded = request({ 'x-forwarded-for': '203.0.113.7, 10.0.0.2', 'x-forwarded-proto': 'https' });
-		expect(clientAddress(forwarded, false)).toBe('10.0.0.1');
-		expect(clientAddress(forwarded, true)).toBe('203.0.113.7');
-		expect(isSecureRequest(forwarded, false, false)).toBe(false);
-		expect(isSecureRequest(forwarded, false, true)).toBe(true);
-		expect(isSecureRequest(request({}), true, false)).toBe(true);
+		expect(clientAddress(forwarded, NO_PROXY_TRUST)).toBe('10.0.0.1');
+		expect(clientAddress(forwarded, twoHops)).toBe('203.0.113.7');
+		expect(isSecureRequest(forwarded, false, NO_PROXY_TRUST)).toBe(false);
+		expect(isSecureRequest(forwarded, false, twoHops)).toBe(true);
+		expect(isSecureRequest(request({}), true, NO_PROXY_TRUST)).toBe(true);
+	});
+
+	it('GIVEN a hop count THEN the client is that many entries from the right, whatever the client prepends', () => {
+		const trust = (value: string) => new ProxyTrust(parseTrustProxy(value) as TrustProxySetting);
+		const spoofed = request({ 'x-forwarded-for': '6.6.6.6, 198.51.100.9' });
+		expect(clientAddress(spoofed, trust('true'))).toBe('198.51.100.9');
+		expect(clientAddress(spoofed, trust('1'))).toBe('198.51.100.9');
+		expect(clientAddress(spoofed, trust('2'))).toBe('6.6.6.6');
+		// Fewer entries than hops: the farthest one there is, never the socket's proxy.
+		expect(clientAddress(request({ 'x-forwarded-for': '198.51.100.9' }), trust('3'))).toBe('198.51.100.9');
+		expect(clientAddress(request({}), trust('true'))).toBe('10.0.0.1');
+		// Repeated headers are one list; ports and IPv4-mapped spellings are one address.
+		const repeated = request({ 'x-forwarded-for': ['6.6.6.6', '198.51.100.9:4711'] } as unknown as Record<string, string>);
+		expect(clientAddress(repeated, trust('true'))).toBe('198.51.100.9');
+		expect(clientAddress(request({ 'x-forwarded-for': '::ffff:198.51.100.9' }), trust('true'))).toBe('198.51.100.9');
+	});
+
+	it('GIVEN trusted CIDRs THEN trusted hops are skipped from the right, and an untrusted peer is the client itself', () => {
+		const trust = new ProxyTrust(parseTrustProxy('10.0.0.0/8, 2001:db8::/32') as TrustProxySetting);
+		expect(clientAddress(request({ 'x-forwarded-for': '6.6.6.6, 198.51.100.9, 10.0.0.2' }), trust)).toBe('198.51.100.9');
+		expect(clientAddress(request({ 'x-forwarded-for': '6.6.6.6, 2001:db8::1, 10.9.9.9' }), trust)).toBe('6.6.6.6');
+		expect(clientAddress(request({ 'x-forwarded-for': '10.0.0.3, 10.0.0.2' }), trust)).toBe('10.0.0.3');
+		const direct = { headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https' }, socket: { remoteAddress: '192.0.2.1' } };
+		expect(clientAddress(direct as unknown as IncomingMessage, trust)).toBe('192.0.2.1');
+		expect(isSecureRequest(direct as unknown as IncomingMessage, false, trust)).toBe(false);
+		const mapped = { headers: { 'x-forwarded-for': '6.6.6.6' }, socket: { remoteAddress: '::ffff:10.1.2.3' } };
+		expect(clientAddress(mapped as unknown as IncomingMessage, trust)).toBe('6.6.6.6');
+	});
+
+	it('GIVEN API_TRUST_PROXY values THEN each parses, and a bad one is refused without echoing it', () => {
+		expect(parseEnv({}).API_TRUST_PROXY).toEqual({ kind: 'none' });
+		expect(parseEnv({ API_TRUST_PROXY: 'false' }).API_TRUST_PROXY).toEqual({ kind: 'none' });
+		expect(parseEnv({ API_TRUST_PROXY: 'true' }).API_TRUST_PROXY).toEqual({ kind: 'hops', hops: 1 });
+		expect(parseEnv({ API_TRUST_PROXY: '2' }).API_TRUST_PROXY).toEqual({ kind: 'hops', hops: 2 });
+		expect(parseEnv({ API_TRUST_PROXY: '127.0.0.1,::1,10.0.0.0/8' }).API_TRUST_PROXY).toEqual({
+			kind: 'cidrs',
+			cidrs: ['127.0.0.1', '::1', '10.0.0.0/8']
+		});
+		for (const bad of ['yes', '10.0.0.0/33', '10.0.0.0/8,not-an-ip', '99', ',']) {
+			let message = '';
+			try {
+				parseEnv({ API_TRUST_PROXY: bad });
+			} catch (caught) {
+				message = (caught as Error).message;
+			}
+			expect(message, bad).toMatch(/API_TRUST_PROXY/);
+			if (bad.length > 2) expect(message).not.toContain(bad);
+		}
 	});
 });
 
@@ -220,7 +280,7 @@ describe('Redis-backed stores', () => {
 
 	it('GIVEN an OAuth state THEN it is consumed once and expires with a TTL', async () => {
 		const states = new OAuthStateStore(redis, prefix);
-		const state = await states.create('/x', 600);
+		const state = await states.create('/x', 600, randomId());
 		const ttl = await redis.ttl(`${prefix}oauth-state:${state}`);
 		expect(ttl).toBeGreaterThan(590);
 		expect(ttl).toBeLessThanOrEqual(600);

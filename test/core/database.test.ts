@@ -80,7 +80,7 @@ describe('plugins own their schema', () => {
 			const orm = await MikroORM.init(createOrmConfig({ clientUrl: db.url, plugins: [], poolMax: 2 }));
 			const { applied } = await migrate(orm);
 			await orm.close();
-			expect(applied).toEqual(['core/Migration20261122164725']);
+			expect(applied).toEqual(['core/Migration20261122164725', 'core/Migration20261202020000']);
 			const names = await tables(db.url);
 			expect(names).toContain('core_plugin_state');
 			expect(names.filter((name) => name.startsWith('mileage_'))).toEqual([]);

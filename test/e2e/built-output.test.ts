@@ -37,6 +37,8 @@ describe('the built output (what the Docker image runs)', () => {
 			TASKS_QUEUE: `facet-built-${process.pid}`
 		});
 		await proc.waitFor(/Facet is ready/, 90_000);
+		// Readiness does not wait for the guild command sweep; the plugin commands below need it done.
+		await proc.waitFor(/application commands in sync/, 30_000);
 		const state = (await (await fetch(`http://127.0.0.1:${emulatorPort}/_emulator/state`)).json()) as {
 			guilds: { id: string; name: string; channels: { id: string; name: string }[] }[];
 			users: { id: string; username: string }[];

@@ -43,6 +43,8 @@ beforeAll(async () => {
 		LOG_FORMAT: 'json'
 	});
 	await bot.waitFor(/Facet is ready/, 90_000);
+	// Readiness does not wait for the guild command sweep; the plugin commands run below need it done.
+	await bot.waitFor(/application commands in sync/, 30_000);
 	await bot.waitFor(/hot reload enabled/, 10_000);
 }, 120_000);
 

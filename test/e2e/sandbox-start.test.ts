@@ -44,6 +44,8 @@ async function stop(proc: RunningProcess) {
 describe('npm start with no token (the sandbox)', () => {
 	it('GIVEN a fresh machine THEN emulator, bot, embedded database and API start in one command and /ping answers through the control API', async () => {
 		const first = await startSandbox();
+		// The banner is written beside the ready log line (pino writes asynchronously): either may reach the pipe first.
+		await first.proc.waitFor(/curl -s -X POST/, 10_000);
 		const output = first.proc.lines.join('\n');
 		// One key, one value: the host's pid is logged under its own name, never a second `pid`.
 		const hostLine = first.proc.lines.find((line) => line.includes('embedded database started'))!;

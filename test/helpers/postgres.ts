@@ -51,3 +51,16 @@ export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(
 		await client.end();
 	}
 }
+
+/** A hash of each table's rows: two equal results mean nothing was written to those tables. */
+export async function tableHashes(url: string, tables: readonly string[]): Promise<Record<string, string>> {
+	const hashes: Record<string, string> = {};
+	for (const table of tables) {
+		const [row] = await query<{ hash: string }>(
+			url,
+			`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as hash from "${table}" t`
+		);
+		hashes[table] = row!.hash;
+	}
+	return hashes;
+}

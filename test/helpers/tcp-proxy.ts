@@ -10,8 +10,17 @@ export interface TcpProxy {
 	cut(): void;
 	/** Accepts and forwards connections again. */
 	restore(): void;
+	/**
+	 * Freezes the server as a stopped (SIGSTOP) or unreachable-but-routed host looks: connections stay open and new ones
+	 * are accepted, but nothing is forwarded either way until {@link TcpProxy.resume}; no error, no answer.
+	 */
+	pause(): void;
+	/** Forwards again what was held while paused, and connects the connections accepted meanwhile. */
+	resume(): void;
 	/** Whether the proxy is cut. */
 	readonly isCut: boolean;
+	/** Whether the proxy is paused. */
+	readonly isPaused: boolean;
 	/** Connections accepted so far (refused ones included). */
 	readonly accepted: number;
 	/** Connections refused while cut. */
@@ -25,16 +34,13 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
 	const pairs = new Set<[Socket, Socket]>();
+	/** Connections accepted while paused, not yet connected upstream. */
+	const held = new Set<Socket>();
 	let cut = false;
+	let paused = false;
 	let accepted = 0;
 	let refused = 0;
-	const server: Server = createServer((client) => {
-		accepted++;
-		if (cut) {
-			refused++;
-			client.destroy();
-			return;
-		}
+	const forward = (client: Socket) => {
 		const upstream = createConnection(target);
 		const pair: [Socket, Socket] = [client, upstream];
 		pairs.add(pair);
@@ -47,6 +53,22 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 		upstream.on('error', end).on('close', end);
 		client.pipe(upstream);
 		upstream.pipe(client);
+	};
+	const server: Server = createServer((client) => {
+		accepted++;
+		if (cut) {
+			refused++;
+			client.destroy();
+			return;
+		}
+		if (paused) {
+			client.pause();
+			held.add(client);
+			const drop = () => held.delete(client);
+			client.on('error', drop).on('close', drop);
+			return;
+		}
+		forward(client);
 	});
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
@@ -74,8 +96,31 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 		restore() {
 			cut = false;
 		},
+		pause() {
+			paused = true;
+			for (const [client, upstream] of pairs) {
+				client.unpipe(upstream);
+				upstream.unpipe(client);
+				client.pause();
+				upstream.pause();
+			}
+		},
+		resume() {
+			paused = false;
+			for (const [client, upstream] of pairs) {
+				client.pipe(upstream);
+				upstream.pipe(client);
+			}
+			for (const client of [...held]) {
+				held.delete(client);
+				if (!client.destroyed) forward(client);
+			}
+		},
 		get isCut() {
 			return cut;
+		},
+		get isPaused() {
+			return paused;
 		},
 		get accepted() {
 			return accepted;
@@ -84,6 +129,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 			return refused;
 		},
 		async close() {
+			for (const client of held) client.destroy();
+			held.clear();
 			cutAll();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
 		}

@@ -37,6 +37,18 @@ const entryCounts = async () =>
 		).map((row) => [row.source, Number(row.n)])
 	) as Record<string, number>;
 
+/** How many times the echo switch was changed in the seed guild (audit entries). */
+const echoSwitchEntries = async () =>
+	Number(
+		(
+			await query<{ n: string }>(
+				bot.db.url,
+				`select count(*) as n from core_audit_entry where guild_id = $1 and plugin = 'echo' and key = '$enabled'`,
+				[seed.guildId]
+			)
+		)[0]!.n
+	);
+
 beforeAll(async () => {
 	bot = await startApiBot({ plugins: [configPlugin, echoPlugin], env: { SESSION_SECRET } });
 	seed = bot.emulator.seed;
@@ -194,10 +206,15 @@ describe('the plugin state across processes', () => {
 		const readEcho = async () =>
 			(await (await other.fetch(`http://127.0.0.1:${apiPort}/guilds/${seed.guildId}/plugins/echo`)).json()) as { enabled: boolean };
 		expect((await readEcho()).enabled).toBe(true);
-		expect((await run(seed.users.grace, 'plugins disable', { plugin: 'echo' })).body.content).toContain('now off');
+		const switchesBefore = await echoSwitchEntries();
+		// Both processes hold the guild's shard in the emulator, so both run the command: one makes the change, the
+		// other finds it made (under the row lock), and the change is audited once.
+		const off = await run(seed.users.grace, 'plugins disable', { plugin: 'echo' });
+		expect(off.body.content).toMatch(/The \*\*echo\*\* plugin (is now|was already) off/);
 		const toggled = performance.now();
 		expect((await waitUntil(readEcho, (body) => body.enabled === false, 2_000)).enabled).toBe(false);
 		expect(performance.now() - toggled).toBeLessThan(2_000);
+		expect(await echoSwitchEntries()).toBe(switchesBefore + 1);
 		// The second process's own gate answers 409 for the plugin's route too.
 		expect((await other.fetch(`http://127.0.0.1:${apiPort}/echo/guilds/${seed.guildId}/entries`)).status).toBe(409);
 		await run(seed.users.grace, 'plugins enable', { plugin: 'echo' });

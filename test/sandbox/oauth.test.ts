@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/sandbox/index.ts';
 import { SANDBOX_CLIENT_SECRET } from '../../src/sandbox/index.ts';
@@ -27,7 +28,7 @@ describe('OAuth2 for the dashboard', () => {
 		return call(emulator, 'GET', `/oauth2/authorize?${query}`);
 	};
 
-	const exchange = (code: string, redirectUri = REDIRECT) =>
+	const exchange = (code: string, redirectUri = REDIRECT, extra: Record<string, string> = {}) =>
 		call(
 			emulator,
 			'POST',
@@ -37,7 +38,8 @@ describe('OAuth2 for the dashboard', () => {
 				code,
 				redirect_uri: redirectUri,
 				client_id: emulator.applicationId,
-				client_secret: SANDBOX_CLIENT_SECRET
+				client_secret: SANDBOX_CLIENT_SECRET,
+				...extra
 			}).toString(),
 			{ 'Content-Type': 'application/x-www-form-urlencoded' }
 		);
@@ -135,5 +137,49 @@ describe('OAuth2 for the dashboard', () => {
 		});
 		expect(wrongSecret.status).toBe(401);
 		expect(wrongSecret.body).toMatchObject({ error: 'invalid_client' });
+	});
+
+	describe('PKCE (RFC 7636), as Discord checks it', () => {
+		const verifier = `${'v'.repeat(20)}-._~${'K'.repeat(30)}`;
+		const challenge = createHash('sha256').update(verifier).digest('base64url');
+		const codeFor = async (extra: Record<string, string>) => {
+			const res = await authorize({ login_as: 'ada', ...extra });
+			expect(res.status, res.text).toBe(302);
+			return new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
+		};
+		const pkce = { code_challenge: challenge, code_challenge_method: 'S256' };
+
+		it('GIVEN an S256 challenge THEN only its verifier buys the token; missing, malformed or wrong verifiers are refused and spend the code', async () => {
+			for (const [extra, error, description] of [
+				[{}, 'invalid_request', 'Missing "code_verifier"'],
+				[{ code_verifier: 'short' }, 'invalid_request', 'Invalid "code_verifier"'],
+				[{ code_verifier: 'w'.repeat(43) }, 'invalid_grant', 'Invalid "code_verifier"']
+			] as const) {
+				const code = await codeFor(pkce);
+				const refused = await exchange(code, REDIRECT, extra);
+				expect([refused.status, refused.body]).toEqual([400, { error, error_description: description }]);
+				expect((await exchange(code, REDIRECT, { code_verifier: verifier })).status).toBe(400);
+			}
+			const ok = await exchange(await codeFor(pkce), REDIRECT, { code_verifier: verifier });
+			expect(ok.status).toBe(200);
+			expect(ok.body).toMatchObject({ token_type: 'Bearer' });
+		});
+
+		it('GIVEN another method, a challenge without a method or a bad challenge THEN authorize answers 400 invalid_request', async () => {
+			for (const [extra, description] of [
+				[{ code_challenge: challenge, code_challenge_method: 'plain' }, 'Unsupported "code_challenge_method"'],
+				[{ code_challenge: challenge }, 'Unsupported "code_challenge_method"'],
+				[{ code_challenge: 'short', code_challenge_method: 'S256' }, 'Invalid "code_challenge"'],
+				[{ code_challenge_method: 'S256' }, 'Missing "code_challenge"']
+			] as const) {
+				const res = await authorize({ login_as: 'ada', ...extra });
+				expect([res.status, res.body]).toEqual([400, { error: 'invalid_request', error_description: description }]);
+			}
+		});
+
+		it('GIVEN a code issued without a challenge THEN a verifier sent with it is refused (PKCE cannot be added after the fact)', async () => {
+			const refused = await exchange(await codeFor({}), REDIRECT, { code_verifier: verifier });
+			expect([refused.status, (refused.body as { error: string }).error]).toEqual([400, 'invalid_grant']);
+		});
 	});
 });

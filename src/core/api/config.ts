@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Env } from '../env.ts';
 import { appRoot } from '../paths.ts';
+import { ProxyTrust } from './request-state.ts';
 
 /** Facet's API defaults, in one place. Values that hosts tune come from the environment instead. */
 export const DefaultApiOptions = {
@@ -18,7 +19,7 @@ export const DefaultApiOptions = {
 	userGuildsCacheSeconds: 60,
 	/** First path segments that are never rate limited (health probes call them from one address). */
 	rateLimitExempt: ['livez', 'readyz', 'metrics'] as readonly string[],
-	/** Prefix of every Redis key the API writes. */
+	/** Prefix of every Redis key the API writes; the deployment's id follows it (see deploymentId). */
 	redisPrefix: 'facet:api:'
 };
 
@@ -41,7 +42,8 @@ export interface ApiConfig {
 	/** Origins whose browser requests may change state (the dashboard, and the API's own origin). */
 	trustedOrigins: ReadonlySet<string>;
 	secureCookies: boolean;
-	trustProxy: boolean;
+	/** Which `X-Forwarded-*` entries are believed (`API_TRUST_PROXY`). */
+	trustProxy: ProxyTrust;
 	sessionTtlSeconds: number;
 	rateLimit: { max: number; windowSeconds: number };
 	cookieName: string;
@@ -61,12 +63,17 @@ export interface ApiConfigSources {
 	restApi?: string;
 	/** The client secret the sandbox emulator accepts. */
 	sandboxClientSecret?: string;
+	/**
+	 * The deployment (processes sharing one database): sessions, OAuth states and rate-limit counters are its own,
+	 * so two deployments on one Redis neither share sessions nor count each other's requests.
+	 */
+	deployment?: string;
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 /** Builds the {@link ApiConfig}: explicit env first, then what the running client and the sandbox imply. */
-export function resolveApiConfig({ env, restApi, sandboxClientSecret }: ApiConfigSources): ApiConfig {
+export function resolveApiConfig({ env, restApi, sandboxClientSecret, deployment }: ApiConfigSources): ApiConfig {
 	const sandbox = env.mode === 'sandbox';
 	const discordBaseUrl = trimSlash(env.DISCORD_BASE_URL ?? trimSlash(restApi ?? 'https://discord.com/api').replace(/\/api$/, ''));
 	const publicUrl = trimSlash(env.API_PUBLIC_URL ?? `http://localhost:${env.API_PORT}`);
@@ -83,7 +90,7 @@ export function resolveApiConfig({ env, restApi, sandboxClientSecret }: ApiConfi
 		dashboardDir: env.DASHBOARD_DIR ? resolve(env.DASHBOARD_DIR) : sandbox ? join(appRoot, 'dashboard', 'dist') : null,
 		trustedOrigins: new Set([dashboardOrigin, new URL(publicUrl).origin]),
 		secureCookies: publicUrl.startsWith('https:'),
-		trustProxy: env.API_TRUST_PROXY,
+		trustProxy: new ProxyTrust(env.API_TRUST_PROXY),
 		sessionTtlSeconds: env.SESSION_TTL_SECONDS,
 		rateLimit: { max: env.API_RATE_LIMIT_MAX, windowSeconds: env.API_RATE_LIMIT_WINDOW_SECONDS },
 		cookieName: DefaultApiOptions.cookieName,
@@ -93,6 +100,6 @@ export function resolveApiConfig({ env, restApi, sandboxClientSecret }: ApiConfi
 		oauthTimeoutMs: DefaultApiOptions.oauthTimeoutMs,
 		userGuildsCacheSeconds: DefaultApiOptions.userGuildsCacheSeconds,
 		rateLimitExempt: new Set(DefaultApiOptions.rateLimitExempt),
-		redisPrefix: DefaultApiOptions.redisPrefix
+		redisPrefix: deployment ? `${DefaultApiOptions.redisPrefix}${deployment}:` : DefaultApiOptions.redisPrefix
 	};
 }

@@ -27,12 +27,29 @@ export function corsHeaders(
 	return headers;
 }
 
+/** What a write says about where it comes from, besides `Origin`. */
+export interface WriteContext {
+	/** The `Sec-Fetch-Site` header a browser adds (`same-origin`, `same-site`, `cross-site`, `none`). */
+	secFetchSite?: string;
+	/** Whether the request carries the session cookie (valid or not): the ambient authority a forged write would use. */
+	sessionCookie?: boolean;
+}
+
 /**
- * CSRF guard: a browser request that may change state and carries an `Origin` must come from a trusted origin.
- * Requests without `Origin` (curl, servers) are not browsers' cross-site requests and pass.
+ * CSRF guard for requests that may change state. With an `Origin`, it must be a trusted one. Without one, the
+ * request must say `Sec-Fetch-Site: same-origin`, unless it carries no session cookie: a write with neither
+ * proof of where it comes from nor ambient credentials (curl, a server) acts as nobody and passes to the usual
+ * 401; a write with the cookie but no proof (an old browser, a privacy proxy stripping `Origin`, a plugin) is
+ * refused rather than trusted.
  */
-export function isCrossSiteWrite(method: string, origin: string | undefined, trusted: ReadonlySet<string>): boolean {
+export function isCrossSiteWrite(
+	method: string,
+	origin: string | undefined,
+	trusted: ReadonlySet<string>,
+	context: WriteContext = {}
+): boolean {
 	if (SAFE_METHODS.has(method.toUpperCase())) return false;
-	if (origin === undefined) return false;
-	return !trusted.has(origin);
+	if (origin !== undefined) return !trusted.has(origin);
+	if (context.secFetchSite?.toLowerCase() === 'same-origin') return false;
+	return context.sessionCookie === true;
 }

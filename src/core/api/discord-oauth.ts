@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Thrown when Discord's OAuth2 answers unexpectedly. Carries the step and status, never a token or code. */
@@ -78,7 +79,12 @@ export interface DiscordOAuthOptions {
 	timeoutMs: number;
 }
 
-/** Discord's OAuth2 authorization-code flow against a configurable base (Discord itself or the emulator). */
+/** The PKCE S256 challenge of a verifier (RFC 7636 §4.2): base64url of its SHA-256, without padding. */
+export function pkceChallenge(verifier: string): string {
+	return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
+/** Discord's OAuth2 authorization-code flow with PKCE (S256), against a configurable base (Discord itself or the emulator). */
 export class DiscordOAuth {
 	readonly #options: DiscordOAuthOptions;
 
@@ -86,26 +92,32 @@ export class DiscordOAuth {
 		this.#options = options;
 	}
 
-	/** The URL a browser is sent to; `extra` adds query parameters (the sandbox's `login_as`). */
-	public authorizeUrl(state: string, extra: Record<string, string> = {}): string {
+	/**
+	 * The URL a browser is sent to, carrying the S256 challenge of `verifier` (a code intercepted on its way back
+	 * is worthless without the verifier); `extra` adds query parameters (the sandbox's `login_as`).
+	 */
+	public authorizeUrl(state: string, verifier: string, extra: Record<string, string> = {}): string {
 		const url = new URL(`${this.#options.discordBaseUrl}/oauth2/authorize`);
 		url.searchParams.set('client_id', this.#options.clientId);
 		url.searchParams.set('redirect_uri', this.#options.redirectUri);
 		url.searchParams.set('response_type', 'code');
 		url.searchParams.set('scope', this.#options.scopes.join(' '));
 		url.searchParams.set('state', state);
+		url.searchParams.set('code_challenge', pkceChallenge(verifier));
+		url.searchParams.set('code_challenge_method', 'S256');
 		for (const [key, value] of Object.entries(extra)) url.searchParams.set(key, value);
 		return url.toString();
 	}
 
-	/** Trades an authorization code for an access token. */
-	public async exchangeCode(code: string): Promise<OAuthToken> {
+	/** Trades an authorization code for an access token, proving with `verifier` that this server asked for the code. */
+	public async exchangeCode(code: string, verifier: string): Promise<OAuthToken> {
 		const body = new URLSearchParams({
 			client_id: this.#options.clientId,
 			client_secret: this.#options.clientSecret,
 			grant_type: 'authorization_code',
 			code,
-			redirect_uri: this.#options.redirectUri
+			redirect_uri: this.#options.redirectUri,
+			code_verifier: verifier
 		});
 		const json = await this.#call('token', 'oauth2/token', {
 			method: 'POST',

@@ -1,35 +1,15 @@
 import type { ApiResponse } from '@sapphire/plugin-api';
 import type { z } from 'zod';
+import { type CoreErrorIdentifier, CoreErrors, fieldErrorsOf, renderErrorBody } from '../errors.ts';
 
 /**
- * Stable identifiers of every error the API answers with, as `{ error: <identifier> }`.
- * The dashboard switches on these; the wording for people lives there, never here.
+ * The core's identifiers with their statuses, as the API answers them (`{ error: <identifier> }`). The vocabulary
+ * itself (core and plugins, one style) lives in `src/core/errors.ts`; the dashboard holds the wording for people.
  */
-export const ApiErrors = {
-	unauthorized: 401,
-	forbidden: 403,
-	forbidden_origin: 403,
-	unknown_guild: 404,
-	not_found: 404,
-	method_not_allowed: 405,
-	invalid_body: 400,
-	invalid_json: 400,
-	invalid_state: 400,
-	invalid_request: 400,
-	payload_too_large: 413,
-	unsupported_media_type: 415,
-	rate_limited: 429,
-	internal_error: 500,
-	oauth_failed: 502,
-	oauth_unavailable: 503,
-	service_unavailable: 503
-} as const;
+export const ApiErrors = CoreErrors;
 
-/** One of {@link ApiErrors}' identifiers. */
-export type ApiErrorCode = keyof typeof ApiErrors;
-
-/** Field path (dot-joined, `''` for the body itself) → messages, as answered with `invalid_body`. */
-export type FieldErrors = Record<string, string[]>;
+/** One of the core's identifiers. */
+export type ApiErrorCode = CoreErrorIdentifier;
 
 /**
  * Answers `{ error: code, ...extra }` with the status the identifier implies.
@@ -40,16 +20,14 @@ export function sendError(response: ApiResponse, code: ApiErrorCode, extra: Reco
 	response.status(ApiErrors[code]).json({ ...extra, error: code });
 }
 
-/** Groups a zod error's issues by field path. */
-export function fieldErrorsOf(error: z.ZodError): FieldErrors {
-	const fields: FieldErrors = {};
-	for (const issue of error.issues) {
-		const key = issue.path.map(String).join('.');
-		const messages = fields[key] ?? [];
-		messages.push(issue.message);
-		fields[key] = messages;
-	}
-	return fields;
+/**
+ * Answers any error in its API form — a {@link FacetError} (core or plugin) or anything else carrying an identifier
+ * and status with its own; a bug with 500 `internal_error`. Returns the status and whether it was a bug (the caller logs).
+ */
+export function sendErrorOf(response: ApiResponse, error: unknown): { status: number; bug: boolean } {
+	const { status, body, bug } = renderErrorBody(error);
+	if (!response.writableEnded && !response.headersSent) response.status(status).json(body);
+	return { status, bug };
 }
 
 /**

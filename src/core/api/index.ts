@@ -8,6 +8,8 @@
  * const body = parseBody(request, response, Schema);
  * if (!body) return;
  */
+
+export { FacetError, type FieldErrors, fieldErrorsOf } from '../errors.ts';
 export {
 	canManageGuild,
 	clearSessionCookie,
@@ -19,7 +21,7 @@ export {
 	resolveSession
 } from './access.ts';
 export { type ApiConfig, DefaultApiOptions } from './config.ts';
-export { type ApiErrorCode, ApiErrors, type FieldErrors, fieldErrorsOf, sendError, sendFieldErrors } from './errors.ts';
+export { type ApiErrorCode, ApiErrors, sendError, sendErrorOf, sendFieldErrors } from './errors.ts';
 export { DEFAULT_BODY_LIMIT, jsonBody, parseBody, sessionRateLimitKey } from './pipeline.ts';
 export type { GuildContext, ManageAccess } from './request-state.ts';
 export { runSafely } from './safe.ts';

@@ -1,11 +1,20 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { clearSessionCookie, resolveSession } from './access.ts';
-import { appendSetCookie, serializeCookie } from './cookies.ts';
+import { appendSetCookie, parseCookies, serializeCookie } from './cookies.ts';
 import { OAuthError } from './discord-oauth.ts';
 import { sendError } from './errors.ts';
 import { isSecureRequest, requestState } from './request-state.ts';
+import { randomId } from './seal.ts';
 import { getApiServices } from './services.ts';
 import { safeNextPath } from './sessions.ts';
+
+/** Constant-time equality of two short strings (a state compared against the browser's binding). */
+function sameText(a: string, b: string): boolean {
+	const left = Buffer.from(a);
+	const right = Buffer.from(b);
+	return left.length === right.length && timingSafeEqual(left, right);
+}
 
 /** Who the sandbox's authorize page may log in as without a click: a user id or a username. */
 const LOGIN_AS = /^[\w.-]{1,32}$/;
@@ -17,15 +26,18 @@ function redirect(response: ApiResponse, location: string): void {
 }
 
 /**
- * `GET /oauth/login[?next=/path]`: mints a single-use `state` (Redis, 10 min), binds it to this browser with a
- * short-lived sealed cookie, and sends the browser to Discord's authorize page. In the sandbox only,
+ * `GET /oauth/login[?next=/path]`: mints a single-use `state` and a PKCE verifier (Redis, 10 min), binds the state to
+ * this browser with a short-lived sealed cookie, and sends the browser to Discord's authorize page with the verifier's
+ * S256 challenge. In the sandbox only,
  * `login_as` is passed through so tests and people can skip the emulator's consent page.
  */
 export async function startLogin(request: ApiRequest, response: ApiResponse): Promise<void> {
 	const api = getApiServices();
 	const oauth = api.oauth();
 	if (!oauth || !api.stateSealer) return sendError(response, 'oauth_unavailable');
-	const state = await api.states.create(safeNextPath(request.query.next), api.config.stateTtlSeconds);
+	// 32 random bytes in base64url: 43 characters, the shortest verifier RFC 7636 (and Discord) accept.
+	const verifier = randomId();
+	const state = await api.states.create(safeNextPath(request.query.next), api.config.stateTtlSeconds, verifier);
 	const secure = isSecureRequest(request, api.config.secureCookies, api.config.trustProxy);
 	appendSetCookie(
 		response,
@@ -38,27 +50,30 @@ export async function startLogin(request: ApiRequest, response: ApiResponse): Pr
 	const extra: Record<string, string> = {};
 	const loginAs = request.query.login_as;
 	if (api.config.sandbox && typeof loginAs === 'string' && LOGIN_AS.test(loginAs)) extra.login_as = loginAs;
-	redirect(response, oauth.authorizeUrl(state, extra));
+	redirect(response, oauth.authorizeUrl(state, verifier, extra));
 }
 
 /**
  * `GET /oauth/callback?code&state`: refuses a missing, unknown, reused or foreign `state` (400 `invalid_state`,
- * nothing created), exchanges the code, reads `users/@me`, stores a session in Redis and sets the sealed session
- * cookie, then sends the browser to the dashboard.
+ * nothing created; a state that is not this browser's leaves its login in progress untouched), exchanges the code
+ * with the login's PKCE verifier, reads `users/@me`, stores a session in Redis and sets the sealed session cookie,
+ * then sends the browser to the dashboard.
  */
 export async function finishLogin(request: ApiRequest, response: ApiResponse): Promise<void> {
 	const api = getApiServices();
 	const { code, state, error } = request.query;
-	const cookies = requestState(request).cookies;
-	const bound = cookies?.get(api.config.stateCookieName);
+	const cookies = requestState(request).cookies ?? parseCookies(request.headers.cookie);
+	const bound = cookies.get(api.config.stateCookieName);
 	const secure = isSecureRequest(request, api.config.secureCookies, api.config.trustProxy);
-	// The binding cookie is spent whatever happens next.
+	// Only this browser's own state may end its login. Anything else — a cross-site image, a link with a made-up or
+	// someone else's state — is refused without touching the binding cookie or any stored state, so a login in
+	// progress survives it.
+	const boundState = bound ? api.stateSealer?.open(bound) : null;
+	if (typeof state !== 'string' || !boundState || !sameText(boundState, state)) return sendError(response, 'invalid_state');
+	// From here the binding cookie and the state are spent whatever happens next (single use, even on refusal).
 	appendSetCookie(response, serializeCookie(api.config.stateCookieName, '', { maxAgeSeconds: 0, secure, path: '/oauth' }));
-
-	if (typeof state !== 'string' || !state) return sendError(response, 'invalid_state');
-	// Consume first: a state is single use even when the rest of the request is refused.
 	const saved = await api.states.consume(state);
-	if (!saved || !bound || api.stateSealer?.open(bound) !== state) return sendError(response, 'invalid_state');
+	if (!saved) return sendError(response, 'invalid_state');
 
 	const landing = new URL(saved.next, api.config.dashboardOrigin);
 	if (typeof error === 'string' || typeof code !== 'string' || !code) {
@@ -71,7 +86,7 @@ export async function finishLogin(request: ApiRequest, response: ApiResponse): P
 	let token: Awaited<ReturnType<typeof oauth.exchangeCode>>;
 	let user: Awaited<ReturnType<typeof oauth.fetchUser>>;
 	try {
-		token = await oauth.exchangeCode(code);
+		token = await oauth.exchangeCode(code, saved.verifier);
 		user = await oauth.fetchUser(token.accessToken);
 	} catch (caught) {
 		if (!(caught instanceof OAuthError)) throw caught;

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import type { z } from 'zod';
+import { jsonInputProblems, protoKeyPath, textProblem } from '../input.ts';
 import { isGuildRoute, requireGuildManager, resolveSession } from './access.ts';
 import { declaredLength, hasBody, isJsonType, mediaType, readLimitedBody } from './body.ts';
+import { headerValue, parseCookies } from './cookies.ts';
 import { corsHeaders, isCrossSiteWrite } from './cors.ts';
 import { sendError, sendFieldErrors } from './errors.ts';
 import { clientAddress, requestState } from './request-state.ts';
@@ -44,9 +47,21 @@ export function applyHeaders(request: ApiRequest, response: ApiResponse, allMeth
 	} else if (!request.route) {
 		response.setHeader('Allow', methods.join(', '));
 		sendError(response, 'method_not_allowed');
-	} else if (isCrossSiteWrite(method, origin, config.trustedOrigins)) {
+	} else if (
+		isCrossSiteWrite(method, origin, config.trustedOrigins, {
+			secFetchSite: headerValue(request, 'sec-fetch-site'),
+			sessionCookie: cookiesOf(request).has(config.cookieName)
+		})
+	) {
 		sendError(response, 'forbidden_origin');
 	}
+}
+
+/** The request's cookies, parsed once (the headers step needs them before the cookies step runs). */
+function cookiesOf(request: ApiRequest): Map<string, string> {
+	const state = requestState(request);
+	state.cookies ??= parseCookies(request.headers.cookie);
+	return state.cookies;
 }
 
 /** Looks the session up once (a bad cookie is simply no session; routes decide whether that is a 401). */
@@ -122,23 +137,17 @@ export async function applyBody(request: ApiRequest, response: ApiResponse): Pro
 		} catch {
 			return sendError(response, 'invalid_json');
 		}
+		// What no route may store (NUL, control characters, deep nesting, unsafe integers) is refused here, once.
+		const fields = jsonInputProblems(state.body.json);
+		if (fields) return sendError(response, 'invalid_body', { fields });
+	} else if (bytes.length > 0 && type.startsWith('text/')) {
+		const problem = textProblem(bytes.toString('utf8'));
+		if (problem) return sendError(response, 'invalid_body', { fields: { '': [problem] } });
 	}
 	installBodyReaders(request, state.body);
 }
 
-/**
- * The path of the first own `__proto__` key in a parsed JSON value, or null. Validation copies bodies by
- * assignment, where such a key would silently vanish (it sets the prototype) instead of failing as unknown.
- */
-export function protoKeyPath(value: unknown, path: string[] = []): string | null {
-	if (value === null || typeof value !== 'object') return null;
-	for (const key of Object.keys(value)) {
-		if (key === '__proto__') return [...path, key].join('.');
-		const found = protoKeyPath((value as Record<string, unknown>)[key], [...path, key]);
-		if (found) return found;
-	}
-	return null;
-}
+export { protoKeyPath } from '../input.ts';
 
 /** Makes plugin-api's `readBody*()` serve the bytes the body step already read (the stream is consumed). */
 function installBodyReaders(request: ApiRequest, body: { bytes: Buffer; type: string; json?: unknown }): void {
@@ -177,4 +186,66 @@ export function parseBody<T extends z.ZodType>(request: ApiRequest, response: Ap
 	if (result.success) return result.data;
 	sendFieldErrors(response, result.error);
 	return null;
+}
+
+/** Seconds a client is told to wait (`Retry-After`) while the API is not ready yet. */
+export const STARTING_RETRY_AFTER_SECONDS = 1;
+
+/** What {@link installStartupGate} returns: open it once the bot is ready. */
+export interface StartupGate {
+	/** Hands every request from now on to plugin-api. */
+	open(): void;
+	readonly isOpen: boolean;
+}
+
+/**
+ * Puts a gate in front of plugin-api's request handling. plugin-api binds its port before its routes, middlewares
+ * and listeners are loaded, and a request that arrives meanwhile is accepted and never answered. Until
+ * {@link StartupGate.open} every request is answered at once: `GET /livez` 200, anything else 503
+ * `service_unavailable` with `Retry-After`. Install it before the port binds (before login).
+ */
+export function installStartupGate(server: HttpServer, retryAfterSeconds = STARTING_RETRY_AFTER_SECONDS): StartupGate {
+	const handlers = server.listeners('request') as ((request: unknown, response: unknown) => void)[];
+	server.removeAllListeners('request');
+	let open = false;
+	server.on('request', (request: ApiRequest, response: ApiResponse) => {
+		if (open) {
+			for (const handler of handlers) handler.call(server, request, response);
+			return;
+		}
+		answerStarting(request, response, retryAfterSeconds);
+	});
+	return {
+		open() {
+			open = true;
+		},
+		get isOpen() {
+			return open;
+		}
+	};
+}
+
+function answerStarting(request: ApiRequest, response: ApiResponse, retryAfterSeconds: number): void {
+	const path = (request.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+	const method = (request.method ?? 'GET').toUpperCase();
+	response.setHeader('Cache-Control', 'no-store');
+	response.setHeader('Vary', 'Origin');
+	// The dashboard must be able to read the 503 to retry: the same CORS grant as once started (none for others).
+	const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+	const dashboardOrigin = (() => {
+		try {
+			return getApiServices().config.dashboardOrigin;
+		} catch {
+			return '';
+		}
+	})();
+	for (const [name, value] of Object.entries(corsHeaders(origin, dashboardOrigin, [method], false))) response.setHeader(name, value);
+	if (path === '/livez' && (method === 'GET' || method === 'HEAD')) {
+		response.json({ status: 'ok' });
+		return;
+	}
+	// The body is not read: close the connection after answering rather than leave an unread body on it.
+	if (hasBody(request)) response.setHeader('Connection', 'close');
+	response.setHeader('Retry-After', String(retryAfterSeconds));
+	sendError(response, 'service_unavailable', { reason: 'starting', retryAfter: retryAfterSeconds });
 }

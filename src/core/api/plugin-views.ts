@@ -1,10 +1,10 @@
 import { container } from '@sapphire/framework';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { z } from 'zod';
-import { FacetError, FacetIdentifiers, SettingsValidationError } from '../errors.ts';
+import { FacetError } from '../errors.ts';
 import { requireGuildManager } from './access.ts';
 import type { AuditEntryView, JsonSchema, PluginView } from './contract.ts';
-import { sendError } from './errors.ts';
+import { sendError, sendErrorOf } from './errors.ts';
 import type { GuildContext } from './request-state.ts';
 
 /** Guards a `guilds/[guild]/plugins/[plugin]…` route: a manager of the guild and a plugin that exists (else 404). */
@@ -22,14 +22,18 @@ export async function requireGuildPlugin(
 	return { ctx, plugin };
 }
 
-/** Runs a plugin-service write; its known errors become API answers (see {@link sendServiceError}). Resolves false when it answered. */
+/**
+ * Runs a plugin-service write; a user-facing error it throws (field errors, an unknown entry, a required plugin…)
+ * is answered in its API form. Resolves false when it answered; anything else (a bug) is rethrown to `runSafely`.
+ */
 export async function serviceCall(response: ApiResponse, write: () => Promise<unknown>): Promise<boolean> {
 	try {
 		await write();
 		return true;
 	} catch (error) {
-		if (sendServiceError(response, error)) return false;
-		throw error;
+		if (!(error instanceof FacetError)) throw error;
+		sendErrorOf(response, error);
+		return false;
 	}
 }
 
@@ -68,29 +72,6 @@ export function auditView(entry: {
 		revertOf: entry.revertOf == null ? null : String(entry.revertOf),
 		createdAt: entry.createdAt.toISOString()
 	};
-}
-
-/**
- * Answers the API form of a core error thrown by the plugin service: field errors as 400, unknown things as
- * 404, a required plugin as 409. Returns false for anything else (left to the caller's error handling).
- */
-export function sendServiceError(response: ApiResponse, error: unknown): boolean {
-	if (error instanceof SettingsValidationError) {
-		sendError(response, 'invalid_body', { fields: error.fields });
-		return true;
-	}
-	if (error instanceof FacetError) {
-		switch (error.identifier) {
-			case FacetIdentifiers.UnknownPlugin:
-			case FacetIdentifiers.UnknownAuditEntry:
-				response.status(404).json({ error: 'not_found', message: error.message });
-				return true;
-			case FacetIdentifiers.PluginRequired:
-				response.status(409).json({ error: 'plugin_required', message: error.message });
-				return true;
-		}
-	}
-	return false;
 }
 
 const schemas = new Map<string, JsonSchema | null>();

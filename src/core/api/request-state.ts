@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 import type { Guild, GuildMember } from 'discord.js';
+import type { TrustProxySetting } from '../env.ts';
 import type { ManageAccess } from './contract.ts';
 import type { Session } from './sessions.ts';
 
@@ -40,20 +42,94 @@ export function requestState(request: IncomingMessage): RequestState {
 	return state;
 }
 
-/** The client's address: the socket's, or the first `X-Forwarded-For` hop when a proxy is trusted. */
-export function clientAddress(request: IncomingMessage, trustProxy: boolean): string {
-	if (trustProxy) {
-		const forwarded = request.headers['x-forwarded-for'];
-		const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-		if (first) return first;
+/**
+ * How far the API believes `X-Forwarded-For`, built once from `API_TRUST_PROXY`. Addresses are read from the
+ * right: each proxy appends the address it received the request from, so only the entries that trusted proxies
+ * appended are facts; everything to their left is whatever the client chose to send.
+ */
+export class ProxyTrust {
+	readonly #setting: TrustProxySetting;
+	readonly #proxies: BlockList | null;
+
+	public constructor(setting: TrustProxySetting) {
+		this.#setting = setting;
+		this.#proxies = null;
+		if (setting.kind === 'cidrs') {
+			const list = new BlockList();
+			for (const entry of setting.cidrs) {
+				const [address = '', prefix] = entry.split('/');
+				const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+				if (prefix === undefined) list.addAddress(address, family);
+				else list.addSubnet(address, Number(prefix), family);
+			}
+			this.#proxies = list;
+		}
 	}
-	return request.socket.remoteAddress ?? 'unknown';
+
+	/** Whether any proxy header is believed at all. */
+	public get enabled(): boolean {
+		return this.#setting.kind !== 'none';
+	}
+
+	/** Whether the peer on the socket is a trusted proxy, so its `X-Forwarded-*` headers count. */
+	public peerTrusted(request: IncomingMessage): boolean {
+		if (this.#setting.kind === 'none') return false;
+		if (this.#setting.kind === 'hops') return this.#setting.hops > 0;
+		return this.#isProxy(normaliseAddress(request.socket.remoteAddress ?? ''));
+	}
+
+	/** The client's address: the nearest hop to the right that is not a trusted proxy. */
+	public clientAddress(request: IncomingMessage): string {
+		const socket = normaliseAddress(request.socket.remoteAddress ?? '') || 'unknown';
+		if (!this.peerTrusted(request)) return socket;
+		// Nearest first: the socket's peer, then X-Forwarded-For from its right end.
+		const chain = [socket, ...forwardedFor(request).reverse()];
+		if (this.#setting.kind === 'hops') return chain[Math.min(this.#setting.hops, chain.length - 1)] ?? socket;
+		const client = chain.find((address) => !this.#isProxy(address));
+		// Every hop a trusted proxy: the farthest one is the best fact there is.
+		return client ?? chain.at(-1) ?? socket;
+	}
+
+	#isProxy(address: string): boolean {
+		const family = isIP(address);
+		if (!this.#proxies || family === 0) return false;
+		return this.#proxies.check(address, family === 6 ? 'ipv6' : 'ipv4');
+	}
+}
+
+/** Trusts no proxy header: the socket's address is the client. */
+export const NO_PROXY_TRUST = new ProxyTrust({ kind: 'none' });
+
+/** Every `X-Forwarded-For` entry in order (repeated headers joined, as proxies treat them), each normalised. */
+function forwardedFor(request: IncomingMessage): string[] {
+	const header = request.headers['x-forwarded-for'];
+	const joined = Array.isArray(header) ? header.join(',') : (header ?? '');
+	return joined
+		.split(',')
+		.map(normaliseAddress)
+		.filter((entry) => entry !== '');
+}
+
+/** One spelling per address: no surrounding blanks, no port (`1.2.3.4:80`, `[::1]:80`), IPv4-mapped IPv6 as IPv4. */
+function normaliseAddress(raw: string): string {
+	let address = raw.trim();
+	const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+	if (bracketed?.[1]) address = bracketed[1];
+	else if (/^[\d.]+:\d+$/.test(address)) address = address.slice(0, address.lastIndexOf(':'));
+	const mapped = /^::ffff:([\d.]+)$/i.exec(address);
+	if (mapped?.[1] && isIP(mapped[1]) === 4) address = mapped[1];
+	return address.toLowerCase();
+}
+
+/** The client's address as {@link ProxyTrust.clientAddress} works it out. */
+export function clientAddress(request: IncomingMessage, trust: ProxyTrust): string {
+	return trust.clientAddress(request);
 }
 
 /** Whether the browser reached the API over https (directly, or through a trusted proxy that says so). */
-export function isSecureRequest(request: IncomingMessage, publicUrlIsHttps: boolean, trustProxy: boolean): boolean {
+export function isSecureRequest(request: IncomingMessage, publicUrlIsHttps: boolean, trust: ProxyTrust): boolean {
 	if (publicUrlIsHttps) return true;
-	if (trustProxy) {
+	if (trust.peerTrusted(request)) {
 		const proto = request.headers['x-forwarded-proto'];
 		return (Array.isArray(proto) ? proto[0] : proto)?.split(',')[0]?.trim().toLowerCase() === 'https';
 	}

@@ -16,6 +16,8 @@ export interface ApiServicesOptions {
 	logger: Logger;
 	/** The REST base the bot's client uses; the OAuth base is derived from it unless DISCORD_BASE_URL is set. */
 	restApi?: string;
+	/** The deployment's id: the API's Redis keys are its own. */
+	deployment?: string;
 	/** The client secret the Discord target accepts (the sandbox's own); DISCORD_CLIENT_SECRET wins. */
 	targetClientSecret?: string;
 	/** Resolves the OAuth client id when DISCORD_CLIENT_ID is unset (the logged-in application's id). */
@@ -37,7 +39,12 @@ export class ApiServices {
 	readonly #applicationId: () => string | null | undefined;
 
 	public constructor(options: ApiServicesOptions) {
-		this.config = resolveApiConfig({ env: options.env, restApi: options.restApi, sandboxClientSecret: options.targetClientSecret });
+		this.config = resolveApiConfig({
+			env: options.env,
+			restApi: options.restApi,
+			sandboxClientSecret: options.targetClientSecret,
+			deployment: options.deployment
+		});
 		this.redis = options.redis;
 		this.logger = options.logger;
 		this.#applicationId = options.applicationId ?? (() => null);
@@ -133,6 +140,7 @@ export function getApiServices(): ApiServices {
 		logger: container.log.child({ source: 'api' }),
 		restApi,
 		targetClientSecret: container.discordTarget?.clientSecret,
+		deployment: container.deployment,
 		applicationId: () => container.client?.application?.id ?? container.client?.user?.id ?? null
 	});
 	return container.api;

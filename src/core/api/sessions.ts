@@ -83,10 +83,15 @@ export class SessionStore {
 export interface OAuthStateData {
 	/** Dashboard path to land on after login. */
 	next: string;
+	/** The PKCE `code_verifier` (RFC 7636): kept server-side, only its S256 challenge went to the browser. */
+	verifier: string;
 	createdAt: number;
 }
 
-const StateSchema = z.object({ next: z.string(), createdAt: z.number() });
+/** RFC 7636 §4.1: 43–128 unreserved characters. */
+const VERIFIER_PATTERN = /^[\w.~-]{43,128}$/;
+
+const StateSchema = z.object({ next: z.string(), verifier: z.string().regex(VERIFIER_PATTERN), createdAt: z.number() });
 
 /** Single-use OAuth `state` values in Redis with a TTL. */
 export class OAuthStateStore {
@@ -98,10 +103,11 @@ export class OAuthStateStore {
 		this.#prefix = `${prefix}oauth-state:`;
 	}
 
-	/** Mints a state valid for `ttlSeconds`. */
-	public async create(next: string, ttlSeconds: number): Promise<string> {
+	/** Mints a state valid for `ttlSeconds`, remembering where to land and the login's PKCE verifier. */
+	public async create(next: string, ttlSeconds: number, verifier: string): Promise<string> {
+		if (!VERIFIER_PATTERN.test(verifier)) throw new TypeError('a PKCE code_verifier is 43 to 128 unreserved characters');
 		const state = randomId();
-		const data: OAuthStateData = { next, createdAt: Date.now() };
+		const data: OAuthStateData = { next, verifier, createdAt: Date.now() };
 		await this.#redis.set(`${this.#prefix}${state}`, JSON.stringify(data), 'EX', ttlSeconds);
 		return state;
 	}

@@ -9,6 +9,7 @@ import { CorePluginState } from '../entities/CorePluginState.ts';
 import { appRoot } from '../paths.ts';
 import { type MigrationEntry, ownedMigrations, pluginEntities, pluginMigrations } from '../plugins/entities.ts';
 import type { PluginManifest } from '../plugins/manifest.ts';
+import { type DatabaseTimeouts, poolTimeoutOptions } from './timeouts.ts';
 
 /** Entities the core owns; plugins add theirs through their manifests. */
 export const coreEntities = [CoreGuild, CorePluginState, CoreAuditEntry, CoreCommandSync];
@@ -19,6 +20,8 @@ export interface OrmConfigOptions {
 	/** The plugins whose entities and migrations join the core's; none → the core's schema alone. */
 	plugins?: readonly PluginManifest[];
 	poolMax?: number;
+	/** Statement and connection-acquire limits (the bot's); `null` or omitted: none (migrations, tools). */
+	timeouts?: DatabaseTimeouts | null;
 	/** Folder `npm run migrate -- create` writes a new migration to. @default migrations/core */
 	migrationsPath?: string;
 	debug?: boolean;
@@ -43,6 +46,7 @@ export function createOrmConfig(options: OrmConfigOptions): Options {
 		entities: [...coreEntities, ...pluginEntities(plugins)] as any[],
 		extensions: [Migrator],
 		pool: { min: 0, max: options.poolMax ?? 10 },
+		...(options.timeouts ? { driverOptions: poolTimeoutOptions(options.timeouts) } : {}),
 		debug: options.debug ?? false,
 		allowGlobalContext: false,
 		migrations: {

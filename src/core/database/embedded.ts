@@ -3,12 +3,28 @@ import { resolve } from 'node:path';
 import { codePath } from '../paths.ts';
 import type { HostMessage } from './pglite-host.ts';
 
+/** Defaults of the embedded database's connections. */
+export const DefaultEmbeddedOptions = {
+	/**
+	 * The bot's pool against it. PGlite runs one statement at a time (and an open transaction holds every other
+	 * connection back), so a larger pool only adds waiting connections.
+	 */
+	poolMax: 4,
+	/**
+	 * Connections the socket keeps free beyond the bot's pool, for an operator's `psql`, `npm run migrate` or a
+	 * backup. The socket refuses connections past its limit, so without these a busy bot locks every outside client out.
+	 */
+	reservedConnections: 4
+};
+
 /** Options for {@link startEmbeddedDatabase}. */
 export interface EmbeddedDatabaseOptions {
 	/** Folder that keeps the database files. */
 	dataDir: string;
-	/** Connections the socket accepts; must be at least the ORM pool size. */
-	maxConnections?: number;
+	/** The largest pool the bot will open against it. @default DefaultEmbeddedOptions.poolMax */
+	poolMax?: number;
+	/** Connections accepted beyond `poolMax` for other clients. @default DefaultEmbeddedOptions.reservedConnections */
+	reservedConnections?: number;
 	/** Milliseconds to wait for the child to be ready. */
 	startTimeoutMs?: number;
 }
@@ -17,6 +33,10 @@ export interface EmbeddedDatabaseOptions {
 export interface EmbeddedDatabase {
 	/** `postgresql://` URL the normal Postgres driver connects to. */
 	url: string;
+	/** The pool size the bot should use: the socket accepts this many plus the reserved connections. */
+	poolMax: number;
+	/** Connections the socket accepts in all. */
+	maxConnections: number;
 	pid: number;
 	/** Time the child took to open the data dir and listen. */
 	startMs: number;
@@ -25,7 +45,9 @@ export interface EmbeddedDatabase {
 
 /** Starts PGlite in a child process, off the bot's event loop, and returns its connection URL. */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
-	const hostOptions = { dataDir: resolve(options.dataDir), host: '127.0.0.1', port: 0, maxConnections: options.maxConnections ?? 10 };
+	const poolMax = options.poolMax ?? DefaultEmbeddedOptions.poolMax;
+	const maxConnections = poolMax + (options.reservedConnections ?? DefaultEmbeddedOptions.reservedConnections);
+	const hostOptions = { dataDir: resolve(options.dataDir), host: '127.0.0.1', port: 0, maxConnections };
 	const child: ChildProcess = fork(codePath('core/database/pglite-host'), [], {
 		env: { ...process.env, FACET_PGLITE_OPTIONS: JSON.stringify(hostOptions) },
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc']
@@ -55,6 +77,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
 	let stopped: Promise<void> | null = null;
 	return {
 		url: `postgresql://postgres@${ready.host}:${ready.port}/postgres`,
+		poolMax,
+		maxConnections,
 		pid: child.pid ?? -1,
 		startMs: ready.startMs,
 		stop() {

@@ -1,5 +1,6 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
 import type { MigrationEntry } from '../plugins/entities.ts';
+import { createOrmConfig, type OrmConfigOptions } from './config.ts';
 
 /** Name of the table MikroORM records applied migrations in (see createOrmConfig). */
 export const MIGRATIONS_TABLE = 'core_migrations';
@@ -39,4 +40,17 @@ export async function migrate(orm: MikroORM): Promise<{ applied: string[]; adopt
 	const adopted = await adoptLegacyMigrationNames(orm);
 	const applied = (await orm.migrator.up()).map((migration) => migration.name);
 	return { applied, adopted };
+}
+
+/**
+ * {@link migrate} on a connection of its own, without the bot's statement limits (a migration may rightly run for
+ * minutes), closed afterwards; the bot's own pool is opened with its limits after this.
+ */
+export async function migrateUnlimited(options: OrmConfigOptions): Promise<{ applied: string[]; adopted: string[] }> {
+	const orm = await MikroORM.init(createOrmConfig({ ...options, timeouts: null, poolMax: 2 }));
+	try {
+		return await migrate(orm);
+	} finally {
+		await orm.close(true);
+	}
 }

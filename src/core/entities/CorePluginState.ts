@@ -9,6 +9,8 @@ export const CorePluginState = defineEntity({
 		plugin: p.string().primary().length(32),
 		enabled: p.boolean().nullable(),
 		settings: p.json<Record<string, unknown>>().defaultRaw(`'{}'`),
+		/** Counts the row's writes, so a process' cache keeps the newest of answers that arrive out of order. */
+		version: p.bigint('number').defaultRaw('0'),
 		updatedAt: p.datetime().defaultRaw('now()')
 	}
 });

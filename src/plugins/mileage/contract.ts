@@ -29,6 +29,8 @@ export interface TierView {
 	threshold: number;
 	roleId: string;
 	roleName: string | null;
+	/** Moderator or admin permissions the role grants (adding such a tier needs `confirm: true`). */
+	dangerousPermissions: string[];
 	problem: string | null;
 }
 
@@ -41,12 +43,16 @@ export interface LeaderboardEntry {
 	avatar: string | null;
 }
 
-/** `GET /mileage/guilds/:guild/leaderboard`. */
+/** `GET /mileage/guilds/:guild/leaderboard?page|after|rank|user&pageSize`. */
 export interface LeaderboardAnswer {
 	page: number;
 	pageSize: number;
 	members: number;
 	pages: number;
+	/** Position of the page's first entry (1-based). */
+	position: number;
+	/** Keyset cursor of the next page (`after=`), or null on the last. */
+	next: string | null;
 	entries: LeaderboardEntry[];
 }
 
@@ -117,4 +123,6 @@ export interface TierRequest {
 	name: string;
 	threshold: number;
 	roleId: string;
+	/** Required (true) for a role with moderator or admin permissions. */
+	confirm?: boolean;
 }

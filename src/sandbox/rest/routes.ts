@@ -522,7 +522,13 @@ export const routes: readonly RouteDefinition[] = [
 				throw Errors.invalidFormBody({
 					flags: { _errors: [{ code: 'MESSAGE_FLAGS_INVALID', message: 'Ephemeral messages need an interaction' }] }
 				});
+			// enforce_nonce: a retry of a create that reached Discord gets the first message back, and nothing is dispatched.
+			if (input.enforceNonce && input.nonce !== undefined) {
+				const earlier = ctx.state.messageByNonce(channel.id, ctx.botUserId, input.nonce);
+				if (earlier) return ok(toApiMessage(ctx.state, earlier));
+			}
 			const message = ctx.actions.postMessage({ channelId: channel.id, guildId: channel.guildId, authorId: ctx.botUserId }, input);
+			ctx.state.rememberNonce(message);
 			return ok(toApiMessage(ctx.state, message));
 		}
 	},

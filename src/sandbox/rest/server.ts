@@ -123,6 +123,12 @@ export class RestServer {
 				}
 			);
 		}
+		if (fault?.kind === 'rest_error') {
+			const status = fault.status ?? 403;
+			const code = fault.code ?? 0;
+			const message = code === 50001 ? 'Missing Access' : `${status}: injected error`;
+			return sendJson(res, status, { message, code }, headers);
+		}
 		if (fault?.kind === 'rest_500') {
 			ctx.stats.serverErrors++;
 			return sendJson(res, 500, { message: '500: Internal Server Error', code: 0 }, headers);

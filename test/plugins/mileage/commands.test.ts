@@ -343,7 +343,8 @@ describe('tiers', () => {
 	it('GIVEN a tier whose role the bot cannot assign THEN the problem is listed and the role is not retried on every crossing', async () => {
 		const robot = seed.roles.bot; // the bot's own (managed) role: at the bot's position, never assignable
 		const warnings = () => bot.logs.filter((line) => line.includes('mileage tier role cannot be assigned')).length;
-		await run(seed.users.grace, 'mileage-admin tiers add', { name: 'Robot', threshold: 3, role: robot });
+		// The bot's role carries Manage Roles and Manage Messages: a tier with it needs the admin's confirmation.
+		await run(seed.users.grace, 'mileage-admin tiers add', { name: 'Robot', threshold: 3, role: robot, confirm: true });
 		const reply = await finalEdit(/^Tier #\d+ \*\*Robot\*\*/);
 		expect(reply).toMatch(/\n⚠️ The role cannot be assigned: the role is managed by an integration\.$/);
 		const list = await run(seed.users.grace, 'mileage-admin tiers list');

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
 	DefaultCsvOptions,
+	formatCsvField,
 	formatCsvRow,
 	formatImportCsv,
 	type ImportRow,
@@ -160,5 +161,50 @@ describe('parseImportCsv examples', () => {
 	it('GIVEN thousands of bad rows THEN the list is cut at maxErrors and the count is exact', () => {
 		const parsed = parseImportCsv(`user_id,points\n${'x,y\n'.repeat(1_000)}`);
 		expect([parsed.errors.length, parsed.errorCount]).toEqual([DefaultCsvOptions.maxErrors, 2_000]);
+	});
+});
+
+describe('formula injection (OWASP CSV injection)', () => {
+	const TRIGGERS = ['=', '+', '-', '@', '\t', '\r'];
+	/** The text a spreadsheet sees in a written cell: the field without its CSV quoting. */
+	const cellText = (field: string) => (field.startsWith('"') ? field.slice(1, -1).replaceAll('""', '"') : field);
+	// Text built from the characters that matter here, so formula starts and leading apostrophes are common.
+	const tricky = fc.string({ unit: fc.constantFrom("'", '=', '+', '-', '@', '\t', '\r', '"', ',', 'a', '1', ' '), maxLength: 12 });
+
+	it('GIVEN the reason =HYPERLINK("http://x","y") THEN it is written as a quoted text cell with an apostrophe in front', () => {
+		expect(formatCsvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
+		for (const start of TRIGGERS) expect(cellText(formatCsvField(`${start}1+1`)).startsWith(`'${start}`), JSON.stringify(start)).toBe(true);
+	});
+
+	it('GIVEN numbers THEN they are written bare, negative ones too; GIVEN ordinary text THEN it is unchanged', () => {
+		expect(formatCsvRow([1, -5, 7n, -12n, '123456789012345678', "'tis", 'plain', null])).toBe(
+			"1,-5,7,-12,123456789012345678,'tis,plain,\r\n"
+		);
+	});
+
+	it('GIVEN any text THEN no written cell starts like a formula, and reading it back gives the same text', () => {
+		fc.assert(
+			fc.property(fc.array(tricky, { minLength: 1, maxLength: 6 }), (fields) => {
+				fc.pre(!(fields.length === 1 && fields[0] === ''));
+				const row = formatCsvRow(fields);
+				for (const field of fields) expect(TRIGGERS.some((t) => cellText(formatCsvField(field)).startsWith(t))).toBe(false);
+				expect([...readCsvRecords(row)]).toEqual([{ line: 1, fields }]);
+			}),
+			{ numRuns: 2_000 }
+		);
+	});
+
+	it('GIVEN notes with formula starts and leading apostrophes THEN an import of the written file gives them back exactly', () => {
+		const id = '123456789012345678';
+		const notes = ['=HYPERLINK("http://x","y")', '+1', '-minus', '@SUM(A1)', '\tx', '\rx', "'tis", "'=kept", "''@two", "'", "''"];
+		const parsed = parseImportCsv(formatImportCsv(notes.map((note, i) => ({ userId: id, points: -(i + 1), note }))));
+		expect(parsed.errors).toEqual([]);
+		expect(strip(parsed.rows)).toEqual(notes.map((note, i) => ({ userId: id, points: -(i + 1), note })));
+	});
+
+	it('GIVEN a hand-written file THEN an apostrophe is removed only where an export would have added it', () => {
+		const id = '123456789012345678';
+		const parsed = parseImportCsv(`user_id,points,note\n${id},1,'tis\n${id},2,'=unquoted\n${id},3,"'quoted"\n${id},4,"'=x"\n`);
+		expect(strip(parsed.rows).map((row) => row.note)).toEqual(["'tis", "'=unquoted", "'quoted", '=x']);
 	});
 });

@@ -162,9 +162,9 @@ describe('adjust and reverse', () => {
 		expect(first.body).toMatchObject({ total: 120, entry: { points: -40, reason: 'reversal', reversesEventId: String(entry.id) } });
 		const before = await ledger();
 		const second = await call('POST', `/events/${entry.id}/reverse`, { reason: 'again' });
-		expect([second.status, second.body.error]).toEqual([409, 'mileageAlreadyReversed']);
+		expect([second.status, second.body.error]).toEqual([409, 'mileage_already_reversed']);
 		const ofReversal = await call('POST', `/events/${(first.body.entry as { id: string }).id}/reverse`, { reason: 'undo undo' });
-		expect([ofReversal.status, ofReversal.body.error]).toEqual([409, 'mileageReversalOfReversal']);
+		expect([ofReversal.status, ofReversal.body.error]).toEqual([409, 'mileage_reversal_of_reversal']);
 		expect(await ledger()).toEqual(before);
 		const history = await call('GET', `/members/${seed.users.ada}?limit=5`);
 		const reversed = (history.body.history as { id: string; reversedByEventId: string | null }[]).find((e) => e.id === String(entry.id));
@@ -175,9 +175,9 @@ describe('adjust and reverse', () => {
 		const { entry } = await container.mileage.adjust(otherGuildId, seed.users.margaret, 9, 'theirs', seed.users.margaret);
 		const [mine, theirs] = [await ledger(), await ledger(otherGuildId)];
 		const foreign = await call('POST', `/events/${entry.id}/reverse`, { reason: 'not yours' });
-		expect([foreign.status, foreign.body.error]).toEqual([404, 'mileageUnknownEvent']);
+		expect([foreign.status, foreign.body.error]).toEqual([404, 'mileage_unknown_event']);
 		const unknown = await call('POST', '/events/99999999/reverse', { reason: 'nothing' });
-		expect([unknown.status, unknown.body.error]).toEqual([404, 'mileageUnknownEvent']);
+		expect([unknown.status, unknown.body.error]).toEqual([404, 'mileage_unknown_event']);
 		const badBody = await call('POST', `/events/${entry.id}/reverse`, { reason: 5 });
 		expect([badBody.status, badBody.body.error, Object.keys(badBody.body.fields!)]).toEqual([400, 'invalid_body', ['reason']]);
 		expect([await ledger(), await ledger(otherGuildId)]).toEqual([mine, theirs]);
@@ -208,7 +208,7 @@ describe('tiers', () => {
 		});
 		expect((added.body.sync as { kind: string }).kind).toBe('tierSync');
 		const duplicate = await call('POST', '/tiers', { name: 'Again', threshold: 100, roleId: seed.roles.admin });
-		expect([duplicate.status, duplicate.body.error]).toEqual([409, 'mileageDuplicateTier']);
+		expect([duplicate.status, duplicate.body.error]).toEqual([409, 'mileage_duplicate_tier']);
 		await mileageJobs().settled();
 
 		// ada (120 points) is past the threshold: the sync that followed the add gave her the role (alan, 57, lost it).
@@ -229,9 +229,9 @@ describe('tiers', () => {
 		const removed = await call('DELETE', `/tiers/${tierId}`);
 		expect([removed.status, (removed.body.tier as { id: string }).id]).toEqual([200, tierId]);
 		const again = await call('DELETE', `/tiers/${tierId}`);
-		expect([again.status, again.body.error]).toEqual([404, 'mileageUnknownTier']);
+		expect([again.status, again.body.error]).toEqual([404, 'mileage_unknown_tier']);
 		const noTiers = await call('POST', '/tiers/sync');
-		expect([noTiers.status, noTiers.body.error]).toEqual([409, 'mileageNoTiers']);
+		expect([noTiers.status, noTiers.body.error]).toEqual([409, 'mileage_no_tiers']);
 		expect((await call('GET', '/jobs/00000000-0000-0000-0000-000000000000')).status).toBe(404);
 		await mileageJobs().settled();
 	});
@@ -333,6 +333,65 @@ describe('CSV export and import', () => {
 		expect(await ledger()).toEqual(before);
 	});
 
+	it('GIVEN an adjust reason =HYPERLINK("http://x","y") THEN the ledger export holds it as text, and importing the export into an empty guild gives back the same ledger', async () => {
+		const formula = '=HYPERLINK("http://x","y")';
+		const reasons = [formula, "'tis a legitimate apostrophe", "'=an apostrophe the author typed", '@SUM(1+1)', '-dash'];
+		for (const [i, reason] of reasons.entries()) {
+			const adjusted = await call('POST', `/members/${seed.users.ada}/adjust`, { points: i % 2 ? -(i + 1) : i + 1, reason });
+			expect(adjusted.status, JSON.stringify(adjusted.body)).toBe(201);
+		}
+		const exported = (await exportCsv('ledger')).text;
+		// Opened in a spreadsheet, the formula is a text cell: quoted, with an apostrophe in front.
+		expect(exported).toContain(`,"'=HYPERLINK(""http://x"",""y"")",`);
+		expect(exported).toContain(`,"'@SUM(1+1)",`);
+		expect(exported).toContain(`,"'-dash",`);
+		// An apostrophe the author typed before a formula start gets one more; one before plain text is left alone.
+		expect(exported).toContain(`,"''=an apostrophe the author typed",`);
+		expect(exported).toContain(`,'tis a legitimate apostrophe,`);
+		// Negative deltas stay numbers: `,-5,` (linus's seeded "oops"), never `'-5`.
+		expect(exported).toMatch(new RegExp(`,${seed.users.linus},-5,adjust,`));
+
+		// An empty guild grace owns: the import there must rebuild the same ledger (user, points, note) from the file.
+		const created = await fetch(`${bot.emulator.baseUrl}/_emulator/guilds`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ name: 'Round Trip', owner_id: seed.users.grace })
+		});
+		const target = ((await created.json()) as { id: string }).id;
+		for (let i = 0; !container.client.guilds.cache.has(target); i++) {
+			if (i > 200) throw new Error('the bot never joined the round-trip guild');
+			await sleep(50);
+		}
+		const targetApi = `${bot.base}/mileage/guilds/${target}`;
+		const started = await grace.fetch(`${targetApi}/import`, {
+			method: 'POST',
+			headers: { origin: DASHBOARD_ORIGIN, 'content-type': 'text/csv' },
+			body: exported
+		});
+		expect(started.status, await started.clone().text()).toBe(202);
+		const { job } = (await started.json()) as { job: { id: string } };
+		let state = 'running';
+		for (let i = 0; state === 'running'; i++) {
+			if (i > 500) throw new Error('the import job never finished');
+			const polled = await grace.fetch(`${targetApi}/jobs/${job.id}`);
+			state = ((await polled.json()) as { job: { state: string } }).job.state;
+			if (state === 'running') await sleep(20);
+		}
+		expect(state).toBe('done');
+		const entries = async (guild: string) =>
+			(
+				await query<{ user_id: string; delta: string; note: string | null }>(
+					bot.db.url,
+					'select user_id, delta, note from mileage_event where guild_id = $1 order by user_id, delta, note',
+					[guild]
+				)
+			).map((row) => ({ userId: row.user_id, points: Number(row.delta), note: row.note }));
+		const original = await entries(guildId);
+		expect(original.map((entry) => entry.note)).toEqual(expect.arrayContaining(reasons));
+		expect(await entries(target)).toEqual(original);
+		expect(await totals(target)).toEqual(await totals(guildId));
+	});
+
 	it.each([
 		['non-numeric points', `user_id,points\n${fakeUser(10)},12\n${fakeUser(11)},lots\n`, [{ row: 3, field: 'points' }]],
 		[
@@ -406,7 +465,7 @@ describe('CSV export and import', () => {
 		expect([job.state, job.total]).toEqual(['running', 20_000]);
 		expect(started.body.preview).toMatchObject({ rows: 20_000, members: 20_000, unknownMembers: 20_000 });
 		const busy = await call('POST', '/import', formatImportCsv([{ userId: fakeUser(5), points: 1, note: null }]));
-		expect([busy.status, busy.body.error, (busy.body.job as { id: string }).id]).toEqual([409, 'mileageJobRunning', job.id]);
+		expect([busy.status, busy.body.error, (busy.body.job as { id: string }).id]).toEqual([409, 'mileage_job_running', job.id]);
 
 		const seen: { state: string; done: number; total: number }[] = [];
 		for (let i = 0; i < 2_000; i++) {

@@ -145,8 +145,8 @@ export class ConfigCommand extends ManagerCommand {
 	}
 
 	async #set(interaction: Command.ChatInputCommandInteraction<'cached'>, sub: string) {
-		const current = this.container.plugins.settings<ConfigSettings>(interaction.guildId, PLUGIN);
-		let patch: Partial<ConfigSettings>;
+		// Role list changes are functions of the stored list, applied under the row lock: two adds at once both land.
+		let patch: Partial<ConfigSettings> | ((current: ConfigSettings) => Partial<ConfigSettings>);
 		switch (sub) {
 			case 'welcome-channel':
 				patch = { welcomeChannel: interaction.options.getChannel('channel', true).id };
@@ -165,19 +165,24 @@ export class ConfigCommand extends ManagerCommand {
 				break;
 			case 'dashboard-role-add': {
 				const role = interaction.options.getRole('role', true);
-				patch = { dashboardRoles: [...new Set([...current.dashboardRoles, role.id])] };
+				patch = (current) => ({ dashboardRoles: [...new Set([...current.dashboardRoles, role.id])] });
 				break;
 			}
 			case 'dashboard-role-remove': {
 				const role = interaction.options.getRole('role', true);
-				patch = { dashboardRoles: current.dashboardRoles.filter((id) => id !== role.id) };
+				patch = (current) => ({ dashboardRoles: current.dashboardRoles.filter((id) => id !== role.id) });
 				break;
 			}
 			default:
 				throw new Error(`unhandled /config set ${sub}`);
 		}
-		const updated = await this.container.plugins.updateSettings(interaction.guildId, PLUGIN, patch, this.#actor(interaction));
-		const key = Object.keys(patch)[0] as keyof ConfigSettings;
+		const key: keyof ConfigSettings = typeof patch === 'function' ? 'dashboardRoles' : (Object.keys(patch)[0] as keyof ConfigSettings);
+		const updated = await this.container.plugins.updateSettings<ConfigSettings>(
+			interaction.guildId,
+			PLUGIN,
+			patch,
+			this.#actor(interaction)
+		);
 		return interaction.reply({
 			content: `**${SETTING_LABELS[key]}** is now ${formatSetting(key, (updated as ConfigSettings)[key])}.`,
 			flags: MessageFlags.Ephemeral,

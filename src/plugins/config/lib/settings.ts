@@ -1,6 +1,6 @@
 import { z } from 'zod';
-
-const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id');
+import { text } from '../../../core/input.ts';
+import { channelReference, roleReference } from '../../../core/references.ts';
 
 /** True when `name` is an IANA time zone this runtime knows. */
 export function isValidTimeZone(name: string): boolean {
@@ -54,17 +54,14 @@ export const LOCALES = [
 
 /** The config plugin's per-guild settings, with their defaults. */
 export const ConfigSettings = z.object({
-	welcomeChannel: snowflake.nullable().default(null),
-	welcomeMessage: z
-		.string()
-		.trim()
-		.min(1, 'must not be empty')
-		.max(1_500, 'at most 1500 characters')
-		.default('Welcome to {server}, {user}!'),
-	dailyChannel: snowflake.nullable().default(null),
+	/** A text or announcement channel of the guild (checked against the bot's cache on every write). */
+	welcomeChannel: channelReference('text').nullable().default(null),
+	welcomeMessage: text({ max: 1_500, multiline: true }).default('Welcome to {server}, {user}!'),
+	dailyChannel: channelReference('text').nullable().default(null),
 	timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Paris').default('UTC'),
 	locale: z.enum(LOCALES).default('en-US'),
-	dashboardRoles: z.array(snowflake).max(25, 'at most 25 roles').default([])
+	/** Roles of the guild that may use the dashboard; never `@everyone`, which would let every member in. */
+	dashboardRoles: z.array(roleReference()).max(25, 'at most 25 roles').default([])
 });
 
 /** Parsed config settings. */

@@ -1,8 +1,10 @@
 import type { Command } from '@sapphire/framework';
 import { MessageFlags } from 'discord.js';
 import { ManagerCommand } from '../../../core/commands.ts';
-import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
+import { MAX_ADJUST } from '../lib/errors.ts';
 import { formatDelta, formatPoints, progressText, throttleProgress, tierChoice, tierListEmbed } from '../lib/render.ts';
+import { assertAdjustable } from '../lib/service.ts';
+import type { LeaderboardTarget } from '../lib/store.ts';
 
 type Interaction = Command.ChatInputCommandInteraction<'cached'>;
 
@@ -63,6 +65,11 @@ export class MileageAdminCommand extends ManagerCommand {
 									o.setName('threshold').setDescription('Points needed').setMinValue(1).setMaxValue(1_000_000_000).setRequired(true)
 								)
 								.addRoleOption((o) => o.setName('role').setDescription('Role granted').setRequired(true))
+								.addBooleanOption((o) =>
+									o
+										.setName('confirm')
+										.setDescription('Use a role with moderator or admin permissions anyway (everyone who reaches it gets them)')
+								)
 						)
 						.addSubcommand((sub) =>
 							sub
@@ -115,6 +122,7 @@ export class MileageAdminCommand extends ManagerCommand {
 
 	async #adjust(interaction: Interaction) {
 		const user = interaction.options.getUser('user', true);
+		assertAdjustable(user);
 		const points = interaction.options.getInteger('points', true);
 		const reason = interaction.options.getString('reason', true).trim();
 		const { entry, change } = await this.container.mileage.adjust(interaction.guildId, user.id, points, reason, interaction.user.id);
@@ -138,17 +146,14 @@ export class MileageAdminCommand extends ManagerCommand {
 
 	async #tierAdd(interaction: Interaction) {
 		const role = interaction.options.getRole('role', true);
-		if (role.id === interaction.guildId) {
-			throw new MileageError(MileageIdentifiers.InvalidTierRole, 'Everyone has @everyone already: pick another role for a tier.', {
-				roleId: role.id
-			});
-		}
 		const input = {
 			name: interaction.options.getString('name', true).trim(),
 			threshold: interaction.options.getInteger('threshold', true),
 			roleId: role.id
 		};
-		// Checked before deferring, so a refusal is an ordinary ephemeral error and nothing is written.
+		// Checked before deferring (the same check as the route), so a refusal is an ordinary ephemeral error and
+		// nothing is written.
+		this.container.mileageTiers.checkNew(interaction.guildId, input, { confirm: interaction.options.getBoolean('confirm') ?? false });
 		const tier = await this.container.mileageTiers.add(interaction.guildId, input);
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		const result = await this.#syncAll(interaction);
@@ -172,7 +177,11 @@ export class MileageAdminCommand extends ManagerCommand {
 
 	#tierList(interaction: Interaction) {
 		return interaction.reply({
-			embeds: [tierListEmbed(this.container.mileageTiers.list(interaction.guildId))],
+			embeds: [
+				tierListEmbed(this.container.mileageTiers.list(interaction.guildId), (tier) =>
+					this.container.mileageTiers.dangerOf(interaction.guildId, tier.roleId)
+				)
+			],
 			flags: MessageFlags.Ephemeral,
 			allowedMentions: { parse: [] }
 		});
@@ -202,10 +211,12 @@ export class MileageAdminCommand extends ManagerCommand {
 		const { mileage, mileageTiers } = this.container;
 		await mileage.flush(true);
 		const totals = new Map<string, number>();
-		for (let page = 1; ; page++) {
-			const view = await mileage.leaderboard(interaction.guildId, page, TOTALS_PAGE);
+		// Walked by cursor: exact whatever the rank table's age (a page number is placed by it).
+		for (let target: LeaderboardTarget = 1; ; ) {
+			const view = await mileage.leaderboard(interaction.guildId, target, TOTALS_PAGE);
 			for (const entry of view.entries) totals.set(entry.userId, entry.points);
-			if (page >= view.pages) break;
+			if (!view.next) break;
+			target = { after: view.next };
 		}
 		const progress = label
 			? throttleProgress((done, total) => interaction.editReply({ content: `${label} ${progressText(done, total)} members` }))

@@ -1,6 +1,6 @@
 import { InteractionHandler, InteractionHandlerTypes } from '@sapphire/framework';
-import { type ButtonInteraction, MessageFlags } from 'discord.js';
-import { FacetError, FacetIdentifiers, renderUserError } from '../../../core/errors.ts';
+import type { ButtonInteraction } from 'discord.js';
+import { deliverError, type ErrorReplyTarget, FacetError, FacetIdentifiers, identify } from '../../../core/errors.ts';
 import { pieceActiveIn } from '../../../core/plugins/gate.ts';
 import { MileageError, MileageIdentifiers } from '../lib/errors.ts';
 import { LEADERBOARD_PAGE_SIZE, LEADERBOARD_PREFIX, leaderboardMessage, parseLeaderboardCustomId } from '../lib/render.ts';
@@ -19,14 +19,15 @@ export class MileageLeaderboardButtons extends InteractionHandler {
 		try {
 			await this.#page(interaction);
 		} catch (error) {
-			// Interaction handlers have no error listener of the core; render through the same one function.
-			const isUserError = typeof error === 'object' && error !== null && 'identifier' in error;
-			if (!isUserError) {
+			// Interaction handlers have no error listener of the core; render and deliver through the same one function.
+			if (!identify(error)) {
 				this.container.log.error({ err: error, piece: this.name, guildId: interaction.guildId }, 'leaderboard button failed');
 			}
-			const payload = { content: renderUserError(error), allowedMentions: { parse: [] } };
-			if (interaction.deferred || interaction.replied) await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
-			else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
+			await deliverError(interaction as unknown as ErrorReplyTarget, error, {
+				piece: this.name,
+				logger: this.container.log,
+				afterDeferral: 'followUp'
+			});
 		}
 	}
 

@@ -3,7 +3,20 @@ import { MAX_ADJUST } from './errors.ts';
 /*
  * CSV for mileage import and export: RFC 4180 (comma separator, `"` quoting with `""` escapes, CRLF or LF line
  * ends, an optional UTF-8 byte order mark). Pure: no I/O, never throws on input — every problem is a row error.
+ *
+ * Formula injection (OWASP "CSV injection"): a text cell that a spreadsheet would run as a formula — it starts with
+ * `=`, `+`, `-`, `@`, a tab or a carriage return — is written quoted with an apostrophe in front, which spreadsheets
+ * read as "this cell is text". Text that already starts with apostrophes before such a character gets one more, so
+ * the reader can take exactly one off again: an apostrophe is removed only from a quoted field of the form
+ * `'…'<formula start>`, which is precisely what the writer produces. Every string therefore round-trips unchanged
+ * (`'tis` stays `'tis`, `'=x` is written `"''=x"` and read back as `'=x`), and numbers are written bare: `-5` in
+ * `points` is a number, not a formula.
  */
+
+/** Text a spreadsheet would evaluate, allowing for apostrophes the writer has to protect too. */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+/** What the writer's neutralisation looks like from the reader's side: at least one apostrophe, then a formula start. */
+const NEUTRALISED = /^'+[=+\-@\t\r]/;
 
 /** One problem in an import file. `row` is the line of the file where the record starts (the header is row 1). */
 export interface CsvRowError {
@@ -117,6 +130,8 @@ export function* readCsvRecords(text: string): Generator<CsvRecord> {
 					error = 'unexpected text after a closing quote';
 					break;
 				}
+				// Undo the export's formula neutralisation (see the top of this file); nothing else loses an apostrophe.
+				if (NEUTRALISED.test(field)) field = field.slice(1);
 				continue;
 			}
 			if (ch === ',') {
@@ -266,11 +281,17 @@ export function importPreview(rows: readonly ImportRow[]) {
 	return { rows: rows.length, members: members.size, points };
 }
 
-/** One CSV field: quoted when it holds a separator, a quote, a line end or leading/trailing spaces. */
+/**
+ * One CSV field: quoted when it holds a separator, a quote, a line end or leading/trailing spaces. Text that a
+ * spreadsheet would run as a formula is neutralised (quoted, an apostrophe in front); numbers are written as they are.
+ */
 export function formatCsvField(value: string | number | bigint | null | undefined): string {
 	if (value === null || value === undefined) return '';
-	const text = String(value);
-	return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+	// A number's digits (and its minus sign) are a number to a spreadsheet, never a formula.
+	if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+	const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
+	if (FORMULA_START.test(value)) return quote(`'${value}`);
+	return /[",\r\n]|^\s|\s$/.test(value) ? quote(value) : value;
 }
 
 /** One CSV record, CRLF-terminated (RFC 4180). */

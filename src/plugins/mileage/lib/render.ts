@@ -114,11 +114,13 @@ export function historyEmbed(userId: string, entries: readonly LedgerEntry[]) {
 		);
 }
 
-/** The guild's tiers with the problem that keeps each from being assigned, if any. */
-export function tierListEmbed(tiers: readonly TierView[]) {
+/** The guild's tiers with the problem that keeps each from being assigned, and the moderator permissions its role grants. */
+export function tierListEmbed(tiers: readonly TierView[], dangerOf: (tier: TierView) => readonly string[] = () => []) {
 	const lines = tiers.map((tier) => {
 		const line = `\`#${tier.id}\` **${tier.name}** — ${formatPoints(tier.threshold)} points → <@&${tier.roleId}>`;
-		return tier.problem ? `${line}\n⚠️ cannot be assigned: ${tier.problem}` : line;
+		const danger = dangerOf(tier);
+		const problem = tier.problem ? `\n⚠️ cannot be assigned: ${tier.problem}` : '';
+		return `${line}${problem}${danger.length > 0 ? `\n🛡️ grants moderator permissions: ${danger.join(', ')}` : ''}`;
 	});
 	return new EmbedBuilder()
 		.setTitle('Mileage tiers')

@@ -6,9 +6,11 @@ import { Counter, Gauge, register } from 'prom-client';
 import type { MileageReason } from '../entities/MileageEvent.ts';
 import { AwardBuffer, type Batch } from './buffer.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from './errors.ts';
+import { loadRankTable, RankCache } from './ranks.ts';
 import {
 	applyBatch,
 	importEntries,
+	type LeaderboardTarget,
 	leaderboardPage,
 	memberHistory,
 	memberStanding,
@@ -19,6 +21,12 @@ import {
 	writeEntry
 } from './store.ts';
 import { VoiceClock } from './voice.ts';
+
+/** Refuses points for a bot account (command and route alike): bots collect nothing and are never ranked. */
+export function assertAdjustable(user: { id: string; bot: boolean }): void {
+	if (user.bot)
+		throw new MileageError(MileageIdentifiers.BotMember, `<@${user.id}> is a bot: bots do not collect points.`, { userId: user.id });
+}
 
 /** Defaults of the write path; one place, overridable per service (tests use short intervals). */
 export const DefaultMileageOptions = {
@@ -81,6 +89,8 @@ export class MileageService {
 	public voiceRate: (guildId: string) => number = () => 0;
 	/** Transactions committed by flushes (tests and benchmarks read it). */
 	public flushTransactions = 0;
+	/** Ranks per guild for leaderboards and standings, kept current with this process's writes (never a count per request). */
+	readonly ranks: RankCache;
 
 	public constructor(orm: MikroORM, logger: Logger, options: Partial<MileageOptions> & { spillDir: string }) {
 		this.#orm = orm;
@@ -88,6 +98,13 @@ export class MileageService {
 		this.#options = { ...DefaultMileageOptions, ...options };
 		this.buffer = new AwardBuffer(this.#options.maxKeys);
 		this.voice = new VoiceClock(this.#options.voiceMinuteMs);
+		this.ranks = new RankCache((guildId) => loadRankTable(this.#orm.em.fork(), guildId));
+	}
+
+	/** Totals changed: the cached ranks of those guilds follow at once, and so do tier roles. */
+	#totalsChanged(changes: TotalChange[]): void {
+		this.ranks.apply(changes);
+		this.onTotals(changes);
 	}
 
 	/** Applies batches spilled by an earlier shutdown, then starts the flush timer. */
@@ -147,7 +164,7 @@ export class MileageService {
 				flushes.inc({ result: result.applied ? 'applied' : 'duplicate' });
 				this.#failures = 0;
 				this.#retryAt = 0;
-				if (result.changes.length) this.onTotals(result.changes);
+				if (result.changes.length) this.#totalsChanged(result.changes);
 			} catch (error) {
 				this.#failures++;
 				flushes.inc({ result: 'failed' });
@@ -223,7 +240,7 @@ export class MileageService {
 			const result = await applyBatch(this.#orm.em.fork(), batch);
 			await rm(path);
 			this.#logger.info({ batch: batch.id, applied: result.applied }, 'spilled mileage batch recovered');
-			if (result.changes.length) this.onTotals(result.changes);
+			if (result.changes.length) this.#totalsChanged(result.changes);
 		}
 	}
 
@@ -250,14 +267,14 @@ export class MileageService {
 			actorId,
 			note: note.slice(0, 200)
 		});
-		this.onTotals([result.change]);
+		this.#totalsChanged([result.change]);
 		return result;
 	}
 
 	/** Reverses an event of this guild, once. */
 	public async reverse(guildId: string, eventId: number, note: string, actorId: string) {
 		const result = await reverseEntry(this.#orm.em.fork(), guildId, eventId, actorId, note.slice(0, 200));
-		this.onTotals([result.change]);
+		this.#totalsChanged([result.change]);
 		return result;
 	}
 
@@ -269,7 +286,7 @@ export class MileageService {
 		onProgress?: (done: number, total: number) => void | Promise<void>
 	) {
 		const result = await importEntries(this.#orm.em.fork(), guildId, rows, actorId, onProgress);
-		this.onTotals(result.changes);
+		this.#totalsChanged(result.changes);
 		return result;
 	}
 
@@ -281,13 +298,13 @@ export class MileageService {
 
 	/** A member's points (stored plus not yet flushed) and rank. */
 	public async standing(guildId: string, userId: string) {
-		const stored = await memberStanding(this.#orm.em.fork(), guildId, userId);
+		const stored = await memberStanding(this.#orm.em.fork(), guildId, userId, await this.ranks.get(guildId));
 		return { ...stored, points: stored.points + this.buffer.pending(guildId, userId), pending: this.buffer.pending(guildId, userId) };
 	}
 
-	/** One page of the leaderboard. */
-	public leaderboard(guildId: string, page: number, pageSize = 10) {
-		return leaderboardPage(this.#orm.em.fork(), guildId, page, pageSize);
+	/** One page of the leaderboard: by page number, after a cursor, at a rank, or the page holding a member. */
+	public async leaderboard(guildId: string, target: LeaderboardTarget, pageSize = 10) {
+		return leaderboardPage(this.#orm.em.fork(), guildId, target, pageSize, await this.ranks.get(guildId));
 	}
 
 	/** A member's ledger, newest first. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { channelReference, roleReference } from '../../../core/references.ts';
 
-const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id');
 const points = (fallback: number) => z.number().int('must be a whole number').min(0).max(1_000).default(fallback);
 
 /** The mileage plugin's per-guild settings, with their defaults. */
@@ -12,8 +12,13 @@ export const MileageSettings = z.object({
 	/** Seconds a member waits before the same kind of activity earns again (voice is per minute already). */
 	cooldownSeconds: z.number().int().min(0).max(86_400).default(60),
 	minMessageLength: z.number().int().min(0).max(2_000).default(5),
-	ignoredChannels: z.array(snowflake).max(100).default([]),
-	ignoredRoles: z.array(snowflake).max(100).default([]),
+	/** Channels of the guild (any type: voice minutes count per channel too), checked against the bot's cache. */
+	ignoredChannels: z.array(channelReference('any')).max(100).default([]),
+	/** Roles of the guild; `@everyone` is allowed (it switches mileage off for everyone without disabling the plugin). */
+	ignoredRoles: z
+		.array(roleReference({ allowEveryone: true }))
+		.max(100)
+		.default([]),
 	/** When a member reaches a tier, remove the roles of the tiers below it. */
 	removeLowerTiers: z.boolean().default(false)
 });

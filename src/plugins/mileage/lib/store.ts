@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MileageReason } from '../entities/MileageEvent.ts';
 import type { Batch } from './buffer.ts';
 import { MileageError, MileageIdentifiers } from './errors.ts';
+import { loadRankTable, type RankTable } from './ranks.ts';
 
 // Rows per multi-row statement: 5 parameters a row stays far below Postgres' 65,535 parameter limit.
 const CHUNK = 1_000;
@@ -263,59 +264,120 @@ export async function rebuildTotals(
 }
 
 /** A member's stored total and rank (1 = most points; equal points share a rank; members at 0 are not ranked). */
-export async function memberStanding(em: EntityManager, guildId: string, userId: string): Promise<{ points: number; rank: number | null }> {
+export async function memberStanding(
+	em: EntityManager,
+	guildId: string,
+	userId: string,
+	table?: RankTable
+): Promise<{ points: number; rank: number | null }> {
 	const [row] = await em.execute<{ points: string }[]>('select points from mileage_total where guild_id = ? and user_id = ?', [
 		guildId,
 		userId
 	]);
 	// Ranked like the leaderboard: among members with non-zero points; a member at 0 is not ranked.
 	if (!row || Number(row.points) === 0) return { points: 0, rank: null };
-	const [above] = await em.execute<{ n: string }[]>(
-		'select count(*) as n from mileage_total where guild_id = ? and points > ? and points <> 0',
-		[guildId, row.points]
-	);
-	return { points: Number(row.points), rank: Number(above!.n) + 1 };
+	const ranks = table ?? (await loadRankTable(em, guildId));
+	return { points: Number(row.points), rank: ranks.rankOf(Number(row.points)) };
 }
 
-/** One page of the leaderboard: members with points, best first, with rank and the page count. */
-export async function leaderboardPage(em: EntityManager, guildId: string, page: number, pageSize: number) {
-	const offset = (page - 1) * pageSize;
-	// Walks the leaderboard index in its own order (no sort); reads one row before the page to rank it.
-	const fetched = await em.execute<{ user_id: string; points: string }[]>(
-		'select user_id, points from mileage_total where guild_id = ? and points <> 0 order by points desc, user_id asc limit ? offset ?',
-		[guildId, pageSize + (offset > 0 ? 1 : 0), Math.max(0, offset - 1)]
-	);
-	const previous = offset > 0 ? fetched.shift() : undefined;
-	const rows = fetched;
-	// Competition ranking (equal points share a rank; 0 is unranked). Everyone before the page has at least the
-	// first row's points: when the row just before has more, all `offset` of them are above. Only a tie across the
-	// page boundary needs a count.
-	const ranks: number[] = [];
-	if (rows.length > 0) {
-		const first = rows[0]!.points;
-		let above = offset;
-		if (previous && BigInt(previous.points) === BigInt(first)) {
-			const [count] = await em.execute<{ n: string }[]>(
-				'select count(*) as n from mileage_total where guild_id = ? and points > ? and points <> 0',
-				[guildId, first]
-			);
-			above = Number(count!.n);
-		}
-		for (const row of rows) {
-			const firstEqual = rows.findIndex((other) => other.points === row.points);
-			ranks.push(row.points === first ? above + 1 : offset + firstEqual + 1);
-		}
+/** Where a leaderboard page starts: a page number, after a cursor, at a rank, or the page holding a member. */
+export type LeaderboardTarget = number | { page: number } | { after: string } | { rank: number } | { userId: string };
+
+/** A keyset cursor: the last row of a page (points, user id) and its position, as an opaque string. */
+export function encodeCursor(points: number, userId: string, position: number): string {
+	return `${points}_${userId}_${position}`;
+}
+
+/** Parses a cursor from {@link encodeCursor}; null when it is not one. */
+export function parseCursor(cursor: string): { points: number; userId: string; position: number } | null {
+	const match = /^(-?\d{1,16})_(\d{1,20})_(\d{1,9})$/.exec(cursor);
+	if (!match) return null;
+	const points = Number(match[1]);
+	const position = Number(match[3]);
+	if (!Number.isSafeInteger(points) || points === 0 || position < 1) return null;
+	return { points, userId: match[2]!, position };
+}
+
+/** Thrown for a cursor that is not one this server made. */
+export class InvalidCursorError extends Error {
+	public constructor() {
+		super('not a leaderboard cursor');
+		this.name = 'InvalidCursorError';
 	}
-	const [count] = await em.execute<{ n: string }[]>('select count(*) as n from mileage_total where guild_id = ? and points <> 0', [
-		guildId
+}
+
+// Two range scans of the leaderboard index — the rest of one point value's tie group (ordered by user id), then
+// every lower value — under one limit: no sort, no OFFSET walk beyond the tie group, no count.
+const ROWS_FROM_VALUE = `(select user_id, points from mileage_total where guild_id = ? and points = ? and user_id > ? order by user_id limit ? offset ?)
+ union all (select user_id, points from mileage_total where guild_id = ? and points < ? and points <> 0 order by points desc, user_id limit ?) limit ?`;
+
+async function rowsFrom(em: EntityManager, guildId: string, points: number, afterUser: string, offset: number, limit: number) {
+	return em.execute<{ user_id: string; points: string }[]>(ROWS_FROM_VALUE, [
+		guildId,
+		points,
+		afterUser,
+		limit,
+		offset,
+		guildId,
+		points,
+		limit,
+		limit
 	]);
-	const members = Number(count!.n);
+}
+
+/** A member's 1-based leaderboard position, or null when unranked: ranks from the table, one count within the tie. */
+async function positionOf(em: EntityManager, guildId: string, userId: string, table: RankTable): Promise<number | null> {
+	const [row] = await em.execute<{ points: string }[]>('select points from mileage_total where guild_id = ? and user_id = ?', [
+		guildId,
+		userId
+	]);
+	if (!row || Number(row.points) === 0) return null;
+	const [tie] = await em.execute<{ n: string }[]>(
+		'select count(*) as n from mileage_total where guild_id = ? and points = ? and user_id < ?',
+		[guildId, row.points, userId]
+	);
+	return table.countAbove(Number(row.points)) + Number(tie!.n) + 1;
+}
+
+/**
+ * One page of the leaderboard: members with points, best first (ties by user id), with competition ranks, the
+ * page count and a cursor to the next page. Ranks and positions come from the guild's {@link RankTable} (loaded
+ * when none is given); rows are read by keyset from the index, so any page — first, middle or last — costs the
+ * same. A page number or rank beyond the end gives an empty page.
+ */
+export async function leaderboardPage(em: EntityManager, guildId: string, target: LeaderboardTarget, pageSize: number, table?: RankTable) {
+	const ranks = table ?? (await loadRankTable(em, guildId));
+	let position: number | null;
+	let rows: { user_id: string; points: string }[] = [];
+	const request = typeof target === 'number' ? { page: target } : target;
+	if ('after' in request) {
+		const cursor = parseCursor(request.after);
+		if (!cursor) throw new InvalidCursorError();
+		position = cursor.position + 1;
+		rows = await rowsFrom(em, guildId, cursor.points, cursor.userId, 0, pageSize + 1);
+	} else {
+		if ('page' in request) position = (request.page - 1) * pageSize + 1;
+		else if ('rank' in request) position = ranks.positionOfRank(request.rank);
+		else position = await positionOf(em, guildId, request.userId, ranks);
+		// A rank or member asks for the page that holds it, so pages line up with page numbers.
+		if (position !== null && !('page' in request)) position = Math.floor((position - 1) / pageSize) * pageSize + 1;
+		const start = position === null ? null : ranks.locate(position);
+		if (start) rows = await rowsFrom(em, guildId, start.points, '', start.offset, pageSize + 1);
+	}
+	// One row past the page says whether there is a next one, exactly, whatever the table's age.
+	const hasMore = rows.length > pageSize;
+	if (hasMore) rows = rows.slice(0, pageSize);
+	const first = position ?? ranks.members + 1;
+	const last = rows.at(-1);
 	return {
-		page,
+		page: Math.floor((first - 1) / pageSize) + 1,
 		pageSize,
-		members,
-		pages: Math.max(1, Math.ceil(members / pageSize)),
-		entries: rows.map((row, index) => ({ userId: row.user_id, points: Number(row.points), rank: ranks[index]! }))
+		members: ranks.members,
+		pages: Math.max(1, Math.ceil(ranks.members / pageSize)),
+		/** Position of the page's first entry (1-based). */
+		position: first,
+		next: last && hasMore ? encodeCursor(Number(last.points), last.user_id, first + rows.length - 1) : null,
+		entries: rows.map((row) => ({ userId: row.user_id, points: Number(row.points), rank: ranks.rankOf(Number(row.points))! }))
 	};
 }
 

@@ -2,8 +2,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SapphireClient } from '@sapphire/framework';
 import { DiscordAPIError, type Guild, type GuildMember, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
 import type { Logger } from 'pino';
+import { FieldError } from '../../../core/errors.ts';
 import { MileageTier } from '../entities/MileageTier.ts';
 import { MileageError, MileageIdentifiers } from './errors.ts';
+import { dangerousPermissions } from './grants.ts';
 import type { TotalChange } from './store.ts';
 import { crossesThreshold, type TierRule, tierRoleChanges } from './tiers.ts';
 
@@ -53,12 +55,49 @@ export class TierService {
 		return this.#tiers.get(guildId) ?? [];
 	}
 
-	/** Adds a tier; a duplicate threshold or role is refused. Re-syncs the guild's members. */
-	public async add(guildId: string, input: { name: string; threshold: number; roleId: string }): Promise<TierView> {
-		const existing = this.list(guildId);
-		if (existing.some((tier) => tier.threshold === input.threshold || tier.roleId === input.roleId)) {
+	/** The dangerous permissions (see `grants.ts`) a tier's role carries in the bot's view of the guild. */
+	public dangerOf(guildId: string, roleId: string): string[] {
+		const role = this.#client.guilds.cache.get(guildId)?.roles.cache.get(roleId);
+		return role ? dangerousPermissions(role.permissions) : [];
+	}
+
+	/**
+	 * The one check of a new tier, for the command and the route, before anything is written: its role is a role of
+	 * this server and not `@everyone` (field errors), no tier has its threshold or role (409), and a role with
+	 * moderator or admin permissions needs `confirm` (400 `mileage_dangerous_tier_role`). `refuseManaged` also refuses
+	 * an integration's role up front (the route); the command adds it and lists why it cannot be assigned.
+	 */
+	public checkNew(guildId: string, input: { threshold: number; roleId: string }, { confirm = false, refuseManaged = false } = {}): void {
+		const role = this.#client.guilds.cache.get(guildId)?.roles.cache.get(input.roleId);
+		const problem = !role
+			? 'is not a role of this server'
+			: role.id === guildId
+				? 'cannot be @everyone'
+				: refuseManaged && role.managed
+					? 'is managed by an integration and cannot be assigned'
+					: null;
+		if (problem) throw new FieldError({ roleId: [problem] }, `That role ${problem}: pick another role for the tier.`);
+		this.#checkDuplicate(guildId, input);
+		const danger = dangerousPermissions(role!.permissions);
+		if (danger.length > 0 && !confirm) {
+			throw new MileageError(
+				MileageIdentifiers.DangerousTierRole,
+				`@${role!.name} grants ${danger.join(', ')}: everyone who reaches the tier would get them. Add the tier with \`confirm: True\` if that is what you want.`,
+				{ roleId: input.roleId, permissions: danger },
+				{ fields: { confirm: [`the role grants ${danger.join(', ')}; set confirm to true to use it anyway`] }, permissions: danger }
+			);
+		}
+	}
+
+	#checkDuplicate(guildId: string, input: { threshold: number; roleId: string }): void {
+		if (this.list(guildId).some((tier) => tier.threshold === input.threshold || tier.roleId === input.roleId)) {
 			throw new MileageError(MileageIdentifiers.DuplicateTier, 'A tier with that threshold or role already exists.', input);
 		}
+	}
+
+	/** Adds a tier; a duplicate threshold or role is refused. Re-syncs the guild's members. */
+	public async add(guildId: string, input: { name: string; threshold: number; roleId: string }): Promise<TierView> {
+		this.#checkDuplicate(guildId, input);
 		if (!Number.isInteger(input.threshold) || input.threshold < 1 || input.threshold > 1_000_000_000) {
 			throw new MileageError(MileageIdentifiers.InvalidAmount, 'A tier threshold must be a whole number from 1 to 1,000,000,000.', input);
 		}

@@ -2,10 +2,16 @@ import { container } from '@sapphire/framework';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import type { Guild } from 'discord.js';
 import { z } from 'zod';
+import { sendErrorOf } from '../../../core/api/index.ts';
+import { FacetError, FieldError } from '../../../core/errors.ts';
+import { snowflake, text } from '../../../core/input.ts';
 import type { LedgerEntryView, TierView } from '../contract.ts';
-import { isSnowflake } from '../lib/csv.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
+
+type MileageIdentifier = (typeof MileageIdentifiers)[keyof typeof MileageIdentifiers];
+
 import { allTotals } from '../lib/export.ts';
+import { dangerousPermissions } from '../lib/grants.ts';
 import { DefaultJobOptions, type JobView, MileageJobs } from '../lib/jobs.ts';
 import type { LedgerEntry } from '../lib/store.ts';
 
@@ -15,9 +21,9 @@ import type { LedgerEntry } from '../lib/store.ts';
  */
 
 /** A Discord id in a body or query. */
-export const Snowflake = z.string().refine(isSnowflake, 'must be a Discord id (17 to 20 digits)');
+export const Snowflake = snowflake;
 
-const Reason = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
+const Reason = text({ max: 200 });
 
 /** `POST …/members/:user/adjust`. */
 export const AdjustBody = z.strictObject({
@@ -35,9 +41,11 @@ export const ReverseBody = z.strictObject({ reason: Reason });
 
 /** `POST …/tiers` (the role is checked against the guild afterwards). */
 export const TierBody = z.strictObject({
-	name: z.string().trim().min(1, 'is required').max(50, 'must be at most 50 characters'),
+	name: text({ max: 50 }),
 	threshold: z.number().int('must be a whole number').min(1).max(1_000_000_000),
-	roleId: Snowflake
+	roleId: Snowflake,
+	/** Required (true) for a role with moderator or admin permissions. */
+	confirm: z.boolean().optional()
 });
 
 /** `POST …/import` with a JSON body (the other form is a raw `text/csv` body). */
@@ -61,32 +69,25 @@ export function pathParam(request: ApiRequest, name: string): string {
 	}
 }
 
-/** Answers `{ error, message, ...extra }` with a status (mileage identifiers, which commands share). */
-export function reply(response: ApiResponse, status: number, error: string, message: string, extra: Record<string, unknown> = {}): void {
-	if (response.writableEnded) return;
-	response.status(status).json({ ...extra, error, message });
+/** Answers `{ error, message, ...extra }` with the status the identifier implies (mileage identifiers, which commands share). */
+export function reply(
+	response: ApiResponse,
+	error: MileageIdentifier | 'unknown_member' | 'not_found',
+	message: string,
+	extra: Record<string, unknown> = {}
+): void {
+	sendErrorOf(response, new FacetError(error, message, {}, extra));
 }
 
 /** 400 `invalid_request` for a bad path or query parameter, as field errors. */
 export function badParameter(response: ApiResponse, name: string, message: string): void {
-	if (response.writableEnded) return;
-	response.status(400).json({ error: 'invalid_request', fields: { [name]: [message] } });
+	sendErrorOf(response, new FieldError({ [name]: [message] }, `${name}: ${message}`, 'invalid_request'));
 }
-
-const STATUS: Record<string, number> = {
-	[MileageIdentifiers.UnknownEvent]: 404,
-	[MileageIdentifiers.UnknownTier]: 404,
-	[MileageIdentifiers.AlreadyReversed]: 409,
-	[MileageIdentifiers.ReversalOfReversal]: 409,
-	[MileageIdentifiers.DuplicateTier]: 409,
-	[MileageIdentifiers.InvalidAmount]: 400,
-	[MileageIdentifiers.InvalidImport]: 400
-};
 
 /** Answers a {@link MileageError} by its identifier; false for anything else (left to `runSafely`). */
 export function sendMileageError(response: ApiResponse, error: unknown): boolean {
 	if (!(error instanceof MileageError)) return false;
-	reply(response, STATUS[error.identifier] ?? 400, error.identifier, error.message, { context: error.context });
+	sendErrorOf(response, error);
 	return true;
 }
 
@@ -133,17 +134,19 @@ export function entryView(entry: LedgerEntry): LedgerEntryView {
 	};
 }
 
-/** A tier as JSON, with its role's name when the bot knows it. */
+/** A tier as JSON, with its role's name when the bot knows it and the moderator permissions the role grants. */
 export function tierView(
 	guild: Guild,
 	tier: { id: number; name: string; threshold: number; roleId: string; problem: string | null }
 ): TierView {
+	const role = guild.roles.cache.get(tier.roleId);
 	return {
 		id: String(tier.id),
 		name: tier.name,
 		threshold: tier.threshold,
 		roleId: tier.roleId,
-		roleName: guild.roles.cache.get(tier.roleId)?.name ?? null,
+		roleName: role?.name ?? null,
+		dangerousPermissions: role ? dangerousPermissions(role.permissions) : [],
 		problem: tier.problem
 	};
 }
@@ -169,9 +172,9 @@ export function mileageJobs(): MileageJobs {
 	return jobs.runner;
 }
 
-/** Answers 409 `mileageJobRunning` with the job that holds the guild's lock. */
+/** Answers 409 `mileage_job_running` with the job that holds the guild's lock. */
 export function sendJobRunning(response: ApiResponse, running: JobView | null): void {
-	reply(response, 409, 'mileageJobRunning', 'A job of this kind is already running in this server.', { job: running });
+	reply(response, MileageIdentifiers.JobRunning, 'A job of this kind is already running in this server.', { job: running });
 }
 
 /** Starts a tier sync job over every member with points and every holder of a tier role. */

@@ -21,6 +21,11 @@ async function write(response: Route.Response, chunk: string): Promise<boolean> 
 	return !response.destroyed;
 }
 
+/** Each page of rows as CSV text. */
+async function* csvPages<T>(pages: AsyncGenerator<T[]>, cells: (row: T) => Parameters<typeof formatCsvRow>[0]): AsyncGenerator<string> {
+	for await (const page of pages) yield page.map((row) => formatCsvRow(cells(row))).join('');
+}
+
 /**
  * `GET /mileage/guilds/:guild/export.csv?kind=totals|ledger`: the guild's totals (`user_id,points`, non-zero, by
  * user id; buffered points are flushed first) or its whole ledger (`id,user_id,points,reason,…`, by member then
@@ -42,33 +47,28 @@ export class MileageExportGetRoute extends Route {
 			if (kind === 'totals') await this.container.mileage.flush(true);
 			const em = this.container.orm.em.fork();
 			const date = new Date().toISOString().slice(0, 10);
+			const pages =
+				kind === 'totals'
+					? csvPages(totalPages(em, ctx.guild.id), (row) => [row.userId, row.points])
+					: csvPages(ledgerPages(em, ctx.guild.id), (row) => [
+							row.id,
+							row.userId,
+							row.delta,
+							row.reason,
+							row.actorId,
+							row.note,
+							row.reversesEventId,
+							row.createdAt.toISOString()
+						]);
+			// The first page is read before the status line: a database that is down still gets its 503.
+			let next = await pages.next();
 			response.statusCode = 200;
 			response.setHeader('Content-Type', 'text/csv; charset=utf-8');
 			response.setHeader('Content-Disposition', `attachment; filename="mileage-${ctx.guild.id}-${kind}-${date}.csv"`);
 			try {
 				if (!(await write(response, formatCsvRow(kind === 'totals' ? TOTALS_HEADER : LEDGER_HEADER)))) return;
-				if (kind === 'totals') {
-					for await (const page of totalPages(em, ctx.guild.id)) {
-						if (!(await write(response, page.map((row) => formatCsvRow([row.userId, row.points])).join('')))) return;
-					}
-				} else {
-					for await (const page of ledgerPages(em, ctx.guild.id)) {
-						const text = page
-							.map((row) =>
-								formatCsvRow([
-									row.id,
-									row.userId,
-									row.delta,
-									row.reason,
-									row.actorId,
-									row.note,
-									row.reversesEventId,
-									row.createdAt.toISOString()
-								])
-							)
-							.join('');
-						if (!(await write(response, text))) return;
-					}
+				for (; !next.done; next = await pages.next()) {
+					if (!(await write(response, next.value))) return;
 				}
 				response.end();
 			} catch (error) {

@@ -22,7 +22,7 @@ function fieldsOf(errors: readonly CsvRowError[]): Record<string, string[]> {
  * with 400 `invalid_body`, `errors: [{row, field, message}]` and `fields`, and nothing is written. A dry run answers
  * 200 `{dryRun: true, preview}`; otherwise 202 `{job, preview}` and the rows are added as `import` ledger events in
  * chunks of 500 (one transaction each) by a background job whose progress `GET …/jobs/:job` reports. Points are
- * added to what members have; 409 `mileageJobRunning` while another import runs in the guild.
+ * added to what members have; 409 `mileage_job_running` while another import runs in the guild.
  */
 export class MileageImportPostRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {

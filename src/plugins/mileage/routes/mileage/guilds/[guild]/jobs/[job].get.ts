@@ -19,7 +19,7 @@ export class MileageJobGetRoute extends Route {
 			if (!ctx) return;
 			const id = pathParam(request, 'job');
 			const job = UUID.test(id) ? await mileageJobs().get(ctx.guild.id, id) : null;
-			if (!job) return reply(response, 404, 'not_found', 'There is no such job in this server (jobs are kept for a day).');
+			if (!job) return reply(response, 'not_found', 'There is no such job in this server (jobs are kept for a day).');
 			response.json({ job });
 		});
 	}

@@ -4,7 +4,7 @@ import { pathParam, reply, sendMileageError, startTierSync, tierView } from '../
 
 /**
  * `DELETE /mileage/guilds/:guild/tiers/:tier`: removes a tier. 200 `{tier, sync}` (a sync job re-applies the
- * remaining tiers); 404 `mileageUnknownTier` (unknown, or another guild's). Takes no body.
+ * remaining tiers); 404 `mileage_unknown_tier` (unknown, or another guild's). Takes no body.
  */
 export class MileageTierDeleteRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
@@ -17,7 +17,7 @@ export class MileageTierDeleteRoute extends Route {
 			if (!ctx) return;
 			const raw = pathParam(request, 'tier');
 			const tierId = /^\d{1,9}$/.test(raw) ? Number(raw) : 0;
-			if (tierId === 0) return reply(response, 404, 'mileageUnknownTier', `There is no tier #${raw} in this server.`);
+			if (tierId === 0) return reply(response, 'mileage_unknown_tier', `There is no tier #${raw} in this server.`);
 			try {
 				const tier = await this.container.mileageTiers.remove(ctx.guild.id, tierId);
 				const sync = await startTierSync(ctx.guild.id);

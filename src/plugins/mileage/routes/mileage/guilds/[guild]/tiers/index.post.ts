@@ -1,11 +1,12 @@
 import { Route } from '@sapphire/plugin-api';
-import { parseBody, requireGuildManager, runSafely, sendError } from '../../../../../../../core/api/index.ts';
-import { sendMileageError, startTierSync, TierBody, tierView } from '../../../../_shared.ts';
+import { FacetError, parseBody, requireGuildManager, runSafely, sendErrorOf } from '../../../../../../../core/api/index.ts';
+import { startTierSync, TierBody, tierView } from '../../../../_shared.ts';
 
 /**
- * `POST /mileage/guilds/:guild/tiers` `{name, threshold, roleId}`: adds a tier; the role must be one of the guild's
- * own (not `@everyone`, not managed by an integration). 201 `{tier, sync}` — `sync` is the tier sync job started so
- * members already past the threshold get the role; 400 field errors; 409 `mileageDuplicateTier`.
+ * `POST /mileage/guilds/:guild/tiers` `{name, threshold, roleId, confirm?}`: adds a tier; the role must be one of the
+ * guild's own (not `@everyone`, not managed by an integration), and one with moderator or admin permissions needs
+ * `confirm: true` (else 400 `mileage_dangerous_tier_role`). 201 `{tier, sync}` — `sync` is the tier sync job started
+ * so members already past the threshold get the role; 400 field errors; 409 `mileage_duplicate_tier`.
  */
 export class MileageTiersPostRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
@@ -18,21 +19,17 @@ export class MileageTiersPostRoute extends Route {
 			if (!ctx) return;
 			const body = parseBody(request, response, TierBody);
 			if (!body) return;
-			const role = ctx.guild.roles.cache.get(body.roleId);
-			const problem = !role
-				? 'is not a role of this server'
-				: role.id === ctx.guild.id
-					? 'cannot be @everyone'
-					: role.managed
-						? 'is managed by an integration and cannot be assigned'
-						: null;
-			if (problem) return sendError(response, 'invalid_body', { fields: { roleId: [problem] } });
 			try {
-				const tier = await this.container.mileageTiers.add(ctx.guild.id, body);
+				this.container.mileageTiers.checkNew(ctx.guild.id, body, { confirm: body.confirm ?? false, refuseManaged: true });
+				const tier = await this.container.mileageTiers.add(ctx.guild.id, {
+					name: body.name,
+					threshold: body.threshold,
+					roleId: body.roleId
+				});
 				const sync = await startTierSync(ctx.guild.id);
 				response.status(201).json({ tier: tierView(ctx.guild, tier), sync: 'job' in sync ? sync.job : sync.running });
 			} catch (error) {
-				if (sendMileageError(response, error)) return;
+				if (error instanceof FacetError) return sendErrorOf(response, error);
 				throw error;
 			}
 		});

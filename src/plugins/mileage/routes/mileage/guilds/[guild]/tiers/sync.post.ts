@@ -4,8 +4,8 @@ import { reply, sendJobRunning, startTierSync } from '../../../../_shared.ts';
 
 /**
  * `POST /mileage/guilds/:guild/tiers/sync`: re-applies the tiers to every member with points and every holder of a
- * tier role, clearing recorded role problems first. 202 `{job}` (poll `GET …/jobs/:job`); 409 `mileageNoTiers`
- * without tiers, `mileageJobRunning` while a sync runs. Takes no body.
+ * tier role, clearing recorded role problems first. 202 `{job}` (poll `GET …/jobs/:job`); 409 `mileage_no_tiers`
+ * without tiers, `mileage_job_running` while a sync runs. Takes no body.
  */
 export class MileageTierSyncPostRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
@@ -17,7 +17,7 @@ export class MileageTierSyncPostRoute extends Route {
 			const ctx = await requireGuildManager(request, response);
 			if (!ctx) return;
 			if (this.container.mileageTiers.list(ctx.guild.id).length === 0) {
-				return reply(response, 409, 'mileageNoTiers', 'This server has no tiers to sync.');
+				return reply(response, 'mileage_no_tiers', 'This server has no tiers to sync.');
 			}
 			const started = await startTierSync(ctx.guild.id);
 			if (!('job' in started)) return sendJobRunning(response, started.running);

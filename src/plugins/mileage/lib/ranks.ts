@@ -1,0 +1,198 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * A guild's ranked point values, best first, with how many members hold each: what ranks and page positions are
+ * read from, so no leaderboard request counts rows. Competition ranking: a member's rank is 1 + the number of
+ * ranked members with more points (equal points share a rank); members at 0 are not ranked.
+ */
+export class RankTable {
+	/** Distinct non-zero point values, descending. */
+	readonly values: readonly number[];
+	/** `above[i]`: members whose points are greater than `values[i]`. */
+	readonly above: readonly number[];
+	readonly counts: readonly number[];
+	/** Ranked members (non-zero points). */
+	readonly members: number;
+
+	public constructor(groups: readonly { points: number; members: number }[]) {
+		const values: number[] = [];
+		const above: number[] = [];
+		const counts: number[] = [];
+		let seen = 0;
+		for (const group of groups) {
+			values.push(group.points);
+			above.push(seen);
+			counts.push(group.members);
+			seen += group.members;
+		}
+		this.values = values;
+		this.above = above;
+		this.counts = counts;
+		this.members = seen;
+	}
+
+	/**
+	 * The table after some totals moved (`before` → `after`), without reading the database: what a flush in this
+	 * process changed is applied at once. Totals of 0 are unranked and not counted.
+	 */
+	public withChanges(changes: readonly { before: number; after: number }[]): RankTable {
+		const counts = new Map<number, number>();
+		for (let i = 0; i < this.values.length; i++) counts.set(this.values[i]!, this.counts[i]!);
+		for (const { before, after } of changes) {
+			if (before === after) continue;
+			if (before !== 0) {
+				const left = (counts.get(before) ?? 0) - 1;
+				if (left > 0) counts.set(before, left);
+				else counts.delete(before);
+			}
+			if (after !== 0) counts.set(after, (counts.get(after) ?? 0) + 1);
+		}
+		return new RankTable([...counts.entries()].sort((a, b) => b[0] - a[0]).map(([points, members]) => ({ points, members })));
+	}
+
+	/** Index of the first value ≤ `points` (values are descending), or `values.length`. */
+	#firstAtMost(points: number): number {
+		let low = 0;
+		let high = this.values.length;
+		while (low < high) {
+			const middle = (low + high) >> 1;
+			if (this.values[middle]! > points) low = middle + 1;
+			else high = middle;
+		}
+		return low;
+	}
+
+	/** Members with strictly more points than `points`. */
+	public countAbove(points: number): number {
+		const index = this.#firstAtMost(points);
+		return index < this.values.length ? this.above[index]! : this.members;
+	}
+
+	/** The rank of a member with these points, or null for 0 (unranked). */
+	public rankOf(points: number): number | null {
+		return points === 0 ? null : this.countAbove(points) + 1;
+	}
+
+	/**
+	 * Where the member at 1-based `position` of the leaderboard stands: its point value and how many members with
+	 * that value come before it (they are ordered by user id). Null past the end.
+	 */
+	public locate(position: number): { points: number; offset: number } | null {
+		if (position < 1 || position > this.members) return null;
+		let low = 0;
+		let high = this.values.length - 1;
+		// The last value whose `above` is below the position.
+		while (low < high) {
+			const middle = (low + high + 1) >> 1;
+			if (this.above[middle]! < position) low = middle;
+			else high = middle - 1;
+		}
+		return { points: this.values[low]!, offset: position - 1 - this.above[low]! };
+	}
+
+	/**
+	 * The 1-based position of the first member ranked `rank` or worse (ties skip ranks: asking for a skipped rank
+	 * lands on the next one held), or null when no member is ranked that low.
+	 */
+	public positionOfRank(rank: number): number | null {
+		let low = 0;
+		let high = this.values.length;
+		while (low < high) {
+			const middle = (low + high) >> 1;
+			if (this.above[middle]! + 1 < rank) low = middle + 1;
+			else high = middle;
+		}
+		return low < this.values.length ? this.above[low]! + 1 : null;
+	}
+}
+
+/** Reads a guild's {@link RankTable}: one grouped scan of its totals (index only). */
+export async function loadRankTable(em: EntityManager, guildId: string): Promise<RankTable> {
+	const rows = await em.execute<{ points: string; members: string }[]>(
+		'select points, count(*) as members from mileage_total where guild_id = ? and points <> 0 group by points order by points desc',
+		[guildId]
+	);
+	return new RankTable(rows.map((row) => ({ points: Number(row.points), members: Number(row.members) })));
+}
+
+/** Options of {@link RankCache}. */
+export interface RankCacheOptions {
+	/** How long a table is served before it is rebuilt (in the background, the old one served meanwhile). @default 5000 */
+	ttlMs: number;
+	/** Guilds whose tables are kept (least recently used dropped first). @default 500 */
+	maxGuilds: number;
+}
+
+/** Defaults of {@link RankCache}. */
+export const DefaultRankCacheOptions: RankCacheOptions = { ttlMs: 5_000, maxGuilds: 500 };
+
+interface Entry {
+	table: RankTable | null;
+	loadedAt: number;
+	loading: Promise<RankTable> | null;
+	/** Totals changed while a load was under way: its result may not have them, so rebuild again. */
+	dirty: boolean;
+}
+
+/**
+ * Rank tables per guild. A guild's first request loads its table; after that no request waits for the database:
+ * totals changed by this process are applied to the cached table at once ({@link RankCache.apply}), and a table
+ * older than `ttlMs` (another process may have written) is rebuilt in the background while the old one is served.
+ */
+export class RankCache {
+	readonly #load: (guildId: string) => Promise<RankTable>;
+	readonly #options: RankCacheOptions;
+	readonly #entries = new Map<string, Entry>();
+
+	public constructor(load: (guildId: string) => Promise<RankTable>, options: Partial<RankCacheOptions> = {}) {
+		this.#load = load;
+		this.#options = { ...DefaultRankCacheOptions, ...options };
+	}
+
+	/** The guild's table: the cached one (rebuilt in the background when old), or a first load. */
+	public async get(guildId: string, now = Date.now()): Promise<RankTable> {
+		let entry = this.#entries.get(guildId);
+		if (entry) {
+			this.#entries.delete(guildId);
+			this.#entries.set(guildId, entry);
+		} else {
+			entry = { table: null, loadedAt: 0, loading: null, dirty: false };
+			this.#entries.set(guildId, entry);
+			while (this.#entries.size > this.#options.maxGuilds) this.#entries.delete(this.#entries.keys().next().value!);
+		}
+		if ((!entry.table || entry.dirty || now - entry.loadedAt >= this.#options.ttlMs) && !entry.loading) this.#refresh(guildId, entry, now);
+		return entry.table ?? entry.loading!;
+	}
+
+	/** Applies totals this process changed to the cached tables of their guilds. */
+	public apply(changes: readonly { guildId: string; before: number; after: number }[]): void {
+		const byGuild = new Map<string, { before: number; after: number }[]>();
+		for (const change of changes) byGuild.set(change.guildId, [...(byGuild.get(change.guildId) ?? []), change]);
+		for (const [guildId, guildChanges] of byGuild) {
+			const entry = this.#entries.get(guildId);
+			if (!entry) continue;
+			if (entry.table) entry.table = entry.table.withChanges(guildChanges);
+			if (entry.loading) entry.dirty = true;
+		}
+	}
+
+	#refresh(guildId: string, entry: Entry, started: number): void {
+		entry.dirty = false;
+		const loading = this.#load(guildId).then(
+			(table) => {
+				entry.table = table;
+				entry.loadedAt = started;
+				entry.loading = null;
+				return table;
+			},
+			(error: unknown) => {
+				entry.loading = null;
+				entry.dirty = true;
+				throw error;
+			}
+		);
+		entry.loading = loading;
+		// A background rebuild that fails keeps the old table; the next request tries again.
+		if (entry.table) loading.catch(() => undefined);
+	}
+}
