@@ -137,10 +137,13 @@ export interface ConfirmRequest {
 }
 
 /** The confirmation every destructive or point-changing action goes through. */
-export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | null; onClose: () => void }) {
+export function ConfirmDialog({ request: open, onClose }: { request: ConfirmRequest | null; onClose: () => void }) {
 	const [busy, setBusy] = useState(false);
+	// The last request stays rendered while the dialog animates closed, so it keeps its title (its accessible name).
+	const [request, setRequest] = useState(open);
+	if (open && open !== request) setRequest(open);
 	return (
-		<Modal opened={request !== null} onClose={onClose} title={request?.title} centered closeButtonProps={{ 'aria-label': 'Cancel' }}>
+		<Modal opened={open !== null} onClose={onClose} title={request?.title} centered closeButtonProps={{ 'aria-label': 'Cancel' }}>
 			{request ? (
 				<Stack>
 					<Text size="sm" component="div">

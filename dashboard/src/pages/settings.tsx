@@ -13,8 +13,12 @@ import { EmptyState, ListSkeleton, LoadError, notify, SaveBar, useLeaveGuard } f
 
 type Kind = 'channel' | 'channels' | 'role' | 'roles' | 'timezone' | 'choice' | 'boolean' | 'number' | 'text' | 'longtext' | 'json';
 
-/** The schema without its `null` alternative, and whether null is allowed. */
+/** The schema without its `null` alternative (`anyOf` or a `type` list, as zod writes either), and whether null is allowed. */
 function unwrapNullable(schema: JsonSchema): { schema: JsonSchema; nullable: boolean } {
+	if (Array.isArray(schema.type)) {
+		const types = schema.type.filter((type) => type !== 'null');
+		return { schema: { ...schema, type: types.length === 1 ? types[0] : types }, nullable: types.length < schema.type.length };
+	}
 	const options = schema.anyOf;
 	if (!options) return { schema, nullable: false };
 	const rest = options.filter((option) => option.type !== 'null');
