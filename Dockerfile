@@ -4,7 +4,9 @@
 
 FROM node:26-trixie-slim AS build
 WORKDIR /app
+# The dashboard is an npm workspace: its manifest must be there for `npm ci` (its packages are all dev-only).
 COPY package.json package-lock.json ./
+COPY dashboard/package.json ./dashboard/
 # The image already has Node 26: skip the `node` devDependency's download script (esbuild ships its binary
 # in a platform package, so it needs no script either).
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -16,6 +18,7 @@ RUN npx tsup
 FROM node:26-trixie-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY dashboard/package.json ./dashboard/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:26-trixie-slim

@@ -118,6 +118,16 @@ export const EnvSchema = z.object({
 	API_PUBLIC_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
 	/** The dashboard's origin: the only CORS origin granted, and where a login lands. Unset → API_PUBLIC_URL's origin. */
 	DASHBOARD_ORIGIN: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
+	/**
+	 * Folder of the built dashboard the API serves at `/` (the SPA; API routes always win). Unset → the sandbox
+	 * serves `dashboard/dist` of this checkout; with a token nothing is served (nginx serves the files).
+	 */
+	DASHBOARD_DIR: optionalString,
+	/** Sandbox: build `dashboard/dist` on start when it is missing or older than its sources (`npm run dev` turns it off: Vite serves). */
+	DASHBOARD_BUILD: z
+		.enum(['true', 'false', '1', '0', ''])
+		.default('true')
+		.transform((value) => value !== 'false' && value !== '0'),
 	/** Discord's web base for OAuth2 (`/oauth2/authorize`, `/api/v10/...`). Unset → the REST base the bot uses, without `/api`. */
 	DISCORD_BASE_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
 	/** Requests per window per session (or per IP without a session). */

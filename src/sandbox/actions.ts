@@ -191,11 +191,11 @@ export class SandboxActions {
 		});
 	}
 
-	/** Creates a guild (owner + bot as members, a #general channel) and dispatches GUILD_CREATE. */
-	createGuild(id: string, name: string, ownerId: string): GuildRecord {
+	/** Creates a guild (owner + bot as members, a #general channel) and dispatches GUILD_CREATE; `withBot: false` leaves the bot out. */
+	createGuild(id: string, name: string, ownerId: string, { withBot = true }: { withBot?: boolean } = {}): GuildRecord {
 		const guild = this.#state.addGuild(id, name, ownerId);
 		const now = new Date().toISOString();
-		for (const userId of new Set([ownerId, this.#state.botUserId]))
+		for (const userId of new Set(withBot ? [ownerId, this.#state.botUserId] : [ownerId]))
 			guild.members.set(userId, { userId, roles: [], nick: null, joinedAt: now });
 		this.#state.addChannel({
 			id: this.#state.ids.next(),
@@ -206,10 +206,13 @@ export class SandboxActions {
 			topic: null,
 			lastMessageId: null
 		});
-		this.#gateway.dispatch(GatewayDispatchEvents.GuildCreate, toGatewayGuildCreate(this.#state, guild), {
-			guildId: id,
-			intent: GatewayIntentBits.Guilds
-		});
+		// A bot hears of a guild only by being in it.
+		if (withBot) {
+			this.#gateway.dispatch(GatewayDispatchEvents.GuildCreate, toGatewayGuildCreate(this.#state, guild), {
+				guildId: id,
+				intent: GatewayIntentBits.Guilds
+			});
+		}
 		return guild;
 	}
 

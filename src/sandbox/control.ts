@@ -77,7 +77,13 @@ export const faultSchema = z.strictObject({
 		.optional()
 });
 /** `POST /_emulator/guilds`. */
-export const guildSchema = z.strictObject({ name: z.string().min(2).max(100), id: snowflake.optional(), owner_id: snowflake.optional() });
+export const guildSchema = z.strictObject({
+	name: z.string().min(2).max(100),
+	id: snowflake.optional(),
+	owner_id: snowflake.optional(),
+	/** false: the bot is not a member (a server it could be invited to). @default true */
+	with_bot: z.boolean().optional()
+});
 /** A permission bitfield as Discord writes it: a decimal string of known permission bits. */
 const permissionBits = z
 	.string()
@@ -284,7 +290,7 @@ export class ControlApi {
 		if (state.guilds.has(id) || state.channels.has(id) || state.users.has(id)) throw new ControlError(`id ${id} is already in use`);
 		const ownerId = body.owner_id ?? [...state.users.values()].find((u) => !u.bot)?.id;
 		if (!ownerId || !state.users.has(ownerId)) throw new ControlError(`unknown owner ${body.owner_id}`);
-		const guild = this.#ctx.actions.createGuild(id, body.name, ownerId);
+		const guild = this.#ctx.actions.createGuild(id, body.name, ownerId, { withBot: body.with_bot ?? true });
 		return { id: guild.id, name: guild.name, owner_id: guild.ownerId, shard_of_2: shardOf(guild.id, 2) };
 	}
 

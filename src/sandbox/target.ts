@@ -1,5 +1,6 @@
 import type { Env } from '../core/env.ts';
 import type { DiscordTarget, TargetContext } from '../core/target.ts';
+import { ensureDashboardBuilt } from './dashboard.ts';
 import { Emulator } from './emulator.ts';
 import { findRedisServer, isListening, startPrivateRedis } from './private-redis.ts';
 import { SANDBOX_BOT_TOKEN, SANDBOX_CLIENT_SECRET } from './seed.ts';
@@ -15,6 +16,8 @@ export interface SandboxTargetOptions {
 	source?: NodeJS.ProcessEnv;
 	/** Heartbeat interval of a started emulator. @default 5000 */
 	heartbeatIntervalMs?: number;
+	/** Build the dashboard when it is missing or stale (tests that never open it skip it). @default DASHBOARD_BUILD, and never under NODE_ENV=test */
+	buildDashboard?: boolean;
 	/** Where a Redis is looked for before a private one is started. @default 127.0.0.1:6379 */
 	defaultRedis?: { host: string; port: number };
 }
@@ -28,9 +31,13 @@ export async function startSandboxTarget(
 	{ env, logger, shutdown }: TargetContext,
 	options: SandboxTargetOptions = {}
 ): Promise<SandboxTarget> {
+	// The dashboard the API serves at `/` is built (once) while the rest starts; DASHBOARD_DIR means one is given.
+	const build = options.buildDashboard ?? (env.DASHBOARD_BUILD && env.NODE_ENV !== 'test');
+	const dashboard = env.DASHBOARD_DIR || !build ? Promise.resolve() : ensureDashboardBuilt(logger);
 	const redisUrl = await privateRedisIfNeeded(env, options, { logger, shutdown });
 	if (env.EMULATOR_URL) {
 		const base = env.EMULATOR_URL.replace(/\/+$/, '');
+		await dashboard;
 		return { emulator: null, restUrl: `${base}/api`, token: SANDBOX_BOT_TOKEN, clientSecret: SANDBOX_CLIENT_SECRET, redisUrl };
 	}
 	const emulator = new Emulator({
@@ -40,6 +47,7 @@ export async function startSandboxTarget(
 	});
 	await emulator.start();
 	shutdown.add('emulator', () => emulator.stop());
+	await dashboard;
 	return {
 		emulator,
 		restUrl: emulator.restUrl,
@@ -79,6 +87,7 @@ function sandboxBanner(env: Env, emulator: Emulator): string {
 	return [
 		'',
 		'Facet sandbox is running (no Discord token: an offline Discord emulator stands in).',
+		`  Dashboard (log in as ada, the owner):  http://localhost:${env.API_PORT}/`,
 		`  Emulator (REST, gateway, control API): ${emulator.baseUrl}`,
 		`  Bot API:                               http://localhost:${env.API_PORT}  (health: /livez, /readyz)`,
 		`  Emulator state (guilds, users, ids):   ${emulator.baseUrl}/_emulator/state`,

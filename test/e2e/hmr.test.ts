@@ -31,6 +31,9 @@ beforeAll(async () => {
 	bot = runNode(['scripts/dev.ts'], {
 		DISCORD_TOKEN: undefined,
 		NODE_ENV: 'development',
+		// Pieces only: no Vite dev server, no dashboard build.
+		DASHBOARD_DEV: '0',
+		DASHBOARD_BUILD: 'false',
 		EMULATOR_URL: emulator.baseUrl,
 		DATABASE_URL: database.url,
 		API_PORT: String(apiPort),

@@ -1,5 +1,6 @@
 import { container } from '@sapphire/framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntryView as AuditEntry } from '../../src/core/api/contract.ts';
 import { configPlugin } from '../../src/plugins/config/index.ts';
 import { renderWelcome } from '../../src/plugins/config/lib/settings.ts';
 import { type ApiBot, type Browser, login, startApiBot } from '../api/helpers.ts';
@@ -19,17 +20,6 @@ const run = (user: string, command: string, options?: Record<string, unknown>, e
 		options,
 		...extra
 	});
-
-interface AuditEntry {
-	id: string;
-	actorId: string;
-	source: string;
-	plugin: string;
-	key: string;
-	before: { value: unknown } | null;
-	after: { value: unknown } | null;
-	revertOf: string | null;
-}
 
 const audit = async () =>
 	((await (await grace.fetch(`${bot.base}/guilds/${seed.guildId}/audit?limit=100`)).json()) as { entries: AuditEntry[] }).entries;

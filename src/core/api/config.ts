@@ -1,4 +1,6 @@
+import { join, resolve } from 'node:path';
 import type { Env } from '../env.ts';
+import { appRoot } from '../paths.ts';
 import { ProxyTrust } from './request-state.ts';
 
 /** Facet's API defaults, in one place. Values that hosts tune come from the environment instead. */
@@ -35,6 +37,8 @@ export interface ApiConfig {
 	publicUrl: string;
 	redirectUri: string;
 	dashboardOrigin: string;
+	/** Folder of the built dashboard served at `/`, or null when the API serves none (production: nginx does). */
+	dashboardDir: string | null;
 	/** Origins whose browser requests may change state (the dashboard, and the API's own origin). */
 	trustedOrigins: ReadonlySet<string>;
 	secureCookies: boolean;
@@ -83,6 +87,7 @@ export function resolveApiConfig({ env, restApi, sandboxClientSecret, deployment
 		publicUrl,
 		redirectUri: `${publicUrl}/oauth/callback`,
 		dashboardOrigin,
+		dashboardDir: env.DASHBOARD_DIR ? resolve(env.DASHBOARD_DIR) : sandbox ? join(appRoot, 'dashboard', 'dist') : null,
 		trustedOrigins: new Set([dashboardOrigin, new URL(publicUrl).origin]),
 		secureCookies: publicUrl.startsWith('https:'),
 		trustProxy: new ProxyTrust(env.API_TRUST_PROXY),

@@ -28,7 +28,30 @@ const UserSchema = z.object({
 	avatar: z.string().nullable().optional()
 });
 
-const UserGuildsSchema = z.array(z.object({ id: z.string().regex(/^\d{1,20}$/) }).loose());
+const UserGuildsSchema = z.array(
+	z
+		.object({
+			id: z.string().regex(/^\d{1,20}$/),
+			name: z.string().optional(),
+			icon: z.string().nullable().optional(),
+			owner: z.boolean().optional(),
+			permissions: z
+				.string()
+				.regex(/^\d{1,20}$/)
+				.optional()
+		})
+		.loose()
+);
+
+/** One guild of the user's own list, as their token sees it: what to offer (an invite), never proof of a right. */
+export interface OAuthGuild {
+	id: string;
+	name: string;
+	icon: string | null;
+	owner: boolean;
+	/** The user's permissions there, as Discord's decimal bitfield. */
+	permissions: string;
+}
 
 /** The token endpoint's answer, reduced to what Facet keeps. */
 export interface OAuthToken {
@@ -118,12 +141,23 @@ export class DiscordOAuth {
 		return { id: user.data.id, username: user.data.username, globalName: user.data.global_name ?? null, avatar: user.data.avatar ?? null };
 	}
 
-	/** Ids of the guilds the user is in, as the user's token sees them. Never proof of any right. */
-	public async fetchUserGuildIds(accessToken: string): Promise<string[]> {
+	/** The guilds the user is in, as the user's token sees them. Never proof of any right. */
+	public async fetchUserGuilds(accessToken: string): Promise<OAuthGuild[]> {
 		const json = await this.#call('guilds', 'users/@me/guilds', { headers: { authorization: `Bearer ${accessToken}` } });
 		const guilds = UserGuildsSchema.safeParse(json);
 		if (!guilds.success) throw new OAuthError('guilds', 200, 'unexpected guilds response');
-		return guilds.data.map((guild) => guild.id);
+		return guilds.data.map((guild) => ({
+			id: guild.id,
+			name: guild.name ?? guild.id,
+			icon: guild.icon ?? null,
+			owner: guild.owner ?? false,
+			permissions: guild.permissions ?? '0'
+		}));
+	}
+
+	/** Ids of the guilds the user is in, as the user's token sees them. Never proof of any right. */
+	public async fetchUserGuildIds(accessToken: string): Promise<string[]> {
+		return (await this.fetchUserGuilds(accessToken)).map((guild) => guild.id);
 	}
 
 	/** Revokes an access token at Discord (logout). */

@@ -1,7 +1,9 @@
 import { container } from '@sapphire/framework';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
+import { z } from 'zod';
 import { FacetError } from '../errors.ts';
 import { requireGuildManager } from './access.ts';
+import type { AuditEntryView, JsonSchema, PluginView } from './contract.ts';
 import { sendError, sendErrorOf } from './errors.ts';
 import type { GuildContext } from './request-state.ts';
 
@@ -36,7 +38,7 @@ export async function serviceCall(response: ApiResponse, write: () => Promise<un
 }
 
 /** A plugin as the dashboard shows it in one guild. */
-export function pluginView(guildId: string, name: string) {
+export function pluginView(guildId: string, name: string): PluginView {
 	const manifest = container.plugins.get(name)!;
 	return {
 		name: manifest.name,
@@ -58,7 +60,7 @@ export function auditView(entry: {
 	after?: { value: unknown } | null;
 	revertOf?: number | null;
 	createdAt: Date;
-}) {
+}): AuditEntryView {
 	return {
 		id: String(entry.id),
 		actorId: entry.actorId,
@@ -70,4 +72,24 @@ export function auditView(entry: {
 		revertOf: entry.revertOf == null ? null : String(entry.revertOf),
 		createdAt: entry.createdAt.toISOString()
 	};
+}
+
+const schemas = new Map<string, JsonSchema | null>();
+
+/**
+ * A plugin's settings as a JSON Schema of their input (types, bounds, choices, defaults), for the dashboard's
+ * forms; computed once per plugin. Checks a schema cannot express (refinements) stay on the server.
+ */
+export function settingsSchema(name: string): JsonSchema | null {
+	if (schemas.has(name)) return schemas.get(name)!;
+	const settings = container.plugins.get(name)?.settings;
+	let schema: JsonSchema | null = null;
+	try {
+		schema = settings ? (z.toJSONSchema(settings, { io: 'input', unrepresentable: 'any' }) as JsonSchema) : null;
+	} catch {
+		// A schema zod cannot describe still saves through the API; the form falls back to plain text fields.
+		schema = null;
+	}
+	schemas.set(name, schema);
+	return schema;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { Guild, GuildMember } from 'discord.js';
 import type { TrustProxySetting } from '../env.ts';
+import type { ManageAccess } from './contract.ts';
 import type { Session } from './sessions.ts';
 
 /** What a guild route gets from {@link requireGuildManager}. */
@@ -13,8 +14,8 @@ export interface GuildContext {
 	access: ManageAccess;
 }
 
-/** The reason a member may manage a guild, strongest first. */
-export type ManageAccess = 'owner' | 'administrator' | 'manage_guild' | 'dashboard_role';
+/** The reason a member may manage a guild, strongest first (declared with the API's answers). */
+export type { ManageAccess } from './contract.ts';
 
 /** Per-request facts the API's middlewares work out once and the helpers reuse. */
 export interface RequestState {

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from '../env.ts';
 import { type ApiConfig, resolveApiConfig } from './config.ts';
-import { DiscordOAuth } from './discord-oauth.ts';
+import { DiscordOAuth, type OAuthGuild } from './discord-oauth.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { Sealer } from './seal.ts';
 import { OAuthStateStore, type Session, SessionStore } from './sessions.ts';
@@ -87,21 +87,30 @@ export class ApiServices {
 	 * Used only to narrow which guilds to check; the right to manage one is always decided from the bot's view.
 	 */
 	public async userGuildIds(session: Session): Promise<string[]> {
+		return (await this.userGuilds(session)).map((guild) => guild.id);
+	}
+
+	/**
+	 * The guilds of the session's user as their OAuth token lists them (name, icon, owner, permissions), cached
+	 * briefly in Redis. Only ever used to narrow candidates or to offer an invite, never to grant anything.
+	 */
+	public async userGuilds(session: Session): Promise<OAuthGuild[]> {
 		const key = `${this.config.redisPrefix}user-guilds:${session.id}`;
 		const cached = await this.redis.get(key);
 		if (cached !== null) {
 			try {
-				const ids = JSON.parse(cached) as unknown;
-				if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) return ids;
+				const guilds = JSON.parse(cached) as unknown;
+				if (Array.isArray(guilds) && guilds.every((guild) => typeof guild?.id === 'string' && typeof guild.permissions === 'string'))
+					return guilds as OAuthGuild[];
 			} catch {
 				// Fall through and ask Discord again.
 			}
 		}
 		const oauth = this.oauth();
 		if (!oauth) return [];
-		const ids = await oauth.fetchUserGuildIds(session.accessToken);
-		await this.redis.set(key, JSON.stringify(ids), 'EX', this.config.userGuildsCacheSeconds);
-		return ids;
+		const guilds = await oauth.fetchUserGuilds(session.accessToken);
+		await this.redis.set(key, JSON.stringify(guilds), 'EX', this.config.userGuildsCacheSeconds);
+		return guilds;
 	}
 
 	/** Forgets what was cached for a session (on logout). */

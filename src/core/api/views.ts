@@ -1,30 +1,16 @@
 import { container } from '@sapphire/pieces';
-import { ChannelType, DiscordAPIError, type Guild, type GuildMember, RESTJSONErrorCodes } from 'discord.js';
+import { ChannelType, DiscordAPIError, type Guild, type GuildMember, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
 import { canManageGuild, dashboardRolesOf, manageFactsOf } from './access.ts';
+import type { GuildDetail, GuildSummary, InvitableGuild, ManageAccess, UserView } from './contract.ts';
 import { OAuthError } from './discord-oauth.ts';
-import type { ManageAccess } from './request-state.ts';
 import type { ApiServices } from './services.ts';
 import type { Session } from './sessions.ts';
 
-/** `GET /users/@me`. */
-export interface UserView {
-	id: string;
-	username: string;
-	globalName: string | null;
-	avatar: string | null;
-}
+export type { GuildDetail, GuildSummary, UserView };
 
 /** The session's user, without anything secret. */
 export function userView(session: Session): UserView {
 	return { id: session.userId, username: session.username, globalName: session.globalName, avatar: session.avatar };
-}
-
-/** One entry of `GET /guilds`. */
-export interface GuildSummary {
-	id: string;
-	name: string;
-	icon: string | null;
-	access: ManageAccess;
 }
 
 /** Thrown when the user's OAuth token no longer works: the session is useless. */
@@ -71,16 +57,6 @@ export async function manageableGuilds(api: ApiServices, session: Session): Prom
 	return results.filter((entry): entry is GuildSummary => entry !== null).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** `GET /guilds/:guild`: what the dashboard's pickers need. */
-export interface GuildDetail {
-	id: string;
-	name: string;
-	icon: string | null;
-	access: ManageAccess;
-	channels: { id: string; name: string; type: number; position: number; parentId: string | null }[];
-	roles: { id: string; name: string; color: number; position: number; managed: boolean }[];
-}
-
 const PICKABLE_CHANNELS = new Set<number>([
 	ChannelType.GuildText,
 	ChannelType.GuildAnnouncement,
@@ -107,4 +83,45 @@ export function guildDetail(guild: Guild, access: ManageAccess): GuildDetail {
 		.map((role) => ({ id: role.id, name: role.name, color: role.color, position: role.position, managed: role.managed }))
 		.sort((a, b) => b.position - a.position);
 	return { id: guild.id, name: guild.name, icon: guild.icon, access, channels, roles };
+}
+
+/** Permissions the invite asks for: what Facet's plugins use (post, embed, react, read history, give tier roles). */
+export const INVITE_PERMISSIONS =
+	PermissionFlagsBits.ViewChannel |
+	PermissionFlagsBits.SendMessages |
+	PermissionFlagsBits.EmbedLinks |
+	PermissionFlagsBits.AddReactions |
+	PermissionFlagsBits.ReadMessageHistory |
+	PermissionFlagsBits.ManageRoles;
+
+const MANAGE = PermissionFlagsBits.Administrator | PermissionFlagsBits.ManageGuild;
+
+/**
+ * Guilds of the user's OAuth list that the bot is not in and that the user may add a bot to (owner, Administrator
+ * or Manage Server by their token's word: enough to offer a link, which grants nothing), with the invite link.
+ */
+export async function invitableGuilds(api: ApiServices, session: Session): Promise<InvitableGuild[]> {
+	const clientId = api.config.clientId ?? container.client.application?.id ?? container.client.user?.id;
+	if (!clientId) return [];
+	let listed: Awaited<ReturnType<ApiServices['userGuilds']>>;
+	try {
+		listed = await api.userGuilds(session);
+	} catch (error) {
+		if (error instanceof OAuthError) return [];
+		throw error;
+	}
+	return listed
+		.filter((guild) => !container.client.guilds.cache.has(guild.id))
+		.filter((guild) => guild.owner || (BigInt(guild.permissions) & MANAGE) !== 0n)
+		.map((guild) => {
+			const query = new URLSearchParams({
+				client_id: clientId,
+				scope: 'bot applications.commands',
+				permissions: String(INVITE_PERMISSIONS),
+				guild_id: guild.id,
+				disable_guild_select: 'true'
+			});
+			return { id: guild.id, name: guild.name, icon: guild.icon, inviteUrl: `${api.config.discordBaseUrl}/oauth2/authorize?${query}` };
+		})
+		.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,8 +1,12 @@
 import { Route } from '@sapphire/plugin-api';
+import type { GuildsAnswer } from '../../core/api/contract.ts';
 import { clearSessionCookie, getApiServices, requireSession, runSafely, sendError } from '../../core/api/index.ts';
-import { manageableGuilds, SessionRevokedError } from '../../core/api/views.ts';
+import { invitableGuilds, manageableGuilds, SessionRevokedError } from '../../core/api/views.ts';
 
-/** `GET /guilds`: the guilds the bot is in that the user may manage, decided from the bot's view of the member. */
+/**
+ * `GET /guilds`: the guilds the bot is in that the user may manage, decided from the bot's view of the member, and
+ * the user's guilds without the bot that they could invite it to.
+ */
 export class GuildsListRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
 		super(context, { ...options, name: 'coreGuildsList', route: 'guilds', methods: ['GET'] });
@@ -14,7 +18,9 @@ export class GuildsListRoute extends Route {
 			if (!session) return;
 			const api = getApiServices();
 			try {
-				response.json({ guilds: await manageableGuilds(api, session) });
+				const guilds = await manageableGuilds(api, session);
+				// Same cached OAuth list: no second call to Discord.
+				response.json({ guilds, invitable: await invitableGuilds(api, session) } satisfies GuildsAnswer);
 			} catch (error) {
 				if (!(error instanceof SessionRevokedError)) throw error;
 				await api.sessions.delete(session.id);

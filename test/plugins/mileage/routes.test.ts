@@ -92,16 +92,16 @@ afterAll(async () => {
 });
 
 describe('leaderboard and member routes', () => {
-	it('GIVEN three members with points THEN the leaderboard pages them best first with rank and the names the bot knows', async () => {
+	it('GIVEN three members with points THEN the leaderboard pages them best first with rank, the names the bot knows and avatars', async () => {
 		const first = await call('GET', '/leaderboard?page=1&pageSize=2');
 		expect(first.status).toBe(200);
 		expect(first.body).toMatchObject({ page: 1, pageSize: 2, members: 3, pages: 2 });
 		expect(first.body.entries).toEqual([
-			{ userId: seed.users.ada, points: 120, rank: 1, name: 'Ada' },
-			{ userId: seed.users.alan, points: 50, rank: 2, name: 'Alan' }
+			{ userId: seed.users.ada, points: 120, rank: 1, name: 'Ada', avatar: null },
+			{ userId: seed.users.alan, points: 50, rank: 2, name: 'Alan', avatar: null }
 		]);
 		const second = await call('GET', '/leaderboard?page=2&pageSize=2');
-		expect(second.body.entries).toEqual([{ userId: seed.users.linus, points: 25, rank: 3, name: 'Linus' }]);
+		expect(second.body.entries).toEqual([{ userId: seed.users.linus, points: 25, rank: 3, name: 'Linus', avatar: null }]);
 		const bad = await call('GET', '/leaderboard?pageSize=1000');
 		expect([bad.status, bad.body.error, Object.keys(bad.body.fields ?? {})]).toEqual([400, 'invalid_body', ['pageSize']]);
 	});

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { sendErrorOf } from '../../../core/api/index.ts';
 import { FacetError, FieldError } from '../../../core/errors.ts';
 import { snowflake, text } from '../../../core/input.ts';
+import type { LedgerEntryView, TierView } from '../contract.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
 
 type MileageIdentifier = (typeof MileageIdentifiers)[keyof typeof MileageIdentifiers];
@@ -98,6 +99,12 @@ export function memberName(guild: Guild, userId: string): string | null {
 	return user ? (user.globalName ?? user.username) : null;
 }
 
+/** The member's avatar hash (guild avatar, else their own), or `null` for Discord's default avatar. */
+export function memberAvatar(guild: Guild, userId: string): string | null {
+	const member = guild.members.cache.get(userId);
+	return member?.avatar ?? member?.user.avatar ?? guild.client.users.cache.get(userId)?.avatar ?? null;
+}
+
 /** The guild's IANA time zone, from the core's guild facts (UTC unless a plugin provides one). */
 export function guildTimeZone(guildId: string): string {
 	return container.guildFacts.of(guildId).timeZone;
@@ -113,7 +120,7 @@ export function lastDays(days: number, timeZone: string, now = new Date()): stri
 }
 
 /** A ledger entry as JSON (ids as strings: they are 64-bit). */
-export function entryView(entry: LedgerEntry) {
+export function entryView(entry: LedgerEntry): LedgerEntryView {
 	return {
 		id: String(entry.id),
 		userId: entry.userId,
@@ -128,7 +135,10 @@ export function entryView(entry: LedgerEntry) {
 }
 
 /** A tier as JSON, with its role's name when the bot knows it and the moderator permissions the role grants. */
-export function tierView(guild: Guild, tier: { id: number; name: string; threshold: number; roleId: string; problem: string | null }) {
+export function tierView(
+	guild: Guild,
+	tier: { id: number; name: string; threshold: number; roleId: string; problem: string | null }
+): TierView {
 	const role = guild.roles.cache.get(tier.roleId);
 	return {
 		id: String(tier.id),

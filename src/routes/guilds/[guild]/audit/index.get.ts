@@ -1,5 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
 import { z } from 'zod';
+import type { AuditAnswer } from '../../../../core/api/contract.ts';
 import { requireGuildManager, runSafely, sendFieldErrors } from '../../../../core/api/index.ts';
 import { auditView } from '../../../../core/api/plugin-views.ts';
 
@@ -22,7 +23,7 @@ export class GuildAuditListRoute extends Route {
 			const query = Query.safeParse(request.query);
 			if (!query.success) return sendFieldErrors(response, query.error);
 			const entries = await this.container.plugins.audit(ctx.guild.id, query.data);
-			response.json({ entries: entries.map(auditView) });
+			response.json({ entries: entries.map(auditView) } satisfies AuditAnswer);
 		});
 	}
 }

@@ -1,4 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
+import type { PluginsAnswer } from '../../../../core/api/contract.ts';
 import { requireGuildManager, runSafely } from '../../../../core/api/index.ts';
 import { pluginView } from '../../../../core/api/plugin-views.ts';
 
@@ -12,7 +13,9 @@ export class GuildPluginsListRoute extends Route {
 		return runSafely('guilds/[guild]/plugins', response, async () => {
 			const ctx = await requireGuildManager(request, response);
 			if (!ctx) return;
-			response.json({ plugins: this.container.plugins.list().map((plugin) => pluginView(ctx.guild.id, plugin.name)) });
+			response.json({
+				plugins: this.container.plugins.list().map((plugin) => pluginView(ctx.guild.id, plugin.name))
+			} satisfies PluginsAnswer);
 		});
 	}
 }

@@ -1,4 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
+import type { RevertAnswer } from '../../../../../core/api/contract.ts';
 import { requireGuildManager, runSafely, sendError } from '../../../../../core/api/index.ts';
 import { auditView, serviceCall } from '../../../../../core/api/plugin-views.ts';
 import type { AuditEntry } from '../../../../../core/plugins/service.ts';
@@ -22,7 +23,7 @@ export class GuildAuditRevertRoute extends Route {
 			const done = await serviceCall(response, async () => {
 				({ entry: made } = await this.container.plugins.revert(ctx.guild.id, entryId, { id: ctx.session.userId, source: 'api' }));
 			});
-			if (done) response.json({ reverted: String(entryId), entry: made ? auditView(made) : null });
+			if (done) response.json({ reverted: String(entryId), entry: made ? auditView(made) : null } satisfies RevertAnswer);
 		});
 	}
 }

@@ -1,7 +1,8 @@
 import { Route } from '@sapphire/plugin-api';
 import { z } from 'zod';
+import type { SettingsAnswer } from '../../../../../core/api/contract.ts';
 import { parseBody, runSafely } from '../../../../../core/api/index.ts';
-import { requireGuildPlugin, serviceCall } from '../../../../../core/api/plugin-views.ts';
+import { requireGuildPlugin, serviceCall, settingsSchema } from '../../../../../core/api/plugin-views.ts';
 
 // Shape only; the plugin's own schema validates the values (and rejects unknown keys) in the service.
 const Body = z.record(z.string().min(1).max(64), z.unknown()).refine((value) => Object.keys(value).length > 0, 'no settings given');
@@ -33,7 +34,7 @@ export class GuildPluginSettingsPatchRoute extends Route {
 			const written = await serviceCall(response, async () => {
 				settings = await this.container.plugins.updateSettings(ctx.guild.id, plugin, patch, actor);
 			});
-			if (written) response.json({ plugin, settings });
+			if (written) response.json({ plugin, settings, schema: settingsSchema(plugin) } satisfies SettingsAnswer);
 		});
 	}
 }

@@ -1,5 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
 import { jsonBody, requireGuildManager, runSafely, sendError, sendFieldErrors } from '../../../../../../core/api/index.ts';
+import type { ImportAnswer, ImportPreview } from '../../../../contract.ts';
 import { type CsvRowError, importPreview, parseImportCsv } from '../../../../lib/csv.ts';
 import { badParameter, IMPORT_BODY_LIMIT, ImportJsonBody, mileageJobs, sendJobRunning } from '../../../_shared.ts';
 
@@ -67,8 +68,8 @@ export class MileageImportPostRoute extends Route {
 			}
 			const unknown = new Set(parsed.rows.map((row) => row.userId).filter((id) => !ctx.guild.members.cache.has(id)));
 			// Points of people the bot does not know as members are still imported (they may have left): a warning only.
-			const preview = { ...importPreview(parsed.rows), unknownMembers: unknown.size, ignoredColumns: parsed.ignoredColumns };
-			if (dryRun) return response.json({ dryRun: true, preview });
+			const preview: ImportPreview = { ...importPreview(parsed.rows), unknownMembers: unknown.size, ignoredColumns: parsed.ignoredColumns };
+			if (dryRun) return response.json({ dryRun: true, preview } satisfies ImportAnswer);
 
 			const guildId = ctx.guild.id;
 			const actorId = ctx.session.userId;
@@ -79,7 +80,7 @@ export class MileageImportPostRoute extends Route {
 			});
 			if (!('job' in started)) return sendJobRunning(response, started.running);
 			response.setHeader('Location', `jobs/${started.job.id}`);
-			response.status(202).json({ job: started.job, preview });
+			response.status(202).json({ job: started.job, preview } satisfies ImportAnswer);
 		});
 	}
 }

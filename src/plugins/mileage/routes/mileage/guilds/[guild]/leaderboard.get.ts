@@ -1,8 +1,9 @@
 import { Route } from '@sapphire/plugin-api';
 import { z } from 'zod';
 import { requireGuildManager, runSafely, sendFieldErrors } from '../../../../../../core/api/index.ts';
+import type { LeaderboardAnswer } from '../../../../contract.ts';
 import { type LeaderboardTarget, parseCursor } from '../../../../lib/store.ts';
-import { memberName } from '../../../_shared.ts';
+import { memberAvatar, memberName } from '../../../_shared.ts';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id');
 
@@ -25,7 +26,7 @@ const Query = z
 
 /**
  * `GET /mileage/guilds/:guild/leaderboard?page|after|rank|user&pageSize`: members by points, best first, with
- * rank and name. `after` is the `next` cursor of a previous page (keyset: any depth costs the same), `rank`
+ * rank, name and avatar. `after` is the `next` cursor of a previous page (keyset: any depth costs the same), `rank`
  * jumps to the page holding that rank, `user` to the page holding that member (find my page).
  */
 export class MileageLeaderboardGetRoute extends Route {
@@ -42,7 +43,12 @@ export class MileageLeaderboardGetRoute extends Route {
 			const { page, after, rank, user, pageSize } = query.data;
 			const target: LeaderboardTarget = after ? { after } : rank ? { rank } : user ? { userId: user } : (page ?? 1);
 			const board = await this.container.mileage.leaderboard(ctx.guild.id, target, pageSize);
-			response.json({ ...board, entries: board.entries.map((entry) => ({ ...entry, name: memberName(ctx.guild, entry.userId) })) });
+			const entries = board.entries.map((entry) => ({
+				...entry,
+				name: memberName(ctx.guild, entry.userId),
+				avatar: memberAvatar(ctx.guild, entry.userId)
+			}));
+			response.json({ ...board, entries } satisfies LeaderboardAnswer);
 		});
 	}
 }

@@ -1,6 +1,7 @@
 import { Route } from '@sapphire/plugin-api';
 import { z } from 'zod';
 import { requireGuildManager, runSafely, sendFieldErrors } from '../../../../../../core/api/index.ts';
+import type { PointsAnswer } from '../../../../contract.ts';
 import { guildTimeZone, lastDays, Snowflake } from '../../../_shared.ts';
 
 const Query = z.object({
@@ -29,7 +30,7 @@ export class MileagePointsGetRoute extends Route {
 				(await this.container.mileage.perDay(ctx.guild.id, days, timeZone, user)).map((bucket) => [bucket.day, bucket.points])
 			);
 			const buckets = lastDays(days, timeZone).map((day) => ({ day, points: sums.get(day) ?? 0 }));
-			response.json({ timeZone, days, userId: user ?? null, buckets });
+			response.json({ timeZone, days, userId: user ?? null, buckets } satisfies PointsAnswer);
 		});
 	}
 }

@@ -1,6 +1,7 @@
 import { Route } from '@sapphire/plugin-api';
 import { z } from 'zod';
 import { requireGuildManager, runSafely, sendFieldErrors } from '../../../../../../../core/api/index.ts';
+import type { MemberAnswer } from '../../../../../contract.ts';
 import { isSnowflake } from '../../../../../lib/csv.ts';
 import { badParameter, entryView, memberName, pathParam } from '../../../../_shared.ts';
 
@@ -40,7 +41,7 @@ export class MileageMemberGetRoute extends Route {
 				rank: standing.rank,
 				history: page.map(entryView),
 				nextBefore: history.length > limit ? String(page[page.length - 1]!.id) : null
-			});
+			} satisfies MemberAnswer);
 		});
 	}
 }
