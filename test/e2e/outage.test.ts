@@ -60,11 +60,12 @@ function optionValue(path: string, option: APIApplicationCommandOption): unknown
 		'plugins disable.plugin': 'mileage'
 	};
 	if (`${path}.${option.name}` in overrides) return overrides[`${path}.${option.name}`];
-	const o = option as { type: number; choices?: { value: unknown }[]; min_value?: number; min_length?: number };
+	const o = option as { type: number; choices?: { value: unknown }[]; min_value?: number; min_length?: number; max_length?: number };
 	if (o.choices?.length) return o.choices[0]!.value;
 	switch (o.type) {
 		case 3:
-			return 'outage'.padEnd(o.min_length ?? 1, 'x');
+			// Within the option's own length limits (Discord refuses anything outside them before the bot sees it).
+			return 'outage'.padEnd(o.min_length ?? 1, 'x').slice(0, o.max_length ?? 6_000);
 		case 4:
 		case 10:
 			return o.min_value ?? 1;
