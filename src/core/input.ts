@@ -131,20 +131,6 @@ export function jsonInputProblems(value: unknown): FieldErrors | null {
 	return count > 0 ? fields : null;
 }
 
-/** The path of the first own `__proto__` key in a parsed JSON value, or null (iterative, like {@link jsonInputProblems}). */
-export function protoKeyPath(value: unknown): string | null {
-	const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
-	while (stack.length > 0) {
-		const { value: current, path } = stack.shift()!;
-		if (current === null || typeof current !== 'object') continue;
-		for (const key of Object.keys(current)) {
-			if (key === '__proto__') return [...path, key].join('.');
-			stack.push({ value: (current as Record<string, unknown>)[key], path: [...path, key] });
-		}
-	}
-	return null;
-}
-
 /** A command option as discord.js hands it over (only what the check reads). */
 export interface OptionInput {
 	name: string;

@@ -304,8 +304,10 @@ describe('Redis-backed stores', () => {
 });
 
 describe('JSON bodies', () => {
-	it('GIVEN a "__proto__" key anywhere THEN its path is found (parseBody refuses it instead of the key vanishing in validation)', async () => {
-		const { protoKeyPath } = await import('../../src/core/api/pipeline.ts');
+	it('GIVEN a "__proto__" key anywhere THEN its path is found (the body step refuses it instead of the key vanishing in validation)', async () => {
+		const { jsonInputProblems } = await import('../../src/core/input.ts');
+		const protoKeyPath = (value: unknown) =>
+			Object.entries(jsonInputProblems(value) ?? {}).find(([, messages]) => messages.some((m) => m.includes('__proto__')))?.[0] ?? null;
 		expect(protoKeyPath(JSON.parse('{"prefix":"x","__proto__":{}}'))).toBe('__proto__');
 		expect(protoKeyPath(JSON.parse('{"a":[{"__proto__":1}]}'))).toBe('a.0.__proto__');
 		expect(protoKeyPath(JSON.parse('{"proto":1,"constructor":{"prototype":2}}'))).toBeNull();
