@@ -1,6 +1,7 @@
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { type GuildContext, requireGuildManager, runSafely } from '../../../../core/api/index.ts';
-import { DailiesPostError, DailiesPostIdentifiers } from './errors.ts';
+import { DailiesIdentifiers } from '../errors.ts';
+import { postError } from './errors.ts';
 import { formatLocal, formatTimeOfDay, weekdayNames } from './schedule.ts';
 import type { DailyPost, DailyPostService, NextRun, PostRun } from './service.ts';
 
@@ -30,7 +31,7 @@ export function runPostRoute(
 		if (!ctx) return;
 		const postId = postIdOf(request);
 		if (postId === null) {
-			throw new DailiesPostError(DailiesPostIdentifiers.UnknownPost, 'There is no such daily post in this server.', {
+			throw postError(DailiesIdentifiers.UnknownPost, 'There is no such daily post in this server.', {
 				postId: String(request.params.post ?? '')
 			});
 		}

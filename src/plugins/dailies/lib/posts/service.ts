@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { DailiesPostError, DailiesPostIdentifiers, invalidPost } from './errors.ts';
+import { DailiesIdentifiers } from '../errors.ts';
+import { invalidPost, postError } from './errors.ts';
 import type { PostSpec } from './input.ts';
 import { type PostPayload, renderPost } from './render.ts';
 import { advanceRotation, currentPrompt, type Random, type RotationState, startRotation } from './rotation.ts';
@@ -174,8 +175,8 @@ export class DailyPostService {
 			const [count] = await tx.execute<{ n: string }[]>('select count(*) as n from dailies_post where guild_id = ?', [guildId]);
 			const limit = this.options.maxPostsPerGuild;
 			if (Number(count?.n ?? 0) >= limit) {
-				throw new DailiesPostError(
-					DailiesPostIdentifiers.PostLimit,
+				throw postError(
+					DailiesIdentifiers.PostLimit,
 					`This server has ${limit} daily posts, the most this bot's host allows (DAILIES_MAX_POSTS): remove one first.`,
 					{ limit }
 				);
@@ -211,13 +212,13 @@ export class DailyPostService {
 		return rows.map(toPost);
 	}
 
-	/** One of the guild's posts; {@link DailiesPostIdentifiers.UnknownPost} when it is not there. */
+	/** One of the guild's posts; {@link DailiesIdentifiers.UnknownPost} when it is not there. */
 	public async get(guildId: string, postId: number): Promise<DailyPost> {
 		const [row] = Number.isSafeInteger(postId)
 			? await this.#em().execute<PostRow[]>('select * from dailies_post where guild_id = ? and id = ?', [guildId, postId])
 			: [];
 		if (!row)
-			throw new DailiesPostError(DailiesPostIdentifiers.UnknownPost, `There is no daily post #${postId} in this server.`, {
+			throw postError(DailiesIdentifiers.UnknownPost, `There is no daily post #${postId} in this server.`, {
 				postId: String(postId)
 			});
 		return toPost(row);
@@ -295,7 +296,7 @@ export class DailyPostService {
 		for (let attempt = 0; attempt < 5; attempt++) {
 			const next = await this.nextRun(post);
 			if (!next)
-				throw new DailiesPostError(DailiesPostIdentifiers.NothingToSkip, `Daily post #${postId} has no run ahead to skip.`, {
+				throw postError(DailiesIdentifiers.NothingToSkip, `Daily post #${postId} has no run ahead to skip.`, {
 					postId: String(postId)
 				});
 			const inserted = await this.#insertRun(this.#em(), post, next, 'skipped', {
@@ -305,7 +306,7 @@ export class DailyPostService {
 			if (inserted) return { localDate: next.localDate, at: next.at };
 			// A worker claimed that date in between: skip the one after it.
 		}
-		throw new DailiesPostError(DailiesPostIdentifiers.NothingToSkip, `Daily post #${postId} has no run ahead to skip.`, {
+		throw postError(DailiesIdentifiers.NothingToSkip, `Daily post #${postId} has no run ahead to skip.`, {
 			postId: String(postId)
 		});
 	}
