@@ -1,4 +1,4 @@
-import { MikroORM } from '@mikro-orm/postgresql';
+import { type EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrmConfig } from '../../../src/core/database/config.ts';
@@ -21,6 +21,26 @@ afterAll(async () => {
 	await db?.drop();
 });
 
+/**
+ * Replaces guild 1's totals with `points` (one member each) and answers the leaderboard they make, by the rule:
+ * members with points by points then id, ranked 1 + ranked members with more points; 0 is unranked.
+ */
+async function seedTotals(em: EntityManager, points: number[]) {
+	await em.execute('delete from mileage_total', [], 'run');
+	const rows = points.map((p, i) => ({ userId: String(100000000000000000n + BigInt(i)), points: p }));
+	if (rows.length) {
+		await em.execute(
+			`insert into mileage_total (guild_id, user_id, points) values ${rows.map(() => "('1', ?, ?)").join(', ')}`,
+			rows.flatMap((r) => [r.userId, r.points]),
+			'run'
+		);
+	}
+	return rows
+		.filter((r) => r.points !== 0)
+		.sort((a, b) => b.points - a.points || a.userId.localeCompare(b.userId))
+		.map((r) => ({ userId: r.userId, points: r.points, rank: 1 + rows.filter((o) => o.points !== 0 && o.points > r.points).length }));
+}
+
 describe('leaderboard pages', () => {
 	it('GIVEN any totals with ties THEN every page lists members by points then id, with competition ranks (1 + ranked members with more points; 0 is unranked)', async () => {
 		await fc.assert(
@@ -29,23 +49,7 @@ describe('leaderboard pages', () => {
 				fc.integer({ min: 1, max: 7 }),
 				async (points, pageSize) => {
 					const em = orm.em.fork();
-					await em.execute('delete from mileage_total', [], 'run');
-					const rows = points.map((p, i) => ({ userId: String(100000000000000000n + BigInt(i)), points: p }));
-					if (rows.length) {
-						await em.execute(
-							`insert into mileage_total (guild_id, user_id, points) values ${rows.map(() => "('1', ?, ?)").join(', ')}`,
-							rows.flatMap((r) => [r.userId, r.points]),
-							'run'
-						);
-					}
-					const expected = rows
-						.filter((r) => r.points !== 0)
-						.sort((a, b) => b.points - a.points || a.userId.localeCompare(b.userId))
-						.map((r) => ({
-							userId: r.userId,
-							points: r.points,
-							rank: 1 + rows.filter((o) => o.points !== 0 && o.points > r.points).length
-						}));
+					const expected = await seedTotals(em, points);
 					const pages = Math.max(1, Math.ceil(expected.length / pageSize));
 					const seen = [];
 					for (let page = 1; page <= pages; page++) {
@@ -69,23 +73,7 @@ describe('leaderboard pages', () => {
 				fc.integer({ min: 1, max: 45 }),
 				async (points, pageSize, askedRank) => {
 					const em = orm.em.fork();
-					await em.execute('delete from mileage_total', [], 'run');
-					const rows = points.map((p, i) => ({ userId: String(100000000000000000n + BigInt(i)), points: p }));
-					if (rows.length) {
-						await em.execute(
-							`insert into mileage_total (guild_id, user_id, points) values ${rows.map(() => "('1', ?, ?)").join(', ')}`,
-							rows.flatMap((r) => [r.userId, r.points]),
-							'run'
-						);
-					}
-					const expected = rows
-						.filter((r) => r.points !== 0)
-						.sort((a, b) => b.points - a.points || a.userId.localeCompare(b.userId))
-						.map((r) => ({
-							userId: r.userId,
-							points: r.points,
-							rank: 1 + rows.filter((o) => o.points !== 0 && o.points > r.points).length
-						}));
+					const expected = await seedTotals(em, points);
 					// By cursor: every member once, in order, the page numbers counting up.
 					const walked = [];
 					let view = await leaderboardPage(em, '1', 1, pageSize);
