@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configPlugin } from '../../src/plugins/config/index.ts';
 import { type ApiBot, startApiBot } from '../api/helpers.ts';
 import { slowGate, slowPlugin } from '../fixtures/plugins/slow/index.ts';
-import { controlRequest, waitUntil } from '../helpers/sandbox.ts';
+import { interact, waitUntil } from '../helpers/sandbox.ts';
 
 /*
  * The core acknowledges a slow command for it: unanswered after 2 s, it is deferred (Discord's deadline is 3 s), and
@@ -34,13 +34,7 @@ function run(then: string) {
 	callbacks = [];
 	sentAt = performance.now();
 	const { seed } = bot.emulator;
-	return controlRequest(bot.emulator, 'POST', '/_emulator/interactions', {
-		guild_id: seed.guildId,
-		channel_id: seed.channels.general,
-		user_id: seed.users.linus,
-		command: 'slow',
-		options: { then }
-	});
+	return interact(bot.emulator, { user: seed.users.linus, command: 'slow', options: { then } });
 }
 
 describe('the defer deadline', () => {

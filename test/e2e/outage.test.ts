@@ -2,7 +2,7 @@ import { container } from '@sapphire/framework';
 import type { APIApplicationCommandOption } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiBot, Browser, DASHBOARD_ORIGIN, login, startApiBot } from '../api/helpers.ts';
-import { controlRequest, waitUntil } from '../helpers/sandbox.ts';
+import { interact, waitUntil } from '../helpers/sandbox.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
 /*
@@ -107,13 +107,7 @@ async function commandLeaves(): Promise<Leaf[]> {
 
 async function runTimed(leaf: Leaf) {
 	const started = performance.now();
-	const result = await controlRequest(bot.emulator, 'POST', '/_emulator/interactions', {
-		guild_id: seed.guildId,
-		channel_id: seed.channels.general,
-		user_id: seed.users.grace,
-		command: leaf.command,
-		options: leaf.options
-	});
+	const result = await interact(bot.emulator, { user: seed.users.grace, command: leaf.command, options: leaf.options });
 	const text = [result.body.content ?? '', ...(result.body.embeds ?? []).map((e) => `${e.title ?? ''} ${e.description ?? ''}`)].join(' ');
 	return { ...leaf, ms: Math.round(performance.now() - started), status: result.status, text, error: result.body.error };
 }

@@ -42,6 +42,26 @@ export async function controlRequest(emulator: Emulator, method: string, path: s
 	return { status: response.status, body: (await response.json()) as ControlResult['body'] };
 }
 
+/** Where and as whom {@link interact} runs a slash command; guild and channel default to the seed's #general. */
+export interface Invocation {
+	user: string;
+	command: string;
+	options?: Record<string, unknown>;
+	guildId?: string;
+	channelId?: string;
+}
+
+/** Runs a slash command through the control API, as a member would; the answer is the bot's visible reply. */
+export function interact(emulator: Emulator, { user, command, options, guildId, channelId }: Invocation): Promise<ControlResult> {
+	return controlRequest(emulator, 'POST', '/_emulator/interactions', {
+		guild_id: guildId ?? emulator.seed.guildId,
+		channel_id: channelId ?? emulator.seed.channels.general,
+		user_id: user,
+		command,
+		options
+	});
+}
+
 /** Collects every content the bot sets by editing `@original` (progress and final answers of deferred replies). */
 export function recordOriginalEdits(client: SapphireClient): string[] {
 	const edits: string[] = [];

@@ -8,7 +8,7 @@ import { mileagePlugin } from '../../src/plugins/mileage/index.ts';
 import { SANDBOX_APPLICATION_ID, SANDBOX_SEED } from '../../src/sandbox/index.ts';
 import { type ApiBot, type Browser, login, startApiBot } from '../api/helpers.ts';
 import { tableHashes } from '../helpers/postgres.ts';
-import { controlRequest, recordOriginalEdits, waitUntil } from '../helpers/sandbox.ts';
+import { controlRequest, interact, recordOriginalEdits, waitUntil } from '../helpers/sandbox.ts';
 
 /*
  * Issue 8, items 4, 5, 7 and 8 end to end: command options through the emulator and API bodies get the same checks
@@ -22,14 +22,7 @@ let grace: Browser;
 let edits: string[] = [];
 
 const control = (path: string, body: unknown) => controlRequest(bot.emulator, 'POST', path, body);
-const run = (command: string, options?: Record<string, unknown>) =>
-	control('/_emulator/interactions', {
-		guild_id: seed.guildId,
-		channel_id: seed.channels.general,
-		user_id: seed.users.grace,
-		command,
-		options
-	});
+const run = (command: string, options?: Record<string, unknown>) => interact(bot.emulator, { user: seed.users.grace, command, options });
 const api = async (method: string, path: string, body?: unknown) => {
 	const response = await grace.fetch(`${bot.base}${path}`, {
 		method,

@@ -5,7 +5,7 @@ import { configPlugin } from '../../../src/plugins/config/index.ts';
 import { dailiesPlugin } from '../../../src/plugins/dailies/index.ts';
 import { type ApiBot, type Browser, DASHBOARD_ORIGIN, login, startApiBot } from '../../api/helpers.ts';
 import { query } from '../../helpers/postgres.ts';
-import { controlRequest, sleep, waitUntil } from '../../helpers/sandbox.ts';
+import { controlRequest, interact, sleep, waitUntil } from '../../helpers/sandbox.ts';
 import { FixtureServer, makeItems } from './fixture-server.ts';
 
 // The feeds end to end: the bot in this process against the emulator, polling through its scheduled task
@@ -42,14 +42,7 @@ async function call(method: string, path: string, body?: unknown): Promise<Answe
 	return { status: response.status, body: parsed, text };
 }
 
-const run = (user: string, command: string, options?: Record<string, unknown>) =>
-	controlRequest(bot.emulator, 'POST', '/_emulator/interactions', {
-		guild_id: seed.guildId,
-		channel_id: seed.channels.general,
-		user_id: user,
-		command,
-		options
-	});
+const run = (user: string, command: string, options?: Record<string, unknown>) => interact(bot.emulator, { user, command, options });
 
 const messagesIn = async (channelId: string) =>
 	(await (await fetch(`${bot.emulator.baseUrl}/_emulator/channels/${channelId}/messages`)).json()) as {

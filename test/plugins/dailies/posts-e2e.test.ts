@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plugins as listedPlugins } from '../../../src/plugins/index.ts';
 import { type ApiBot, type Browser, DASHBOARD_ORIGIN, login, startApiBot } from '../../api/helpers.ts';
 import { query } from '../../helpers/postgres.ts';
-import { controlRequest, waitUntil } from '../../helpers/sandbox.ts';
+import { interact, waitUntil } from '../../helpers/sandbox.ts';
 
 // End to end: the bot in this process against the emulator, real PostgreSQL and Redis, the BullMQ task ticking every
 // second. Time is the service's injectable clock, so days pass in seconds; the emulator's `daily` channel is read back.
@@ -50,13 +50,7 @@ const dailyMessages = () =>
 		.filter((message) => message.author.id === bot.emulator.botUserId);
 
 const run = (command: string, options?: Record<string, unknown>, user = seed.users.grace) =>
-	controlRequest(bot.emulator, 'POST', '/_emulator/interactions', {
-		guild_id: seed.guildId,
-		channel_id: seed.channels.general,
-		user_id: user,
-		command,
-		options
-	});
+	interact(bot.emulator, { user, command, options });
 
 async function call(method: string, path: string, body?: unknown) {
 	const response = await grace.fetch(`${api}${path}`, {
