@@ -214,7 +214,11 @@ export class RankCache {
 	/** Applies totals this process changed to the cached tables of their guilds. */
 	public apply(changes: readonly { guildId: string; before: number; after: number }[]): void {
 		const byGuild = new Map<string, { before: number; after: number }[]>();
-		for (const change of changes) byGuild.set(change.guildId, [...(byGuild.get(change.guildId) ?? []), change]);
+		for (const change of changes) {
+			const list = byGuild.get(change.guildId);
+			if (list) list.push(change);
+			else byGuild.set(change.guildId, [change]);
+		}
 		for (const [guildId, guildChanges] of byGuild) {
 			const entry = this.#entries.get(guildId);
 			if (entry?.table) entry.table = entry.table.withChanges(guildChanges);
