@@ -15,17 +15,21 @@ export async function adoptLegacyMigrationNames(orm: MikroORM): Promise<string[]
 	const connection = orm.em.getConnection();
 	const [table] = await connection.execute<{ exists: string | null }[]>(`select to_regclass(?) as exists`, [MIGRATIONS_TABLE]);
 	if (!table?.exists) return [];
+	// Once adopted, a database has no bare names left: the usual start costs this one read, not a write per migration.
+	const bare = await connection.execute<{ name: string }[]>(`select name from "${MIGRATIONS_TABLE}" where name not like '%/%'`);
+	if (bare.length === 0) return [];
 	const claims = new Map<string, string[]>();
 	for (const { name } of migrations) {
-		const bare = name.slice(name.indexOf('/') + 1);
-		claims.set(bare, [...(claims.get(bare) ?? []), name]);
+		const short = name.slice(name.indexOf('/') + 1);
+		claims.set(short, [...(claims.get(short) ?? []), name]);
 	}
 	const renamed: string[] = [];
-	for (const [bare, owners] of claims) {
-		if (owners.length !== 1) continue;
+	for (const { name } of bare) {
+		const owners = claims.get(name);
+		if (owners?.length !== 1) continue;
 		const rows = await connection.execute<{ name: string }[]>(
 			`update "${MIGRATIONS_TABLE}" set name = ? where name = ? and not exists (select 1 from "${MIGRATIONS_TABLE}" where name = ?) returning name`,
-			[owners[0], bare, owners[0]]
+			[owners[0], name, owners[0]]
 		);
 		if (rows.length) renamed.push(owners[0]!);
 	}
