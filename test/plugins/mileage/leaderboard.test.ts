@@ -154,6 +154,34 @@ describe('rank tables', () => {
 		expect(moved.rankOf(50)).toBe(2);
 	});
 
+	it('GIVEN any members and any moves of their totals THEN the updated table equals one built from the new totals', () => {
+		const grouped = (totals: readonly number[]) => {
+			const counts = new Map<number, number>();
+			for (const points of totals) if (points !== 0) counts.set(points, (counts.get(points) ?? 0) + 1);
+			return new RankTable([...counts].sort((a, b) => b[0] - a[0]).map(([points, members]) => ({ points, members })));
+		};
+		fc.assert(
+			fc.property(
+				fc.array(fc.integer({ min: -20, max: 40 }), { maxLength: 60 }),
+				fc.array(fc.tuple(fc.nat(), fc.integer({ min: -20, max: 40 })), { maxLength: 40 }),
+				(totals, moves) => {
+					const now = [...totals];
+					const changes: { before: number; after: number }[] = [];
+					for (const [index, after] of moves) {
+						if (now.length === 0) break;
+						const at = index % now.length;
+						changes.push({ before: now[at]!, after });
+						now[at] = after;
+					}
+					const moved = grouped(totals).withChanges(changes);
+					const fresh = grouped(now);
+					expect([moved.values, moved.counts, moved.above, moved.members]).toEqual([fresh.values, fresh.counts, fresh.above, fresh.members]);
+				}
+			),
+			{ numRuns: 300 }
+		);
+	});
+
 	it('GIVEN a cache THEN only the first read waits: an old table is served while it rebuilds, and changes made here apply at once', async () => {
 		let loads = 0;
 		let release: () => void = () => undefined;
@@ -209,5 +237,38 @@ describe('rank tables', () => {
 		await settle();
 		expect(loads).toBe(2);
 		expect((await cache.get('g', 500)).members).toBe(2);
+	});
+	it('GIVEN a check that reads the counter while this process\'s own bump is still answering THEN the table is not rebuilt for it', async () => {
+		let count = 0;
+		let loads = 0;
+		let answerBump: () => void = () => undefined;
+		// The bump reaches Redis at once but its answer is held back, as on a busy connection.
+		const versions = {
+			bump: () => {
+				const value = ++count;
+				return new Promise<number>((resolve) => (answerBump = () => resolve(value)));
+			},
+			read: async () => count
+		};
+		const cache = new RankCache(
+			async () => {
+				loads++;
+				return new RankTable([{ points: 10, members: 1 }]);
+			},
+			{ versions, checkMs: 100 }
+		);
+		const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+		await cache.get('g', 0);
+		cache.apply([{ guildId: 'g', before: 0, after: 3 }]);
+		await cache.get('g', 200);
+		await settle();
+		answerBump();
+		await settle();
+		await cache.get('g', 400);
+		await settle();
+		await cache.get('g', 450);
+		await settle();
+		expect(loads).toBe(1);
+		expect((await cache.get('g', 500)).values).toEqual([10, 3]);
 	});
 });

@@ -14,40 +14,69 @@ export class RankTable {
 	/** Ranked members (non-zero points). */
 	readonly members: number;
 
-	public constructor(groups: readonly { points: number; members: number }[]) {
-		const values: number[] = [];
-		const above: number[] = [];
-		const counts: number[] = [];
-		let seen = 0;
-		for (const group of groups) {
-			values.push(group.points);
-			above.push(seen);
-			counts.push(group.members);
-			seen += group.members;
-		}
+	/** From groups best first, or from the two columns (values descending, counts above 0) taken as they are. */
+	public constructor(groups: readonly { points: number; members: number }[] | { values: number[]; counts: number[] }) {
+		let values: number[] = [];
+		let counts: number[] = [];
+		if (Array.isArray(groups)) {
+			for (const group of groups) {
+				values.push(group.points);
+				counts.push(group.members);
+			}
+		} else ({ values, counts } = groups as { values: number[]; counts: number[] });
 		this.values = values;
-		this.above = above;
 		this.counts = counts;
+		const above: number[] = new Array(values.length);
+		let seen = 0;
+		for (let i = 0; i < values.length; i++) {
+			above[i] = seen;
+			seen += counts[i]!;
+		}
+		this.above = above;
 		this.members = seen;
 	}
 
 	/**
 	 * The table after some totals moved (`before` → `after`), without reading the database: what a flush in this
-	 * process changed is applied at once. Totals of 0 are unranked and not counted.
+	 * process changed is applied at once. Totals of 0 are unranked and not counted. One merge of the sorted values
+	 * with the sorted changed ones: linear in the table, so a flush never sorts a large guild's table again.
 	 */
 	public withChanges(changes: readonly { before: number; after: number }[]): RankTable {
-		const counts = new Map<number, number>();
-		for (let i = 0; i < this.values.length; i++) counts.set(this.values[i]!, this.counts[i]!);
+		const delta = new Map<number, number>();
 		for (const { before, after } of changes) {
 			if (before === after) continue;
-			if (before !== 0) {
-				const left = (counts.get(before) ?? 0) - 1;
-				if (left > 0) counts.set(before, left);
-				else counts.delete(before);
-			}
-			if (after !== 0) counts.set(after, (counts.get(after) ?? 0) + 1);
+			if (before !== 0) delta.set(before, (delta.get(before) ?? 0) - 1);
+			if (after !== 0) delta.set(after, (delta.get(after) ?? 0) + 1);
 		}
-		return new RankTable([...counts.entries()].sort((a, b) => b[0] - a[0]).map(([points, members]) => ({ points, members })));
+		const changed = [...delta.keys()].sort((a, b) => b - a);
+		const { values, counts } = this;
+		const nextValues: number[] = [];
+		const nextCounts: number[] = [];
+		let i = 0;
+		let j = 0;
+		while (i < values.length || j < changed.length) {
+			const value = i < values.length ? values[i]! : Number.NEGATIVE_INFINITY;
+			const change = j < changed.length ? changed[j]! : Number.NEGATIVE_INFINITY;
+			let points: number;
+			let members: number;
+			if (value > change) {
+				points = value;
+				members = counts[i++]!;
+			} else if (change > value) {
+				points = change;
+				members = delta.get(change)!;
+				j++;
+			} else {
+				points = value;
+				members = counts[i++]! + delta.get(change)!;
+				j++;
+			}
+			if (members > 0) {
+				nextValues.push(points);
+				nextCounts.push(members);
+			}
+		}
+		return new RankTable({ values: nextValues, counts: nextCounts });
 	}
 
 	/** Index of the first value ≤ `points` (values are descending), or `values.length`. */
@@ -154,6 +183,8 @@ interface Entry {
 	version: number | null;
 	checkedAt: number;
 	checking: boolean;
+	/** This process's change counts still on their way to Redis: a count read meanwhile may already hold them. */
+	bumping: number;
 }
 
 /**
@@ -185,7 +216,7 @@ export class RankCache {
 			this.#entries.delete(guildId);
 			this.#entries.set(guildId, entry);
 		} else {
-			entry = { table: null, loadedAt: 0, loading: null, dirty: false, version: null, checkedAt: now, checking: false };
+			entry = { table: null, loadedAt: 0, loading: null, dirty: false, version: null, checkedAt: now, checking: false, bumping: 0 };
 			this.#entries.set(guildId, entry);
 			while (this.#entries.size > this.#options.maxGuilds) this.#entries.delete(this.#entries.keys().next().value!);
 		}
@@ -200,10 +231,13 @@ export class RankCache {
 		if (!versions || entry.checking) return;
 		entry.checkedAt = now;
 		entry.checking = true;
+		const bumping = entry.bumping;
 		versions
 			.read(guildId)
 			.then((version) => {
-				if (entry.version !== version) entry.dirty = true;
+				// Read while this process's own count was in flight: not a sign of another writer; look again later.
+				if (bumping > 0 || entry.bumping > 0) entry.checkedAt = 0;
+				else if (entry.version !== version) entry.dirty = true;
 			})
 			.catch(() => undefined)
 			.finally(() => {
@@ -224,14 +258,20 @@ export class RankCache {
 			if (entry?.table) entry.table = entry.table.withChanges(guildChanges);
 			if (entry?.loading) entry.dirty = true;
 			// Tell the other processes; when the count moved by exactly this change, the table still reflects it.
-			void this.#options.versions
-				?.bump(guildId)
+			const versions = this.#options.versions;
+			if (!versions) continue;
+			if (entry) entry.bumping++;
+			versions
+				.bump(guildId)
 				.then((version) => {
 					if (!entry) return;
 					if (entry.version !== null && version === entry.version + 1) entry.version = version;
 					else entry.dirty = true;
 				})
-				.catch(() => undefined);
+				.catch(() => undefined)
+				.finally(() => {
+					if (entry) entry.bumping--;
+				});
 		}
 	}
 
