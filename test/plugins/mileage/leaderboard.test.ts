@@ -175,7 +175,12 @@ describe('rank tables', () => {
 					}
 					const moved = grouped(totals).withChanges(changes);
 					const fresh = grouped(now);
-					expect([moved.values, moved.counts, moved.above, moved.members]).toEqual([fresh.values, fresh.counts, fresh.above, fresh.members]);
+					expect([moved.values, moved.counts, moved.above, moved.members]).toEqual([
+						fresh.values,
+						fresh.counts,
+						fresh.above,
+						fresh.members
+					]);
 				}
 			),
 			{ numRuns: 300 }
@@ -238,7 +243,7 @@ describe('rank tables', () => {
 		expect(loads).toBe(2);
 		expect((await cache.get('g', 500)).members).toBe(2);
 	});
-	it('GIVEN a check that reads the counter while this process\'s own bump is still answering THEN the table is not rebuilt for it', async () => {
+	it("GIVEN a check that reads the counter while this process's own bump is still answering THEN the table is not rebuilt for it", async () => {
 		let count = 0;
 		let loads = 0;
 		let answerBump: () => void = () => undefined;
