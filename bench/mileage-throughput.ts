@@ -4,33 +4,21 @@
 //   npm run bench                      # every benchmark (bench/run.ts)
 //   node bench/mileage-throughput.ts   # this one; BENCH_EVENTS, BENCH_ROUNDS, BENCH_JSON=path to keep the figures
 
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Emulator } from '../src/sandbox/index.ts';
 import { freePort } from '../test/helpers/ports.ts';
 import { createScratchDatabase, query } from '../test/helpers/postgres.ts';
-import { type DriverMessage, now, type TargetMessage } from './targets/protocol.ts';
+import { median, QUICK, report, startTarget, type Target } from './lib.ts';
+import { now } from './targets/protocol.ts';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const WARMUP_ROUNDS = 2;
-const ROOT = join(import.meta.dirname, '..');
-const NODE = process.execPath;
-
-/** A target process (Facet or the bare client) with its own emulator, so the idle one receives nothing. */
-interface Target {
-	name: 'facet' | 'bare';
-	emulator: Emulator;
-	child: ChildProcess;
-	next<T extends TargetMessage['type']>(type: T): Promise<Extract<TargetMessage, { type: T }>>;
-	tell(message: DriverMessage): void;
-	exited: Promise<number | null>;
-}
+const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 10_000 : 20_000));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 7));
+const WARMUP_ROUNDS = QUICK ? 1 : 2;
 
 interface Round {
-	target: 'facet' | 'bare';
+	target: string;
 	round: string;
 	eventsPerSecond: number;
 	/** How fast the emulator built the stream (before the clock starts; shown to prove it is not the limit). */
@@ -38,48 +26,6 @@ interface Round {
 	elapsedMs: number;
 	/** CPU time the target process spent per event during the round. */
 	cpuMicrosPerEvent: number;
-}
-
-const median = (values: number[]) => {
-	const sorted = [...values].sort((a, b) => a - b);
-	const mid = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-async function startTarget(name: Target['name'], env: Record<string, string>): Promise<Target> {
-	const emulator = new Emulator({ port: await freePort(), heartbeatIntervalMs: 30_000 });
-	await emulator.start();
-	const child = fork(join(ROOT, 'bench', 'targets', `${name}.ts`), [], {
-		cwd: ROOT,
-		execPath: NODE,
-		// BENCH_CPU_PROF=dir writes a .cpuprofile of each target there (open it in Chrome DevTools or speedscope).
-		execArgv: process.env.BENCH_CPU_PROF
-			? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${name}.cpuprofile`]
-			: [],
-		env: { ...process.env, ...env, EMULATOR_URL: emulator.baseUrl, BOT_TOKEN: emulator.botToken },
-		stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-	});
-	const waiting: { type: string; resolve: (message: TargetMessage) => void }[] = [];
-	child.on('message', (message: TargetMessage) => {
-		const index = waiting.findIndex((w) => w.type === message.type);
-		if (index !== -1) waiting.splice(index, 1)[0]!.resolve(message);
-	});
-	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-	const target: Target = {
-		name,
-		emulator,
-		child,
-		exited,
-		next: (type) =>
-			new Promise((resolve, reject) => {
-				waiting.push({ type, resolve: resolve as (message: TargetMessage) => void });
-				void exited.then((code) => reject(new Error(`${name} exited (${code}) while the driver waited for "${type}"`)));
-			}),
-		tell: (message) => child.send(message)
-	};
-	const ready = await target.next('ready');
-	console.log(`${name}: ready in ${ready.startMs} ms`);
-	return target;
 }
 
 /** Sends the stream to one target and times it from the first dispatch to the last event its client handled. */
@@ -119,18 +65,23 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 			content: 'a message of ordinary length, for the benchmark'
 		}));
 		const facet = await startTarget('facet', {
-			DATABASE_URL: db.url,
-			API_PORT: String(await freePort()),
-			API_HOST: '127.0.0.1',
-			LOG_LEVEL: 'warn',
-			LOG_FORMAT: 'json',
-			DATA_DIR: dataDir,
-			TASKS_QUEUE: `facet-bench-${process.pid}`,
-			BENCH_GUILD_ID: seed.guildId
+			script: 'facet',
+			env: {
+				DATABASE_URL: db.url,
+				API_PORT: String(await freePort()),
+				API_HOST: '127.0.0.1',
+				LOG_LEVEL: 'warn',
+				LOG_FORMAT: 'json',
+				DATA_DIR: dataDir,
+				TASKS_QUEUE: `facet-bench-${process.pid}`,
+				BENCH_GUILD_ID: seed.guildId
+			}
 		});
 		targets.push(facet);
-		const bare = await startTarget('bare', {});
+		console.log(`facet: ready in ${facet.startMs} ms`);
+		const bare = await startTarget('bare', { script: 'bare' });
 		targets.push(bare);
+		console.log(`bare: ready in ${bare.startMs} ms`);
 
 		const rounds: Round[] = [];
 		for (let r = 0; r < WARMUP_ROUNDS + ROUNDS; r++) {
@@ -148,11 +99,9 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 			}
 		}
 
-		facet.tell({ type: 'report' });
-		const facetStats = (await facet.next('report')).stats;
-		bare.tell({ type: 'report' });
-		const bareStats = (await bare.next('report')).stats;
-		for (const target of targets) target.tell({ type: 'exit' });
+		const facetStats = await report(facet, false);
+		const bareStats = await report(bare, false);
+		await Promise.all(targets.map((target) => target.stop()));
 		const codes = await Promise.all(targets.map((target) => target.exited));
 
 		// Facet's shutdown flushed the buffer: the ledger holds one point per message it was sent, no more, no less.
@@ -162,7 +111,7 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 			`select sum(delta) as points, count(*) as events from mileage_event where guild_id = $1 and reason = 'message'`,
 			[seed.guildId]
 		);
-		const of = (target: Round['target'], pick: (r: Round) => number) => median(rounds.filter((r) => r.target === target).map(pick));
+		const of = (target: string, pick: (r: Round) => number) => median(rounds.filter((r) => r.target === target).map(pick));
 		const facetRate = of('facet', (r) => r.eventsPerSecond);
 		const bareRate = of('bare', (r) => r.eventsPerSecond);
 		const facetCpu = of('facet', (r) => r.cpuMicrosPerEvent);
@@ -213,7 +162,7 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 		return summary;
 	} finally {
 		for (const target of targets) if (target.child.exitCode === null) target.child.kill('SIGKILL');
-		for (const target of targets) await target.emulator.stop();
+		for (const target of targets) await target.emulator.stop().catch(() => undefined);
 		await db.drop();
 		await rm(dataDir, { recursive: true, force: true });
 	}

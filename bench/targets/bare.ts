@@ -1,12 +1,14 @@
-// A bare discord.js client: the same intents, partials and caches as Facet's client, one `messageCreate` listener
-// that does nothing. The reference the benchmark divides Facet's throughput by.
+// A bare discord.js client: the reference Facet is divided by. By default it has the same intents, partials and
+// caches as Facet's client and one `messageCreate` listener that does nothing. BENCH_BARE_CACHES=default gives it
+// discord.js's default caches instead (what a bot written on plain discord.js keeps). BENCH_PING=1 adds the same
+// /ping Facet has, written directly: a `select 1` on the database, then an ephemeral reply.
 process.env.TS_NODE_DEV ??= 'true';
 
-const { Client } = await import('discord.js');
+const { Client, MessageFlags } = await import('discord.js');
 const { createClient } = await import('../../src/core/client.ts');
 const { parseEnv } = await import('../../src/core/env.ts');
 const { createLogger } = await import('../../src/core/logger.ts');
-const { now, roundCounter, send } = await import('./protocol.ts');
+const { answerCpu, memoryStats, now, roundCounter, send } = await import('./protocol.ts');
 
 const started = now();
 const emulatorUrl = process.env.EMULATOR_URL!;
@@ -17,17 +19,37 @@ const facetOptions = createClient(env, createLogger({ level: 'silent', format: '
 const client = new Client({
 	intents: facetOptions.intents,
 	partials: facetOptions.partials,
-	makeCache: facetOptions.makeCache,
+	...(process.env.BENCH_BARE_CACHES === 'default' ? {} : { makeCache: facetOptions.makeCache }),
 	rest: { api: `${emulatorUrl}/api` }
 } as ConstructorParameters<typeof Client>[0]);
 client.on('messageCreate', () => undefined);
 client.on('messageCreate', roundCounter(send));
-process.on('message', (message: { type: string }) => {
-	if (message.type === 'report') send({ type: 'report', stats: { rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) } });
+answerCpu();
+if (process.env.BENCH_PING === '1') {
+	const { default: pg } = await import('pg');
+	const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+	client.on('interactionCreate', async (interaction) => {
+		if (!interaction.isChatInputCommand() || interaction.commandName !== 'ping') return;
+		const startedDb = performance.now();
+		await pool.query('select 1');
+		const database = `${(performance.now() - startedDb).toFixed(1)} ms`;
+		await interaction.reply({
+			content: `Pong! Gateway: ${Math.round(client.ws.ping)} ms · Database: ${database}`,
+			flags: MessageFlags.Ephemeral
+		});
+	});
+	client.once('clientReady', async () => {
+		for (const guild of client.guilds.cache.values())
+			await client.application!.commands.set([{ name: 'ping', description: 'Show the gateway and database round-trip times' }], guild.id);
+		send({ type: 'ready', startMs: Math.round(now() - started) });
+	});
+}
+process.on('message', (message: { type: string; gc?: boolean }) => {
+	if (message.type === 'report') send({ type: 'report', stats: memoryStats(message.gc === true) });
 	if (message.type === 'exit') void client.destroy().then(() => process.exit(0));
 });
 await new Promise<void>((resolve) => {
 	client.once('clientReady', () => resolve());
 	void client.login(process.env.BOT_TOKEN!);
 });
-send({ type: 'ready', startMs: Math.round(now() - started) });
+if (process.env.BENCH_PING !== '1') send({ type: 'ready', startMs: Math.round(now() - started) });

@@ -7,23 +7,30 @@ const { startFacet } = await import('../../src/core/boot.ts');
 const { startSandboxTarget } = await import('../../src/sandbox/target.ts');
 const { parseEnv } = await import('../../src/core/env.ts');
 const { createLogger } = await import('../../src/core/logger.ts');
-const { now, roundCounter, send } = await import('./protocol.ts');
+const { answerCpu, memoryStats, now, roundCounter, send } = await import('./protocol.ts');
 
 const started = now();
 const { plugins } = await import('../../src/plugins/index.ts');
 const env = parseEnv(process.env, plugins);
 const logger = createLogger({ level: env.LOG_LEVEL, format: 'json' });
 const handle = await startFacet({ env, logger, plugins, discord: (context) => startSandboxTarget(context) });
-const guildId = process.env.BENCH_GUILD_ID!;
-await container.plugins.updateSettings(guildId, 'mileage', { cooldownSeconds: 0, minMessageLength: 0 }, { id: 'bench', source: 'system' });
+const guildId = process.env.BENCH_GUILD_ID;
+if (guildId)
+	await container.plugins.updateSettings(
+		guildId,
+		'mileage',
+		{ cooldownSeconds: 0, minMessageLength: 0 },
+		{ id: 'bench', source: 'system' }
+	);
 // Added after Facet's listeners, so it runs once they all returned for the event.
 handle.client.on('messageCreate', roundCounter(send));
-process.on('message', (message: { type: string }) => {
+answerCpu();
+process.on('message', (message: { type: string; gc?: boolean }) => {
 	if (message.type === 'report') {
 		send({
 			type: 'report',
 			stats: {
-				rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+				...memoryStats(message.gc === true),
 				flushTransactions: container.mileage.flushTransactions,
 				bufferedKeys: container.mileage.buffer.size
 			}

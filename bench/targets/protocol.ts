@@ -3,14 +3,20 @@
  * channel. Times are absolute milliseconds (`performance.timeOrigin + performance.now()`), comparable across
  * processes of one machine.
  */
-export type DriverMessage = { type: 'expect'; round: string; count: number } | { type: 'report' } | { type: 'exit' };
+export type DriverMessage =
+	| { type: 'expect'; round: string; count: number }
+	/** `gc`: collect garbage first (the target runs with --expose-gc), so the figures are what stays alive. */
+	| { type: 'report'; gc?: boolean }
+	| { type: 'cpu' }
+	| { type: 'exit' };
 
 /** Messages a target sends back. */
 export type TargetMessage =
 	| { type: 'ready'; startMs: number }
 	| { type: 'armed'; round: string }
 	| { type: 'done'; round: string; firstAt: number; lastAt: number; handled: number; cpuMicros: number }
-	| { type: 'report'; stats: Record<string, unknown> };
+	| { type: 'report'; stats: Record<string, unknown> }
+	| { type: 'cpu'; micros: number };
 
 /** Absolute time in milliseconds with sub-millisecond precision. */
 export const now = (): number => performance.timeOrigin + performance.now();
@@ -43,4 +49,25 @@ export function roundCounter(send: (message: TargetMessage) => void) {
 /** Sends over the IPC channel (the target is always forked by the driver). */
 export function send(message: TargetMessage): void {
 	process.send?.(message);
+}
+
+/** The process's memory as the benchmarks report it, after a full collection when asked and possible. */
+export function memoryStats(collect: boolean): { rssMiB: number; heapUsedMiB: number; externalMiB: number } {
+	const gc = (globalThis as { gc?: () => void }).gc;
+	if (collect && gc) {
+		gc();
+		gc();
+	}
+	const usage = process.memoryUsage();
+	const mib = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
+	return { rssMiB: mib(usage.rss), heapUsedMiB: mib(usage.heapUsed), externalMiB: mib(usage.external + usage.arrayBuffers) };
+}
+
+/** Answers the driver's `cpu` question: CPU time (user + system, every thread) the process used so far. */
+export function answerCpu(): void {
+	process.on('message', (message: DriverMessage) => {
+		if (message.type !== 'cpu') return;
+		const cpu = process.cpuUsage();
+		send({ type: 'cpu', micros: cpu.user + cpu.system });
+	});
 }

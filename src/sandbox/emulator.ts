@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GatewayDispatchEvents, GatewayIntentBits } from 'discord-api-types/v10';
 import { SandboxActions } from './actions.ts';
+import { type BulkWorld, populateWorld } from './bulk.ts';
 import type { ContextSettings, EmulatorStats, SandboxContext } from './context.ts';
 import type { ControlReply, EmulatorSnapshot } from './control.ts';
 import { ControlApi } from './control.ts';
@@ -275,6 +276,14 @@ export class Emulator {
 	/** Disarms every pending fault (see `DELETE /_emulator/faults`). */
 	clearFaults(): { ok: true; affected: number } {
 		return this.#control.clearFaults();
+	}
+
+	/**
+	 * Adds many guilds with channels and members at once, dispatching nothing: call it before a bot connects (its
+	 * READY then lists them). For benchmarks at scale. Answers the new guilds' ids.
+	 */
+	populate(world: BulkWorld): string[] {
+		return populateWorld(this.#state, world);
 	}
 
 	/** Creates another guild (see `POST /_emulator/guilds`). */

@@ -1,0 +1,116 @@
+// What the benchmarks share: forking a target process with an emulator of its own, and the statistics.
+import { type ChildProcess, fork } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Emulator, type EmulatorOptions } from '../src/sandbox/index.ts';
+import { freePort } from '../test/helpers/ports.ts';
+import type { DriverMessage, TargetMessage } from './targets/protocol.ts';
+
+export const ROOT = join(import.meta.dirname, '..');
+
+/** A target process (Facet or a bare client) with its own emulator, so an idle one receives nothing. */
+export interface Target {
+	name: string;
+	emulator: Emulator;
+	child: ChildProcess;
+	/** Milliseconds from the process's start to its client's READY (and Facet's own readiness). */
+	startMs: number;
+	next<T extends TargetMessage['type']>(type: T): Promise<Extract<TargetMessage, { type: T }>>;
+	tell(message: DriverMessage): void;
+	exited: Promise<number | null>;
+	/** Asks the target to exit, kills it if it has not within 15 s, and stops its emulator. */
+	stop(): Promise<void>;
+}
+
+export interface TargetOptions {
+	/** Script under bench/targets, without `.ts`, or an absolute path of a built entry. */
+	script: string;
+	env?: Record<string, string>;
+	emulator?: EmulatorOptions;
+	/** Fills the emulator before the target connects (e.g. {@link Emulator.populate}). */
+	prepare?: (emulator: Emulator) => void;
+	execArgv?: string[];
+}
+
+/** Starts the emulator and the target, and waits for the target's `ready`. */
+export async function startTarget(name: string, options: TargetOptions): Promise<Target> {
+	const emulator = new Emulator({ port: await freePort(), heartbeatIntervalMs: 30_000, ...options.emulator });
+	options.prepare?.(emulator);
+	await emulator.start();
+	const script = options.script.startsWith('/') ? options.script : join(ROOT, 'bench', 'targets', `${options.script}.ts`);
+	const profile = process.env.BENCH_CPU_PROF
+		? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${name}.cpuprofile`]
+		: [];
+	const child = fork(script, [], {
+		cwd: ROOT,
+		execPath: process.execPath,
+		// BENCH_CPU_PROF=dir writes a .cpuprofile of each target there (open it in Chrome DevTools or speedscope).
+		execArgv: ['--expose-gc', ...profile, ...(options.execArgv ?? [])],
+		env: { ...process.env, ...options.env, EMULATOR_URL: emulator.baseUrl, BOT_TOKEN: emulator.botToken },
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+	});
+	const waiting: { type: string; resolve: (message: TargetMessage) => void }[] = [];
+	child.on('message', (message: TargetMessage) => {
+		const index = waiting.findIndex((w) => w.type === message.type);
+		if (index !== -1) waiting.splice(index, 1)[0]!.resolve(message);
+	});
+	const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+	const next: Target['next'] = (type) =>
+		new Promise((resolve, reject) => {
+			waiting.push({ type, resolve: resolve as (message: TargetMessage) => void });
+			void exited.then((code) => reject(new Error(`${name} exited (${code}) while the driver waited for "${type}"`)));
+		});
+	try {
+		const ready = await next('ready');
+		return {
+			name,
+			emulator,
+			child,
+			exited,
+			next,
+			startMs: ready.startMs,
+			tell: (message) => child.send(message),
+			stop: async () => {
+				if (child.exitCode === null && child.connected) child.send({ type: 'exit' } satisfies DriverMessage);
+				const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+				await exited;
+				clearTimeout(timer);
+				await emulator.stop();
+			}
+		};
+	} catch (error) {
+		child.kill('SIGKILL');
+		await emulator.stop();
+		throw error;
+	}
+}
+
+/** The target's memory report (after a forced GC when `gc`). */
+export async function report(target: Target, gc = true): Promise<Record<string, unknown> & { rssMiB: number; heapUsedMiB: number }> {
+	const answer = target.next('report');
+	target.tell({ type: 'report', gc });
+	return (await answer).stats as Record<string, unknown> & { rssMiB: number; heapUsedMiB: number };
+}
+
+/** CPU microseconds the target used so far. */
+export async function cpuMicros(target: Target): Promise<number> {
+	const answer = target.next('cpu');
+	target.tell({ type: 'cpu' });
+	return (await answer).micros;
+}
+
+export const median = (values: readonly number[]): number => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** The `p` quantile (0–1) of an ascending array. */
+export const percentile = (sorted: readonly number[], p: number): number =>
+	sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+/** The 1-minute load average, rounded: printed beside every figure. */
+export const load = (): number => Number(loadavg()[0]!.toFixed(2));
+
+/** `--quick` on the command line or BENCH_QUICK=1: smaller inputs, for a check before a change. */
+export const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';

@@ -1,0 +1,113 @@
+// P3: the `/ping` round trip, Facet against the same command written on bare discord.js (a `select 1`, then an
+// ephemeral reply), each in its own process with its own emulator, in one run. The driver runs the command through
+// the emulator as a member would and times it until the reply is visible; CPU per command is the target process's
+// CPU time over the measured commands. See docs/benchmarks.md.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../test/helpers/ports.ts';
+import { createScratchDatabase } from '../test/helpers/postgres.ts';
+import { cpuMicros, load, percentile, QUICK, startTarget, type Target } from './lib.ts';
+
+const COMMANDS = Number(process.env.BENCH_PING_COMMANDS ?? (QUICK ? 150 : 400));
+const WARMUP = 50;
+
+interface PingStats {
+	p50: number;
+	p99: number;
+	cpuMicrosPerCommand: number;
+}
+
+/** Runs `count` commands one after another (a member waiting for each answer) and times each. */
+async function measure(target: Target, count: number): Promise<PingStats> {
+	const { seed } = target.emulator;
+	const run = () =>
+		target.emulator.runInteraction({
+			guild_id: seed.guildId,
+			channel_id: seed.channels.general,
+			user_id: seed.users.grace,
+			command: 'ping'
+		});
+	for (let i = 0; i < WARMUP; i++) await run();
+	const cpuBefore = await cpuMicros(target);
+	const latencies: number[] = [];
+	for (let i = 0; i < count; i++) {
+		const started = performance.now();
+		const reply = await run();
+		latencies.push(performance.now() - started);
+		if (!('content' in reply) || !String(reply.content ?? '').startsWith('Pong!'))
+			throw new Error(`${target.name} answered /ping with ${JSON.stringify(reply)}`);
+	}
+	const cpu = (await cpuMicros(target)) - cpuBefore;
+	latencies.sort((a, b) => a - b);
+	return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpuMicrosPerCommand: cpu / count };
+}
+
+export async function pingBench(): Promise<Record<string, unknown>> {
+	const db = await createScratchDatabase('facet_bench');
+	const dataDir = await mkdtemp(join(tmpdir(), 'facet-bench-'));
+	const targets: Target[] = [];
+	try {
+		const facet = await startTarget('facet', {
+			script: 'facet',
+			env: {
+				DATABASE_URL: db.url,
+				API_PORT: String(await freePort()),
+				API_HOST: '127.0.0.1',
+				LOG_LEVEL: 'warn',
+				LOG_FORMAT: 'json',
+				DATA_DIR: dataDir,
+				TASKS_QUEUE: `facet-bench-ping-${process.pid}`
+			}
+		});
+		targets.push(facet);
+		// Facet syncs its guild commands in the background after ready: wait until /ping is there.
+		for (let i = 0; !facet.emulator.guildCommands(facet.emulator.seed.guildId).some((c) => c.name === 'ping'); i++) {
+			if (i > 600) throw new Error('Facet registered no /ping within 60 s');
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		const bare = await startTarget('bare', { script: 'bare', env: { BENCH_PING: '1', DATABASE_URL: db.url } });
+		targets.push(bare);
+		// Alternate halves so neither always runs on a machine the other just heated.
+		const half = Math.ceil(COMMANDS / 2);
+		const f1 = await measure(facet, half);
+		const b1 = await measure(bare, half);
+		const b2 = await measure(bare, half);
+		const f2 = await measure(facet, half);
+		const mean = (a: PingStats, b: PingStats): PingStats => ({
+			p50: (a.p50 + b.p50) / 2,
+			p99: Math.max(a.p99, b.p99),
+			cpuMicrosPerCommand: (a.cpuMicrosPerCommand + b.cpuMicrosPerCommand) / 2
+		});
+		const facetStats = mean(f1, f2);
+		const bareStats = mean(b1, b2);
+		const result = {
+			benchmark: 'ping',
+			commands: half * 2,
+			facet: round(facetStats),
+			bare: round(bareStats),
+			p50Ratio: Number((facetStats.p50 / bareStats.p50).toFixed(2)),
+			p99Ratio: Number((facetStats.p99 / bareStats.p99).toFixed(2)),
+			cpuRatio: Number((facetStats.cpuMicrosPerCommand / bareStats.cpuMicrosPerCommand).toFixed(2)),
+			loadAverage: load()
+		};
+		console.log(
+			`/ping × ${result.commands}: Facet p50 ${result.facet.p50} ms p99 ${result.facet.p99} ms, ${result.facet.cpuMicrosPerCommand} µs CPU; ` +
+				`bare p50 ${result.bare.p50} ms p99 ${result.bare.p99} ms, ${result.bare.cpuMicrosPerCommand} µs CPU; ` +
+				`Facet ÷ bare: p50 ${result.p50Ratio}, p99 ${result.p99Ratio}, CPU ${result.cpuRatio} (load ${result.loadAverage})`
+		);
+		return result;
+	} finally {
+		for (const target of targets) await target.stop();
+		await db.drop();
+		await rm(dataDir, { recursive: true, force: true });
+	}
+}
+
+const round = (s: PingStats) => ({
+	p50: Number(s.p50.toFixed(2)),
+	p99: Number(s.p99.toFixed(2)),
+	cpuMicrosPerCommand: Math.round(s.cpuMicrosPerCommand)
+});
+
+if (import.meta.main) await pingBench();
