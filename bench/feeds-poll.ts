@@ -13,8 +13,9 @@ import { createOrmConfig } from '../src/core/database/config.ts';
 import { dailiesPlugin } from '../src/plugins/dailies/index.ts';
 import { createScratchDatabase, query } from '../test/helpers/postgres.ts';
 import { type FixtureItem, FixtureServer, makeItems } from '../test/plugins/dailies/fixture-server.ts';
+import { QUICK } from './lib.ts';
 
-const FEEDS = Number(process.env.BENCH_FEEDS ?? 1_000);
+const FEEDS = Number(process.env.BENCH_FEEDS ?? (QUICK ? 300 : 1_000));
 const LATENCY = Number(process.env.BENCH_FEED_LATENCY_MS ?? 20);
 const HOSTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
 const ROOT = join(import.meta.dirname, '..');

@@ -1,27 +1,22 @@
 // A bare discord.js client: the reference Facet is divided by. By default it has the same intents, partials and
-// caches as Facet's client and one `messageCreate` listener that does nothing. BENCH_BARE_CACHES=default gives it
-// discord.js's default caches instead (what a bot written on plain discord.js keeps). BENCH_PING=1 adds the same
-// /ping Facet has, written directly: a `select 1` on the database, then an ephemeral reply.
+// caches as Facet's client (read from Facet's own client factory) and one `messageCreate` listener that does
+// nothing. BENCH_BARE_CACHES=default gives it discord.js's default caches and loads no Facet code at all, for
+// memory figures: the intents and partials then come from the driver (BENCH_INTENTS, BENCH_PARTIALS, read from
+// Facet's factory there). BENCH_PING=1 adds the same /ping Facet has, written directly: a `select 1` on the
+// database, then an ephemeral reply.
 process.env.TS_NODE_DEV ??= 'true';
 
 const { Client, MessageFlags } = await import('discord.js');
-const { createClient } = await import('../../src/core/client.ts');
-const { parseEnv } = await import('../../src/core/env.ts');
-const { createLogger } = await import('../../src/core/logger.ts');
 const { answerCpu, memoryStats, now, roundCounter, send } = await import('./protocol.ts');
 
 const started = now();
 const emulatorUrl = process.env.EMULATOR_URL!;
-// Facet's own client factory, only to read its options: the reference runs with exactly the same caches.
-const env = parseEnv({ EMULATOR_URL: emulatorUrl, LOG_LEVEL: 'silent' });
-const facetOptions = createClient(env, createLogger({ level: 'silent', format: 'json' }), { restUrl: `${emulatorUrl}/api` }, []).options;
+const options =
+	process.env.BENCH_BARE_CACHES === 'default'
+		? { intents: Number(process.env.BENCH_INTENTS), partials: JSON.parse(process.env.BENCH_PARTIALS ?? '[]') as number[] }
+		: await import('./facet-client-options.ts').then(({ facetClientOptions }) => facetClientOptions(emulatorUrl));
 // Facet's module augmentation makes ClientOptions.tasks required; a plain discord.js client has no such option.
-const client = new Client({
-	intents: facetOptions.intents,
-	partials: facetOptions.partials,
-	...(process.env.BENCH_BARE_CACHES === 'default' ? {} : { makeCache: facetOptions.makeCache }),
-	rest: { api: `${emulatorUrl}/api` }
-} as ConstructorParameters<typeof Client>[0]);
+const client = new Client({ ...options, rest: { api: `${emulatorUrl}/api` } } as ConstructorParameters<typeof Client>[0]);
 client.on('messageCreate', () => undefined);
 client.on('messageCreate', roundCounter(send));
 answerCpu();

@@ -1,0 +1,212 @@
+// P4 and P7: memory and readiness at scale. Each target gets an emulator of its own holding GUILDS guilds of
+// CHANNELS text channels and MEMBERS members; the driver records when the target was ready (P7), its RSS and heap
+// after a forced GC at ready and after MESSAGES messages spread over every guild (P4). Targets: Facet (every
+// plugin) and a bare discord.js client with Facet's intents and discord.js's default caches (what a bot on plain
+// discord.js keeps), which loads no Facet code. The guild counts of the RSS curve are BENCH_SCALE_GUILDS (default 1,250,1000; quick 1,200).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Emulator } from '../src/sandbox/index.ts';
+import { freePort } from '../test/helpers/ports.ts';
+import { createScratchDatabase } from '../test/helpers/postgres.ts';
+import { load, QUICK, ROOT, report, startTarget, type Target } from './lib.ts';
+import { facetIntentsEnv } from './targets/facet-client-options.ts';
+
+const GUILD_COUNTS = (process.env.BENCH_SCALE_GUILDS ?? (QUICK ? '1,200' : '1,250,1000')).split(',').map(Number);
+const CHANNELS = 25;
+const MEMBERS = 50;
+const MESSAGES = Number(process.env.BENCH_SCALE_MESSAGES ?? (QUICK ? 5_000 : 20_000));
+
+export interface ScalePoint {
+	target: string;
+	guilds: number;
+	readyMs: number;
+	rssReadyMiB: number;
+	heapReadyMiB: number;
+	rssAfterMiB: number;
+	heapAfterMiB: number;
+	load: number;
+}
+
+/** Sends `count` messages round-robin over the emulator's guilds and channels, and waits until the target handled them. */
+async function chat(target: Target, guildIds: string[], count: number): Promise<void> {
+	const snapshot = target.emulator.snapshot() as unknown as {
+		guilds: { id: string; channels: { id: string; type: number }[]; members: { user_id?: string; userId?: string }[] }[];
+	};
+	const byId = new Map(snapshot.guilds.map((g) => [g.id, g]));
+	const stream: Parameters<Target['emulator']['sendMessage']>[0][] = [];
+	for (let i = 0; i < count; i++) {
+		const guild = byId.get(guildIds[i % guildIds.length]!)!;
+		const texts = guild.channels.filter((c) => c.type === 0);
+		const humans = guild.members.map((m) => m.user_id ?? m.userId!).filter((id) => id !== target.emulator.botUserId);
+		stream.push({
+			guild_id: guild.id,
+			channel_id: texts[i % texts.length]!.id,
+			user_id: humans[i % humans.length]!,
+			content: 'a message of ordinary length, for the benchmark'
+		});
+	}
+	target.tell({ type: 'expect', round: 'scale', count });
+	await target.next('armed');
+	const done = target.next('done');
+	// In slices, so the emulator's replay buffer and the socket are not asked to hold all of it at once.
+	for (let i = 0; i < stream.length; i += 2_000) {
+		target.emulator.sendMessages(stream.slice(i, i + 2_000));
+		await new Promise((resolve) => setImmediate(resolve));
+	}
+	await done;
+}
+
+async function point(name: string, guilds: number, options: Parameters<typeof startTarget>[1]): Promise<ScalePoint> {
+	let guildIds: string[] = [];
+	const target = await startTarget(name, {
+		...options,
+		prepare: (emulator) => {
+			// The seed guild is one; the rest are bulk guilds.
+			guildIds = [
+				emulator.seed.guildId,
+				...emulator.populate({ guilds: guilds - 1, channelsPerGuild: CHANNELS, membersPerGuild: MEMBERS })
+			];
+		}
+	});
+	try {
+		const atReady = await report(target);
+		await chat(target, guildIds, MESSAGES);
+		const after = await report(target);
+		const result = {
+			target: name,
+			guilds,
+			readyMs: target.startMs,
+			rssReadyMiB: atReady.rssMiB,
+			heapReadyMiB: atReady.heapUsedMiB,
+			rssAfterMiB: after.rssMiB,
+			heapAfterMiB: after.heapUsedMiB,
+			load: load()
+		};
+		console.log(
+			`${name.padEnd(18)} ${String(guilds).padStart(5)} guilds: ready ${result.readyMs} ms; RSS ${result.rssReadyMiB} MiB at ready, ` +
+				`${result.rssAfterMiB} MiB after ${MESSAGES.toLocaleString('en')} messages (heap ${result.heapReadyMiB} → ${result.heapAfterMiB} MiB; load ${result.load})`
+		);
+		return result;
+	} finally {
+		await target.stop();
+	}
+}
+
+/** A process's resident set as the host sees it (no forced GC): what a container's memory limit counts. */
+async function rssOf(pid: number): Promise<number> {
+	const status = await readFile(`/proc/${pid}/status`, 'utf8');
+	return Number((Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024).toFixed(1));
+}
+
+/**
+ * The production build (`dist/main.js`, built first when missing) with a token against an emulator of one guild,
+ * as a host runs it: its RSS 10 s after /readyz answered, against the bare client's in the same state.
+ */
+async function productionPoint(): Promise<{ facetMiB: number; bareMiB: number; readyMs: number }> {
+	if (!existsSync(join(ROOT, 'dist', 'main.js')))
+		execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: ROOT, stdio: 'ignore' });
+	const emulator = new Emulator({ port: await freePort(), heartbeatIntervalMs: 30_000 });
+	await emulator.start();
+	const db = await createScratchDatabase('facet_bench');
+	const port = await freePort();
+	const started = performance.now();
+	const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+		cwd: ROOT,
+		env: {
+			PATH: process.env.PATH,
+			NODE_ENV: 'production',
+			DISCORD_TOKEN: emulator.botToken,
+			DISCORD_API_URL: emulator.restUrl,
+			DATABASE_URL: db.url,
+			REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+			API_PORT: String(port),
+			API_HOST: '127.0.0.1',
+			LOG_LEVEL: 'warn',
+			LOG_FORMAT: 'json',
+			SESSION_SECRET: 'a-benchmark-session-secret-of-32-characters-or-more',
+			TASKS_QUEUE: `facet-bench-prod-${process.pid}`
+		},
+		stdio: ['ignore', 'ignore', 'inherit']
+	});
+	try {
+		for (;;) {
+			if (child.exitCode !== null) throw new Error(`dist/main.js exited (${child.exitCode}) before it was ready`);
+			const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+				(r) => r.ok,
+				() => false
+			);
+			if (ok) break;
+			if (performance.now() - started > 120_000) throw new Error('dist/main.js was not ready within 120 s');
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		const readyMs = Math.round(performance.now() - started);
+		await new Promise((resolve) => setTimeout(resolve, 10_000));
+		const facetMiB = await rssOf(child.pid!);
+		const bare = await startTarget('bare', { script: 'bare', env: { BENCH_BARE_CACHES: 'default', ...facetIntentsEnv() } });
+		await new Promise((resolve) => setTimeout(resolve, 10_000));
+		const bareMiB = await rssOf(bare.child.pid!);
+		await bare.stop();
+		console.log(
+			`production build, 1 guild: Facet ${facetMiB} MiB RSS (ready in ${readyMs} ms), bare discord.js ${bareMiB} MiB (load ${load()})`
+		);
+		return { facetMiB, bareMiB, readyMs };
+	} finally {
+		child.kill('SIGTERM');
+		await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+		await emulator.stop();
+		await db.drop();
+	}
+}
+
+export async function scaleBench(): Promise<Record<string, unknown>> {
+	const production = await productionPoint();
+	const points: ScalePoint[] = [];
+	for (const guilds of GUILD_COUNTS) {
+		const db = await createScratchDatabase('facet_bench');
+		const dataDir = await mkdtemp(join(tmpdir(), 'facet-bench-'));
+		try {
+			points.push(
+				await point('facet', guilds, {
+					script: 'facet',
+					env: {
+						DATABASE_URL: db.url,
+						API_PORT: String(await freePort()),
+						API_HOST: '127.0.0.1',
+						LOG_LEVEL: 'warn',
+						LOG_FORMAT: 'json',
+						DATA_DIR: dataDir,
+						TASKS_QUEUE: `facet-bench-scale-${process.pid}-${guilds}`
+					}
+				})
+			);
+		} finally {
+			await db.drop();
+			await rm(dataDir, { recursive: true, force: true });
+		}
+		points.push(await point('bare', guilds, { script: 'bare', env: { BENCH_BARE_CACHES: 'default', ...facetIntentsEnv() } }));
+	}
+	const at = (target: string, guilds: number) => points.find((p) => p.target === target && p.guilds === guilds)!;
+	const most = Math.max(...GUILD_COUNTS);
+	const facet = at('facet', most);
+	const bare = at('bare', most);
+	return {
+		benchmark: 'scale',
+		channelsPerGuild: CHANNELS,
+		membersPerGuild: MEMBERS,
+		messages: MESSAGES,
+		guilds: most,
+		readyRatio: Number((facet.readyMs / bare.readyMs).toFixed(2)),
+		rssReadyRatio: Number((facet.rssReadyMiB / bare.rssReadyMiB).toFixed(2)),
+		rssAfterRatio: Number((facet.rssAfterMiB / bare.rssAfterMiB).toFixed(2)),
+		production: { ...production, ratio: Number((production.facetMiB / production.bareMiB).toFixed(2)) },
+		points
+	};
+}
+
+if (import.meta.main) {
+	console.log(JSON.stringify(await scaleBench(), null, 2));
+	process.exit(0);
+}
