@@ -118,6 +118,8 @@ async function productionPoint(): Promise<{ facetMiB: number; bareMiB: number; r
 		env: {
 			PATH: process.env.PATH,
 			NODE_ENV: 'production',
+			// BENCH_PROD_NODE_OPTIONS tries a lever (e.g. --max-semi-space-size=2) on the production process.
+			...(process.env.BENCH_PROD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_PROD_NODE_OPTIONS } : {}),
 			DISCORD_TOKEN: emulator.botToken,
 			DISCORD_API_URL: emulator.restUrl,
 			DATABASE_URL: db.url,
@@ -160,6 +162,8 @@ async function productionPoint(): Promise<{ facetMiB: number; bareMiB: number; r
 		await db.drop();
 	}
 }
+
+export { productionPoint };
 
 export async function scaleBench(): Promise<Record<string, unknown>> {
 	const production = await productionPoint();
