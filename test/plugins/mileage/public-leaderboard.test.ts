@@ -1,6 +1,7 @@
 import { container } from '@sapphire/framework';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configPlugin } from '../../../src/plugins/config/index.ts';
+import type { LeaderboardAnswer, PublicLeaderboardAnswer } from '../../../src/plugins/mileage/contract.ts';
 import { mileagePlugin } from '../../../src/plugins/mileage/index.ts';
 import { type ApiBot, type Browser, DASHBOARD_ORIGIN, login, startApiBot } from '../../api/helpers.ts';
 import { query } from '../../helpers/postgres.ts';
@@ -15,6 +16,7 @@ let grace: Browser;
 let guildId: string;
 
 const publicBoard = (id = guildId, search = '') => fetch(`${bot.base}/mileage/public/${id}/leaderboard${search}`);
+const publicEntries = async () => ((await (await publicBoard()).json()) as PublicLeaderboardAnswer).entries;
 
 async function patchSettings(settings: Record<string, unknown>) {
 	const response = await grace.fetch(`${bot.base}/guilds/${guildId}/plugins/mileage/settings`, {
@@ -114,7 +116,7 @@ describe('the public leaderboard', () => {
 
 	it('GIVEN a bad page THEN 400 with the field; a page past the end is empty', async () => {
 		const bad = await publicBoard(guildId, '?page=0');
-		expect([bad.status, (await bad.json()).fields]).toEqual([400, { page: [expect.any(String)] }]);
+		expect([bad.status, ((await bad.json()) as { fields: unknown }).fields]).toEqual([400, { page: [expect.any(String)] }]);
 		const past = await publicBoard(guildId, '?page=9');
 		expect(await past.json()).toMatchObject({ page: 9, hasNext: false, entries: [] });
 	});
@@ -138,15 +140,14 @@ describe('/mileage privacy', () => {
 		expect(hidden.body.content).toMatch(/^Done: you are now hidden from this server's public leaderboard/);
 		expect(await hiddenRows()).toEqual([seed.users.alan]);
 
-		const board = await (await publicBoard()).json();
-		expect(board.entries).toEqual([
+		expect(await publicEntries()).toEqual([
 			{ rank: 1, name: 'Ada', avatarUrl: null },
 			{ rank: 3, name: 'Linus', avatarUrl: null },
 			{ rank: 3, name: 'Margaret', avatarUrl: null }
 		]);
 		// Managers still see them, with their points and rank.
-		const managers = await (await grace.fetch(`${bot.base}/mileage/guilds/${guildId}/leaderboard`)).json();
-		expect(managers.entries.map((e: { userId: string; rank: number }) => [e.userId, e.rank])).toContainEqual([seed.users.alan, 2]);
+		const managers = (await (await grace.fetch(`${bot.base}/mileage/guilds/${guildId}/leaderboard`)).json()) as LeaderboardAnswer;
+		expect(managers.entries.map((e) => [e.userId, e.rank])).toContainEqual([seed.users.alan, 2]);
 
 		// Asking again changes nothing and says where they stand.
 		const again = await privacy(seed.users.alan, 'hide');
@@ -160,13 +161,7 @@ describe('/mileage privacy', () => {
 		const shown = await privacy(seed.users.alan, 'show');
 		expect([shown.body.ephemeral, shown.body.content?.startsWith('Done: you are now shown')]).toEqual([true, true]);
 		expect(await hiddenRows()).toEqual([]);
-		const board = await (await publicBoard()).json();
-		expect(board.entries.map((e: { name: string; rank: number }) => `${e.rank} ${e.name}`)).toEqual([
-			'1 Ada',
-			'2 Alan',
-			'3 Linus',
-			'3 Margaret'
-		]);
+		expect((await publicEntries()).map((e) => `${e.rank} ${e.name}`)).toEqual(['1 Ada', '2 Alan', '3 Linus', '3 Margaret']);
 		expect(shown.body.content).not.toContain('is off in this server');
 
 		await patchSettings({ publicLeaderboard: false });
