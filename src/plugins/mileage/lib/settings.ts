@@ -25,7 +25,10 @@ export const MileageSettings = z.object({
 	 * Publish the leaderboard (ranks, names and avatars only) at a page anyone can open without logging in. Members
 	 * can hide themselves from it with `/mileage privacy`.
 	 */
-	publicLeaderboard: z.boolean().default(false)
+	publicLeaderboard: z
+		.boolean()
+		.default(false)
+		.describe('Anyone with the link sees ranks, names and avatars, without logging in. Members can hide with /mileage privacy.')
 });
 
 /** Parsed mileage settings. */
