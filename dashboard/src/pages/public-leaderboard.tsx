@@ -58,7 +58,7 @@ export function PublicLeaderboardPage() {
 									<Table.Td>
 										<Group gap="sm" wrap="nowrap">
 											<Avatar src={entry.avatarUrl} alt="" name={entry.name} color="initials" size={32} radius="xl" />
-											<Text>{entry.name}</Text>
+											<Text data-name>{entry.name}</Text>
 										</Group>
 									</Table.Td>
 								</Table.Tr>
