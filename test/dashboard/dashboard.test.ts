@@ -273,6 +273,10 @@ describe('the dashboard in Chromium', () => {
 		for (const user of [seed.users.linus, seed.users.margaret, seed.users.alan]) {
 			expect(await page.locator(`tr[data-user="${user}"] td`).first().textContent()).toBe('#2');
 		}
+		// One keyset page (cursor paging itself is walked in public.test.ts): no next cursor, nothing before it.
+		expect(await page.getByText('Page 1 of 1 · 4 members').count()).toBe(1);
+		expect(await page.getByRole('button', { name: 'Next', exact: true }).isDisabled()).toBe(true);
+		expect(await page.getByRole('button', { name: 'Previous', exact: true }).isDisabled()).toBe(true);
 		await snapshot(page, 'mileage');
 	});
 

@@ -35,7 +35,9 @@ export async function manageableGuilds(api: ApiServices, session: Session): Prom
 	}
 	const results = await Promise.all(
 		candidates.map(async (guild): Promise<GuildSummary | null> => {
-			const member = await currentMember(guild, session.userId, api.config.accessRecheckSeconds);
+			// The picker grants nothing (every guild route re-checks within the bound), so it reads the gateway's copy
+			// and costs no REST call per guild: a user in many guilds would otherwise spend Discord's global limit.
+			const member = await currentMember(guild, session.userId, Number.POSITIVE_INFINITY);
 			if (!member) return null;
 			const access = canManageGuild(manageFactsOf(guild, member, await dashboardRolesOf(guild.id).catch(() => [])));
 			return access ? { id: guild.id, name: guild.name, icon: guild.icon, access } : null;
