@@ -312,7 +312,8 @@ function Leaderboard({ guildId, confirm }: { guildId: string; confirm: (request:
 	if (board.isPending) return <ListSkeleton rows={8} />;
 	if (board.isError) return <LoadError error={board.error} retry={() => board.refetch()} />;
 	const { entries, members } = board.data;
-	const lookingForMe = 'user' in target;
+	// Not while the previous page is still on screen (placeholder): only once the member's own page answered.
+	const lookingForMe = 'user' in target && !board.isPlaceholderData;
 	return (
 		<Stack>
 			{lookingForMe && !entries.some((entry) => entry.userId === target.user) ? (
