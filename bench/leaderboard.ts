@@ -1,13 +1,15 @@
 // Leaderboard requests on a guild with 100k members at a steady 100 requests/s, spread over the first, middle
 // and last pages: Facet's keyset read with cached ranks, against a baseline of the previous implementation
 // (OFFSET walk plus a count(*) per request) on the same data, in one run. Every 5 s 1,000 totals move (what a
-// flush does), so keeping ranks current is part of what is measured.
+// flush does), so keeping ranks current is part of what is measured. The public leaderboard's read (the same page,
+// then which of its members hid themselves, with 1% of the guild hidden) is measured in the same run.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import { createOrmConfig } from '../src/core/database/config.ts';
 import { migrate } from '../src/core/database/migrations.ts';
 import { plugins as builtInPlugins } from '../src/plugins/index.ts';
+import { hiddenAmong } from '../src/plugins/mileage/lib/privacy.ts';
 import { loadRankTable, RankCache } from '../src/plugins/mileage/lib/ranks.ts';
 import { leaderboardPage } from '../src/plugins/mileage/lib/store.ts';
 import { createScratchDatabase } from '../test/helpers/postgres.ts';
@@ -77,7 +79,14 @@ export async function leaderboardBench(): Promise<Record<string, unknown>> {
 				'run'
 			);
 		}
+		// 1% of the guild hid from the public leaderboard (`/mileage privacy`).
+		await em.execute(
+			`insert into mileage_privacy (guild_id, user_id) select '1', (100000000000000000 + g * 100)::text from generate_series(1, ?) g`,
+			[Math.floor(MEMBERS / 100)],
+			'run'
+		);
 		await em.execute('analyze mileage_total', [], 'run');
+		await em.execute('analyze mileage_privacy', [], 'run');
 		const members = (await loadRankTable(em, '1')).members;
 		const last = Math.ceil(members / PAGE_SIZE);
 		const pages = [1, Math.floor(last / 2), last];
@@ -113,18 +122,30 @@ export async function leaderboardBench(): Promise<Record<string, unknown>> {
 			if (view.entries.length === 0) throw new Error('empty page');
 		};
 		const baseline = (index: number) => offsetPage(orm.em.fork(), '1', pages[index % 3]!, PAGE_SIZE);
+		// What MileageService.publicLeaderboard reads: the keyset page, then one lookup of its ids among the hidden.
+		const publicBoard = async (index: number) => {
+			const view = await leaderboardPage(orm.em.fork(), '1', pages[index % 3]!, PAGE_SIZE, await ranks.get('1'));
+			await hiddenAmong(
+				orm.em.fork(),
+				'1',
+				view.entries.map((entry) => entry.userId)
+			);
+		};
 		// Warm both paths (plans, caches), then measure.
 		for (let i = 0; i < 30; i++) {
 			await facet(i);
 			await baseline(i);
+			await publicBoard(i);
 		}
 		const facetStats = await atRate(facet);
+		const publicStats = await atRate(publicBoard);
 		const baselineStats = await atRate(baseline);
 		const ratio = baselineStats.p99 / facetStats.p99;
 		const fmt = (s: { p50: number; p99: number; max: number; n: number }) =>
 			`p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms (${s.n} requests)`;
 		console.log(`members: ${members}; ${RATE} requests/s for ${SECONDS} s over pages ${pages.join(', ')} (page size ${PAGE_SIZE})`);
 		console.log(`facet (keyset, cached ranks): ${fmt(facetStats)}`);
+		console.log(`public page (keyset + hidden lookup, 1% hidden): ${fmt(publicStats)}`);
 		console.log(`baseline (offset + count(*)): ${fmt(baselineStats)}`);
 		console.log(`ratio baseline/facet at p99: ${ratio.toFixed(1)}x`);
 		return {
@@ -133,6 +154,8 @@ export async function leaderboardBench(): Promise<Record<string, unknown>> {
 			rate: RATE,
 			facetP50Ms: Number(facetStats.p50.toFixed(2)),
 			facetP99Ms: Number(facetStats.p99.toFixed(2)),
+			publicP50Ms: Number(publicStats.p50.toFixed(2)),
+			publicP99Ms: Number(publicStats.p99.toFixed(2)),
 			baselineP50Ms: Number(baselineStats.p50.toFixed(2)),
 			baselineP99Ms: Number(baselineStats.p99.toFixed(2)),
 			ratio: Number(ratio.toFixed(1)),

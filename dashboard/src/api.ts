@@ -17,6 +17,7 @@ import type {
 	LedgerWriteAnswer,
 	MemberAnswer,
 	PointsAnswer,
+	PublicLeaderboardAnswer,
 	TierRequest,
 	TiersAnswer
 } from '@facet/mileage-api';
@@ -71,6 +72,17 @@ export function onSessionExpired(listener: () => void): () => void {
 	return () => expiredListeners.delete(listener);
 }
 
+const forbiddenListeners = new Set<(guildId: string) => void>();
+
+/** Called with the guild when one of its manage routes answers 403 `forbidden` (the user lost the right). */
+export function onGuildForbidden(listener: (guildId: string) => void): () => void {
+	forbiddenListeners.add(listener);
+	return () => forbiddenListeners.delete(listener);
+}
+
+/** The guild a manage route is about (`/guilds/:id/…`, `/<plugin>/guilds/:id/…`), or null. */
+const GUILD_PATH = /^\/(?:[a-z]+\/)?guilds\/(\d{17,20})(?:[/?]|$)/;
+
 /** Sends a request to the API and parses its JSON answer; throws {@link ApiError} for anything but 2xx. */
 export async function request<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
 	const { json, headers, ...rest } = init;
@@ -93,6 +105,9 @@ export async function request<T>(path: string, init: RequestInit & { json?: unkn
 		if (response.status === 401 && path !== SESSION_PROBE) {
 			for (const listener of expiredListeners) listener();
 		}
+		// Not for the guild's own detail: that answer is what the listeners react to (by asking for it again).
+		const guildId = response.status === 403 && error.body.error === 'forbidden' ? GUILD_PATH.exec(path)?.[1] : undefined;
+		if (guildId && path !== g(guildId)) for (const listener of forbiddenListeners) listener(guildId);
 		throw error;
 	}
 	return body as T;
@@ -153,8 +168,18 @@ export function loginUrl(next = '/servers'): string {
 
 /** `GET /guilds`: the servers the user may manage, and those they could invite the bot to. */
 export const useGuilds = () => useQuery({ queryKey: keys.guilds, queryFn: () => request<GuildsAnswer>('/guilds') });
-/** `GET /guilds/:guild`: name, icon, access, channels and roles (for pickers). */
-export const useGuild = (id: string) => useQuery({ queryKey: keys.guild(id), queryFn: () => request<GuildDetail>(g(id)) });
+/**
+ * `GET /guilds/:guild`: name, icon, access, channels and roles (for pickers). Asked again every
+ * `accessRecheckSeconds` (≤ 60, from the server) even in a background tab, so a user who lost the right to manage the
+ * server is shut out within that.
+ */
+export const useGuild = (id: string) =>
+	useQuery({
+		queryKey: keys.guild(id),
+		queryFn: () => request<GuildDetail>(g(id)),
+		refetchInterval: (query) => (query.state.data?.accessRecheckSeconds ?? 30) * 1_000,
+		refetchIntervalInBackground: true
+	});
 /** `GET /guilds/:guild/plugins`: every plugin with its switch. */
 export const usePlugins = (id: string) =>
 	useQuery({ queryKey: keys.plugins(id), queryFn: () => request<PluginsAnswer>(`${g(id)}/plugins`) });
@@ -225,13 +250,31 @@ export function useRevert(id: string) {
 	});
 }
 
-/** One page of the mileage leaderboard (the previous page stays on screen while the next loads). */
-export const useLeaderboard = (id: string, page: number, options: { refetchInterval?: number } = {}) =>
+/** Where a leaderboard page starts: a page number, after a `next` cursor, the page holding a rank, or a member's page. */
+export type LeaderboardTarget = { page: number } | { after: string } | { rank: number } | { user: string };
+
+/** Rows per leaderboard page in the dashboard. */
+export const LEADERBOARD_PAGE_SIZE = 25;
+
+/** One page of the mileage leaderboard, read by keyset (the previous page stays on screen while the next loads). */
+export const useLeaderboard = (id: string, target: LeaderboardTarget, options: { refetchInterval?: number } = {}) =>
 	useQuery({
-		queryKey: [...keys.mileage(id), 'leaderboard', page],
-		queryFn: () => request<LeaderboardAnswer>(`${m(id)}/leaderboard?page=${page}&pageSize=25`),
+		queryKey: [...keys.mileage(id), 'leaderboard', target],
+		queryFn: () => {
+			const query = new URLSearchParams({ pageSize: String(LEADERBOARD_PAGE_SIZE) });
+			for (const [name, value] of Object.entries(target)) query.set(name, String(value));
+			return request<LeaderboardAnswer>(`${m(id)}/leaderboard?${query}`);
+		},
 		placeholderData: (previous) => previous,
 		...options
+	});
+
+/** A page of a guild's public leaderboard (no login; 404 where the guild has not turned it on). */
+export const usePublicLeaderboard = (id: string, page: number) =>
+	useQuery({
+		queryKey: ['public-leaderboard', id, page],
+		queryFn: () => request<PublicLeaderboardAnswer>(`/mileage/public/${encodeURIComponent(id)}/leaderboard?page=${page}`),
+		placeholderData: (previous) => previous
 	});
 
 /** Points per day over the last `days` days, for the chart. */

@@ -25,6 +25,10 @@ export const router = createBrowserRouter([
 					{ path: 'audit', lazy: async () => ({ Component: (await import('./pages/audit.tsx')).AuditPage }) }
 				]
 			},
+			{
+				path: '/leaderboard/:guildId',
+				lazy: async () => ({ Component: (await import('./pages/public-leaderboard.tsx')).PublicLeaderboardPage })
+			},
 			{ path: '*', element: <NotFoundPage /> }
 		]
 	}

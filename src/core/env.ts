@@ -130,6 +130,12 @@ export const EnvSchema = z.object({
 		.transform((value) => value !== 'false' && value !== '0'),
 	/** Discord's web base for OAuth2 (`/oauth2/authorize`, `/api/v10/...`). Unset → the REST base the bot uses, without `/api`. */
 	DISCORD_BASE_URL: optionalString.pipe(urlWithProtocol(['http:', 'https:']).optional()),
+	/**
+	 * Longest time a dashboard user who lost the right to manage a guild (role removed, permission changed) can still
+	 * use it: the bot re-reads the member from Discord when its copy is older than this, and an open dashboard page
+	 * asks again this often. At most 60 s; lower it only for tests.
+	 */
+	API_ACCESS_RECHECK_SECONDS: z.coerce.number().min(0.5).max(60).default(30),
 	/** Requests per window per session (or per IP without a session). */
 	API_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(1_000_000).default(120),
 	API_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),

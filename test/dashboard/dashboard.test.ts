@@ -1,23 +1,24 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
 import { container } from '@sapphire/framework';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIAL_JS_BUDGET_BYTES, initialJsSize } from '../../scripts/dashboard-size.ts';
-import { appRoot } from '../../src/core/paths.ts';
 import { DASHBOARD_DIST } from '../../src/sandbox/dashboard.ts';
 import { controlRequest, waitUntil } from '../helpers/sandbox.ts';
-import { type DashboardBot, startDashboardBot } from './helpers.ts';
+import {
+	type AxeViolation,
+	CHROMIUM,
+	type DashboardBot,
+	logInAs,
+	RESULTS,
+	snapshot as snapshotPage,
+	startDashboardBot
+} from './helpers.ts';
 
 /*
  * The dashboard as people use it: the API serves the built files (as `npm start` does), Debian's Chromium drives
  * them through playwright-core, and every effect is checked where it lands (the emulator, the bot's state).
  */
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS = join(appRoot, 'test-results');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let bot: DashboardBot;
 let seed: DashboardBot['handle']['emulator']['seed'];
@@ -25,7 +26,7 @@ let browser: Browser;
 let admin: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
-const violations: { page: string; id: string; impact: string; help: string; nodes: string[] }[] = [];
+const violations: AxeViolation[] = [];
 
 const control = (method: string, path: string, body?: unknown) => controlRequest(bot.handle.emulator, method, path, body);
 const commandNames = async () =>
@@ -35,37 +36,8 @@ const welcomeMessages = async () =>
 		(m) => m.content
 	);
 
-/** Saves a screenshot to test-results/ and runs axe-core on the page; serious and critical findings are kept. */
-async function snapshot(target: Page, name: string): Promise<void> {
-	await target.screenshot({ path: join(RESULTS, `dashboard-${name}.png`), fullPage: true });
-	await target.addScriptTag({ content: axeSource });
-	// Written as page-side source: this file is type-checked without the DOM library.
-	const found = (await target.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as {
-		id: string;
-		impact: string;
-		help: string;
-		nodes: { target: string[] }[];
-	}[];
-	for (const violation of found) {
-		if (violation.impact === 'serious' || violation.impact === 'critical') {
-			violations.push({
-				page: name,
-				id: violation.id,
-				impact: violation.impact,
-				help: violation.help,
-				nodes: violation.nodes.map((n) => n.target.join(' '))
-			});
-		}
-	}
-}
-
-/** Logs in through the emulator's consent page as one of the sandbox people. */
-async function logIn(target: Page, who: RegExp): Promise<void> {
-	await target.goto(`${bot.base}/`);
-	await target.getByRole('link', { name: 'Log in with Discord' }).click();
-	await target.getByRole('link', { name: who }).click();
-	await target.waitForURL(`${bot.base}/servers`);
-}
+const snapshot = (target: Page, name: string) => snapshotPage(target, name, violations);
+const logIn = (target: Page, who: RegExp) => logInAs(target, bot.base, who);
 
 beforeAll(async () => {
 	if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (see .ci/run)`);
@@ -301,6 +273,10 @@ describe('the dashboard in Chromium', () => {
 		for (const user of [seed.users.linus, seed.users.margaret, seed.users.alan]) {
 			expect(await page.locator(`tr[data-user="${user}"] td`).first().textContent()).toBe('#2');
 		}
+		// One keyset page (cursor paging itself is walked in public.test.ts): no next cursor, nothing before it.
+		expect(await page.getByText('Page 1 of 1 · 4 members').count()).toBe(1);
+		expect(await page.getByRole('button', { name: 'Next', exact: true }).isDisabled()).toBe(true);
+		expect(await page.getByRole('button', { name: 'Previous', exact: true }).isDisabled()).toBe(true);
 		await snapshot(page, 'mileage');
 	});
 

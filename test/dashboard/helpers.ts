@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { Page } from 'playwright-core';
 import { parseEnv } from '../../src/core/env.ts';
 import { createLogger } from '../../src/core/logger.ts';
+import { appRoot } from '../../src/core/paths.ts';
 import { plugins } from '../../src/plugins/index.ts';
 import { ensureDashboardBuilt } from '../../src/sandbox/dashboard.ts';
 import { type SandboxFacet, startSandboxFacet } from '../helpers/facet.ts';
@@ -64,4 +69,51 @@ export async function startDashboardBot(env: Record<string, string> = {}): Promi
 			await db.drop();
 		}
 	};
+}
+
+/** Debian's Chromium (see .ci/run), or `CHROMIUM_PATH`. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Where browser tests write their screenshots (CI keeps the folder as an artifact). */
+export const RESULTS = join(appRoot, 'test-results');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** A serious or critical axe-core finding on one page. */
+export interface AxeViolation {
+	page: string;
+	id: string;
+	impact: string;
+	help: string;
+	nodes: string[];
+}
+
+/** Saves a screenshot to test-results/ and runs axe-core on the page; serious and critical findings go to `into`. */
+export async function snapshot(target: Page, name: string, into: AxeViolation[]): Promise<void> {
+	await target.screenshot({ path: join(RESULTS, `dashboard-${name}.png`), fullPage: true });
+	await target.addScriptTag({ content: axeSource });
+	// Written as page-side source: this file is type-checked without the DOM library.
+	const found = (await target.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as {
+		id: string;
+		impact: string;
+		help: string;
+		nodes: { target: string[] }[];
+	}[];
+	for (const violation of found) {
+		if (violation.impact === 'serious' || violation.impact === 'critical') {
+			into.push({
+				page: name,
+				id: violation.id,
+				impact: violation.impact,
+				help: violation.help,
+				nodes: violation.nodes.map((n) => n.target.join(' '))
+			});
+		}
+	}
+}
+
+/** Logs in through the emulator's consent page as one of the sandbox people. */
+export async function logInAs(target: Page, base: string, who: RegExp): Promise<void> {
+	await target.goto(`${base}/`);
+	await target.getByRole('link', { name: 'Log in with Discord' }).click();
+	await target.getByRole('link', { name: who }).click();
+	await target.waitForURL(`${base}/servers`);
 }

@@ -121,7 +121,8 @@ function apiRequests(): { method: string; path: string; body?: unknown }[] {
 		event: '1',
 		user: seed.users.ada,
 		tier: '1',
-		job: 'no-such-job'
+		job: 'no-such-job',
+		guildId: seed.guildId
 	};
 	const bodies: Record<string, unknown> = {
 		'PATCH guilds/[guild]/plugins/[plugin]/settings': { timezone: 'Asia/Tokyo' },

@@ -17,7 +17,7 @@ import {
 } from '@mantine/core';
 import { useEffect } from 'react';
 import { Link, Outlet, useLocation, useNavigate, useOutletContext, useParams } from 'react-router';
-import { ApiError, logout, onSessionExpired, queryClient, useGuild, useMe } from '../api.ts';
+import { ApiError, keys, logout, onGuildForbidden, onSessionExpired, queryClient, useGuild, useMe } from '../api.ts';
 import { EmptyState, GuildIcon, LoadError, Toasts, UserAvatar } from './ui.tsx';
 
 /** Light/dark switch (the choice is kept by Mantine in localStorage). */
@@ -128,6 +128,14 @@ export function GuildLayout() {
 	const navigate = useNavigate();
 	const guild = useGuild(guildId);
 	const current = location.pathname.split('/')[3] || 'overview';
+	// Any manage route of this server refused (the right was lost): ask again at once, which shows the no-access page.
+	useEffect(
+		() =>
+			onGuildForbidden((id) => {
+				if (id === guildId) void queryClient.invalidateQueries({ queryKey: keys.guild(id), exact: true });
+			}),
+		[guildId]
+	);
 
 	if (guild.isPending) {
 		return (

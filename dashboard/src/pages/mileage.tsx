@@ -10,7 +10,6 @@ import {
 	Group,
 	Modal,
 	NumberInput,
-	Pagination,
 	Paper,
 	Progress,
 	Select,
@@ -28,11 +27,14 @@ import {
 	ApiError,
 	describeError,
 	exportUrl,
+	type LeaderboardTarget,
 	useJob,
 	useLeaderboard,
+	useMe,
 	useMemberHistory,
 	useMileageWrites,
 	usePoints,
+	useSettings,
 	useTiers
 } from '../api.ts';
 import { useGuildContext } from '../components/layout.tsx';
@@ -226,18 +228,103 @@ function HistoryDrawer({
 	);
 }
 
+/**
+ * Paging by keyset: "Next" follows the page's `next` cursor, "Previous" goes back along the cursors followed (or to the
+ * page number before, after a jump), "Go" jumps to the page holding a rank and "Find me" to the signed-in user's.
+ */
+function LeaderboardPager({
+	board,
+	target,
+	go
+}: {
+	board: { page: number; pages: number; members: number; position: number; next: string | null };
+	target: LeaderboardTarget;
+	go: (target: LeaderboardTarget) => void;
+}) {
+	const me = useMe();
+	const [rank, setRank] = useState<string | number>('');
+	const [back, setBack] = useState<LeaderboardTarget[]>([]);
+	const move = (next: LeaderboardTarget, push: boolean) => {
+		setBack(push ? [...back, target] : []);
+		go(next);
+	};
+	return (
+		<Group justify="space-between" gap="sm" aria-label="Leaderboard pages" role="navigation">
+			<Group gap="xs">
+				<Button
+					size="xs"
+					variant="default"
+					disabled={board.position <= 1}
+					onClick={() => {
+						const previous = back.at(-1);
+						setBack(back.slice(0, -1));
+						go(previous ?? { page: Math.max(1, board.page - 1) });
+					}}
+				>
+					Previous
+				</Button>
+				<Text size="sm" data-page={board.page}>
+					Page {board.page} of {board.pages} · {board.members.toLocaleString()} members
+				</Text>
+				<Button size="xs" variant="default" disabled={board.next === null} onClick={() => board.next && move({ after: board.next }, true)}>
+					Next
+				</Button>
+			</Group>
+			<Group gap="xs" wrap="nowrap">
+				<form
+					onSubmit={(event) => {
+						event.preventDefault();
+						if (typeof rank === 'number' && rank >= 1) move({ rank }, false);
+					}}
+				>
+					<Group gap="xs" wrap="nowrap">
+						<NumberInput
+							size="xs"
+							w={110}
+							min={1}
+							allowDecimal={false}
+							aria-label="Jump to rank"
+							placeholder="Rank"
+							value={rank}
+							onChange={setRank}
+						/>
+						<Button size="xs" variant="light" type="submit">
+							Go
+						</Button>
+					</Group>
+				</form>
+				{me.data ? (
+					<Button size="xs" variant="light" onClick={() => me.data && move({ user: me.data.id }, false)}>
+						Find me
+					</Button>
+				) : null}
+			</Group>
+		</Group>
+	);
+}
+
 function Leaderboard({ guildId, confirm }: { guildId: string; confirm: (request: ConfirmRequest) => void }) {
-	const [page, setPage] = useState(1);
-	const board = useLeaderboard(guildId, page, { refetchInterval: LIVE_MS });
+	const [target, setTarget] = useState<LeaderboardTarget>({ page: 1 });
+	const board = useLeaderboard(guildId, target, { refetchInterval: LIVE_MS });
+	const me = useMe();
 	const [adjusting, setAdjusting] = useState<{ userId: string; name: string } | null>(null);
 	const [viewing, setViewing] = useState<{ userId: string; name: string } | null>(null);
 	if (board.isPending) return <ListSkeleton rows={8} />;
 	if (board.isError) return <LoadError error={board.error} retry={() => board.refetch()} />;
-	const { entries, pages } = board.data;
+	const { entries, members } = board.data;
+	// Not while the previous page is still on screen (placeholder): only once the member's own page answered.
+	const lookingForMe = 'user' in target && !board.isPlaceholderData;
 	return (
 		<Stack>
-			{entries.length === 0 ? (
+			{lookingForMe && !entries.some((entry) => entry.userId === target.user) ? (
+				<Alert color="blue" title="You are not on the leaderboard yet">
+					You have no points in this server.
+				</Alert>
+			) : null}
+			{entries.length === 0 && members === 0 ? (
 				<EmptyState title="No points yet">Members earn points by chatting, reacting, joining and spending time in voice.</EmptyState>
+			) : entries.length === 0 ? (
+				<EmptyState title="No one at this position">The leaderboard has {members.toLocaleString()} members.</EmptyState>
 			) : (
 				<Table.ScrollContainer minWidth={360}>
 					<Table verticalSpacing="xs" highlightOnHover aria-label="Leaderboard">
@@ -254,8 +341,15 @@ function Leaderboard({ guildId, confirm }: { guildId: string; confirm: (request:
 						<Table.Tbody>
 							{entries.map((entry) => {
 								const name = entry.name ?? entry.userId;
+								const mine = entry.userId === me.data?.id;
 								return (
-									<Table.Tr key={entry.userId} data-user={entry.userId}>
+									<Table.Tr
+										key={entry.userId}
+										data-user={entry.userId}
+										data-me={mine || undefined}
+										aria-current={mine ? 'true' : undefined}
+										bg={mine ? 'var(--mantine-primary-color-light)' : undefined}
+									>
 										<Table.Td>
 											<Text fw={700} c={entry.rank <= 3 ? 'yellow.5' : undefined}>
 												#{entry.rank}
@@ -284,7 +378,7 @@ function Leaderboard({ guildId, confirm }: { guildId: string; confirm: (request:
 					</Table>
 				</Table.ScrollContainer>
 			)}
-			{pages > 1 ? <Pagination total={pages} value={page} onChange={setPage} aria-label="Leaderboard pages" /> : null}
+			{members > 0 ? <LeaderboardPager board={board.data} target={target} go={setTarget} /> : null}
 			<AdjustModal guildId={guildId} member={adjusting} onClose={() => setAdjusting(null)} />
 			<HistoryDrawer guildId={guildId} member={viewing} onClose={() => setViewing(null)} confirm={confirm} />
 		</Stack>
@@ -569,7 +663,9 @@ function CsvTools({ guildId }: { guildId: string }) {
 export function MileagePage() {
 	const { guild } = useGuildContext();
 	const [confirming, setConfirming] = useState<ConfirmRequest | null>(null);
-	const board = useLeaderboard(guild.id, 1);
+	const board = useLeaderboard(guild.id, { page: 1 });
+	const settings = useSettings(guild.id, 'mileage');
+	const published = (settings.data?.settings as { publicLeaderboard?: boolean } | undefined)?.publicLeaderboard === true;
 	if (board.isError && board.error instanceof ApiError && board.error.body.error === 'plugin_disabled') {
 		return (
 			<EmptyState title="Mileage is off in this server">
@@ -587,9 +683,22 @@ export function MileagePage() {
 			</Title>
 			<Chart guildId={guild.id} />
 			<Paper withBorder p="md" radius="md">
-				<Title order={3} size="h4" mb="sm">
-					Leaderboard
-				</Title>
+				<Group justify="space-between" mb="sm">
+					<Title order={3} size="h4">
+						Leaderboard
+					</Title>
+					<Text size="sm">
+						{published ? (
+							<Anchor component={Link} to={`/leaderboard/${guild.id}`} underline="always">
+								Public page
+							</Anchor>
+						) : (
+							<Anchor component={Link} to={`/servers/${guild.id}/settings/mileage`} underline="always">
+								Publish it
+							</Anchor>
+						)}
+					</Text>
+				</Group>
 				<Leaderboard guildId={guild.id} confirm={setConfirming} />
 			</Paper>
 			<Tiers guildId={guild.id} confirm={setConfirming} />

@@ -91,6 +91,41 @@ export async function requireSession(request: ApiRequest, response: ApiResponse)
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
+/** When the bot last read each (guild, user) member from Discord itself, for {@link currentMember}. */
+const confirmedAt = new Map<string, number>();
+
+/**
+ * The member as the bot sees them, never older than `recheckSeconds` (`API_ACCESS_RECHECK_SECONDS`, ≤ 60): the
+ * gateway keeps the cache current (role and member updates), and a copy not confirmed by Discord for that long is
+ * read again through REST, so even a missed update cannot keep a lost right alive past the bound. `null` when the
+ * user is not a member. A failed re-read keeps the gateway's copy (logged), so a Discord hiccup locks nobody out.
+ */
+export async function currentMember(guild: Guild, userId: string, recheckSeconds: number): Promise<GuildMember | null> {
+	const key = `${guild.id}:${userId}`;
+	const now = Date.now();
+	const cached = guild.members.cache.get(userId);
+	const stale = (confirmedAt.get(key) ?? 0) < now - recheckSeconds * 1_000;
+	try {
+		const member = cached && !stale ? cached : await guild.members.fetch({ user: userId, force: true });
+		if (stale) confirmedAt.set(key, now);
+		if (confirmedAt.size > 10_000) {
+			for (const [entry, at] of confirmedAt) if (at < now - recheckSeconds * 1_000) confirmedAt.delete(entry);
+		}
+		return member;
+	} catch (error) {
+		if (
+			error instanceof DiscordAPIError &&
+			(error.code === RESTJSONErrorCodes.UnknownMember || error.code === RESTJSONErrorCodes.UnknownUser)
+		) {
+			confirmedAt.delete(key);
+			return null;
+		}
+		if (!cached) throw error;
+		getApiServices().logger.warn({ err: error, guildId: guild.id }, 'member re-read failed; using the gateway copy');
+		return cached;
+	}
+}
+
 /**
  * The one-line guard of every guild route: a session (401), a guild the bot is in (404 `unknown_guild`),
  * and a member who may manage it **as the bot sees them now** (403 `forbidden`): owner, Administrator,
@@ -135,20 +170,17 @@ async function checkGuildManager(request: ApiRequest, response: ApiResponse, gui
 		sendError(response, 'unknown_guild');
 		return null;
 	}
-	let member: GuildMember;
+	let member: GuildMember | null;
 	let dashboardRoles: string[];
 	try {
-		member = await guild.members.fetch(session.userId);
+		member = await currentMember(guild, session.userId, getApiServices().config.accessRecheckSeconds);
 	} catch (error) {
-		if (
-			error instanceof DiscordAPIError &&
-			(error.code === RESTJSONErrorCodes.UnknownMember || error.code === RESTJSONErrorCodes.UnknownUser)
-		) {
-			sendError(response, 'forbidden');
-			return null;
-		}
 		getApiServices().logger.error({ err: error, guildId }, 'member lookup failed');
 		sendError(response, 'service_unavailable');
+		return null;
+	}
+	if (!member) {
+		sendError(response, 'forbidden');
 		return null;
 	}
 	try {

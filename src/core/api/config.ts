@@ -52,6 +52,8 @@ export interface ApiConfig {
 	scopes: readonly string[];
 	oauthTimeoutMs: number;
 	userGuildsCacheSeconds: number;
+	/** Bound on how long lost access goes unnoticed (`API_ACCESS_RECHECK_SECONDS`, ≤ 60). */
+	accessRecheckSeconds: number;
 	rateLimitExempt: ReadonlySet<string>;
 	redisPrefix: string;
 }
@@ -99,6 +101,7 @@ export function resolveApiConfig({ env, restApi, sandboxClientSecret, deployment
 		scopes: DefaultApiOptions.scopes,
 		oauthTimeoutMs: DefaultApiOptions.oauthTimeoutMs,
 		userGuildsCacheSeconds: DefaultApiOptions.userGuildsCacheSeconds,
+		accessRecheckSeconds: env.API_ACCESS_RECHECK_SECONDS,
 		rateLimitExempt: new Set(DefaultApiOptions.rateLimitExempt),
 		redisPrefix: deployment ? `${DefaultApiOptions.redisPrefix}${deployment}:` : DefaultApiOptions.redisPrefix
 	};

@@ -39,6 +39,8 @@ export interface GuildSummary {
 
 /** `GET /guilds/:guild`: what the dashboard's pickers need. */
 export interface GuildDetail extends GuildSummary {
+	/** How often (seconds, ≤ 60) an open page asks again, so a user who lost access is shut out within that. */
+	accessRecheckSeconds: number;
 	channels: { id: string; name: string; type: number; position: number; parentId: string | null }[];
 	roles: { id: string; name: string; color: number; position: number; managed: boolean }[];
 }

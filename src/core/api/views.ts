@@ -1,6 +1,6 @@
 import { container } from '@sapphire/pieces';
-import { ChannelType, DiscordAPIError, type Guild, type GuildMember, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
-import { canManageGuild, dashboardRolesOf, manageFactsOf } from './access.ts';
+import { ChannelType, type Guild, PermissionFlagsBits } from 'discord.js';
+import { canManageGuild, currentMember, dashboardRolesOf, manageFactsOf } from './access.ts';
 import type { GuildDetail, GuildSummary, InvitableGuild, ManageAccess, UserView } from './contract.ts';
 import { OAuthError } from './discord-oauth.ts';
 import type { ApiServices } from './services.ts';
@@ -15,19 +15,6 @@ export function userView(session: Session): UserView {
 
 /** Thrown when the user's OAuth token no longer works: the session is useless. */
 export class SessionRevokedError extends Error {}
-
-async function memberOf(guild: Guild, userId: string): Promise<GuildMember | null> {
-	try {
-		return await guild.members.fetch(userId);
-	} catch (error) {
-		if (
-			error instanceof DiscordAPIError &&
-			(error.code === RESTJSONErrorCodes.UnknownMember || error.code === RESTJSONErrorCodes.UnknownUser)
-		)
-			return null;
-		throw error;
-	}
-}
 
 /**
  * Guilds the bot is in that the user may manage. The user's OAuth guild list only narrows which guilds to look
@@ -48,7 +35,9 @@ export async function manageableGuilds(api: ApiServices, session: Session): Prom
 	}
 	const results = await Promise.all(
 		candidates.map(async (guild): Promise<GuildSummary | null> => {
-			const member = await memberOf(guild, session.userId);
+			// The picker grants nothing (every guild route re-checks within the bound), so it reads the gateway's copy
+			// and costs no REST call per guild: a user in many guilds would otherwise spend Discord's global limit.
+			const member = await currentMember(guild, session.userId, Number.POSITIVE_INFINITY);
 			if (!member) return null;
 			const access = canManageGuild(manageFactsOf(guild, member, await dashboardRolesOf(guild.id).catch(() => [])));
 			return access ? { id: guild.id, name: guild.name, icon: guild.icon, access } : null;
@@ -67,7 +56,7 @@ const PICKABLE_CHANNELS = new Set<number>([
 ]);
 
 /** Channels (no threads) in Discord's order and roles from the top, `@everyone` left out. */
-export function guildDetail(guild: Guild, access: ManageAccess): GuildDetail {
+export function guildDetail(guild: Guild, access: ManageAccess, accessRecheckSeconds: number): GuildDetail {
 	const channels = [...guild.channels.cache.values()]
 		.filter((channel) => PICKABLE_CHANNELS.has(channel.type))
 		.map((channel) => ({
@@ -82,7 +71,7 @@ export function guildDetail(guild: Guild, access: ManageAccess): GuildDetail {
 		.filter((role) => role.id !== guild.id)
 		.map((role) => ({ id: role.id, name: role.name, color: role.color, position: role.position, managed: role.managed }))
 		.sort((a, b) => b.position - a.position);
-	return { id: guild.id, name: guild.name, icon: guild.icon, access, channels, roles };
+	return { id: guild.id, name: guild.name, icon: guild.icon, access, accessRecheckSeconds, channels, roles };
 }
 
 /** Permissions the invite asks for: what Facet's plugins use (post, embed, react, read history, give tier roles). */

@@ -56,6 +56,25 @@ export interface LeaderboardAnswer {
 	entries: LeaderboardEntry[];
 }
 
+/**
+ * One row of the public leaderboard: the member's true rank, the name they show in the server, and their avatar as a
+ * CDN URL (null for Discord's default avatar). Deliberately nothing else — no user id (only inside an avatar URL,
+ * where Discord itself publishes it), no points, no history.
+ */
+export interface PublicLeaderboardEntry {
+	rank: number;
+	name: string;
+	avatarUrl: string | null;
+}
+
+/** `GET /mileage/public/:guild/leaderboard?page` (no login; 404 unless the guild turned it on). */
+export interface PublicLeaderboardAnswer {
+	guild: { name: string; iconUrl: string | null };
+	page: number;
+	hasNext: boolean;
+	entries: PublicLeaderboardEntry[];
+}
+
 /** `GET /mileage/guilds/:guild/members/:user`. */
 export interface MemberAnswer {
 	userId: string;

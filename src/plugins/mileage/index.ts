@@ -5,6 +5,7 @@ import { mileageMigrations } from '../../../migrations/mileage/index.ts';
 import { definePlugin, pluginDirectory } from '../../core/plugins/manifest.ts';
 import { MileageEvent } from './entities/MileageEvent.ts';
 import { MileageFlush } from './entities/MileageFlush.ts';
+import { MileagePrivacy } from './entities/MileagePrivacy.ts';
 import { MileageTier } from './entities/MileageTier.ts';
 import { MileageTotal } from './entities/MileageTotal.ts';
 import { MileageVoiceSession } from './entities/MileageVoiceSession.ts';
@@ -44,7 +45,7 @@ export const mileagePlugin = definePlugin({
 	directory: pluginDirectory(NAME),
 	settings: MileageSettings,
 	env: MileageEnv,
-	entities: [MileageEvent, MileageTotal, MileageFlush, MileageTier, MileageVoiceSession],
+	entities: [MileageEvent, MileageTotal, MileageFlush, MileageTier, MileageVoiceSession, MileagePrivacy],
 	migrations: mileageMigrations,
 	async start({ env, orm, client, logger, redis }) {
 		const own = MileageEnv.parse(env);

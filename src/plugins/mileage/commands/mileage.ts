@@ -2,12 +2,13 @@ import type { Command } from '@sapphire/framework';
 import { MessageFlags } from 'discord.js';
 import { FacetCommand } from '../../../core/commands.ts';
 import { MileageError, MileageIdentifiers } from '../lib/errors.ts';
-import { historyEmbed, LEADERBOARD_PAGE_SIZE, leaderboardMessage, standingEmbed } from '../lib/render.ts';
+import { historyEmbed, LEADERBOARD_PAGE_SIZE, leaderboardMessage, privacyReply, standingEmbed } from '../lib/render.ts';
+import type { MileageSettings } from '../lib/settings.ts';
 
 const HISTORY_DEFAULT = 10;
 
 /**
- * `/mileage show|leaderboard|history`: what every member may look at. The admin side (adjust, reverse, tiers,
+ * `/mileage show|leaderboard|history|privacy`: what every member may look at (and their own public-leaderboard choice). The admin side (adjust, reverse, tiers,
  * rebuild) is `/mileage-admin`, because Discord's `default_member_permissions` applies to a whole command,
  * never to one subcommand: only a separate command can be hidden from members.
  */
@@ -41,6 +42,17 @@ export class MileageCommand extends FacetCommand {
 				)
 				.addSubcommand((sub) =>
 					sub
+						.setName('privacy')
+						.setDescription('Hide yourself from (or show yourself on) the public leaderboard')
+						.addStringOption((o) =>
+							o
+								.setName('leaderboard')
+								.setDescription('hide or show (default: tell me my current choice)')
+								.addChoices({ name: 'hide me', value: 'hide' }, { name: 'show me', value: 'show' })
+						)
+				)
+				.addSubcommand((sub) =>
+					sub
 						.setName('history')
 						.setDescription('Latest ledger entries of a member, with event numbers')
 						.addUserOption((o) => o.setName('user').setDescription('Whom (default: you)'))
@@ -58,6 +70,8 @@ export class MileageCommand extends FacetCommand {
 				return this.#leaderboard(interaction);
 			case 'history':
 				return this.#history(interaction);
+			case 'privacy':
+				return this.#privacy(interaction);
 		}
 		throw new Error(`unhandled /mileage subcommand ${sub}`);
 	}
@@ -78,6 +92,19 @@ export class MileageCommand extends FacetCommand {
 			});
 		}
 		return interaction.reply(leaderboardMessage(interaction.guildId, interaction.guild.name, view));
+	}
+
+	async #privacy(interaction: Command.ChatInputCommandInteraction<'cached'>) {
+		const choice = interaction.options.getString('leaderboard');
+		const { guildId, user } = interaction;
+		const hidden = choice === null ? await this.container.mileage.isPublicHidden(guildId, user.id) : choice === 'hide';
+		if (choice !== null) await this.container.mileage.setPublicHidden(guildId, user.id, hidden);
+		const published = this.container.plugins.settings<MileageSettings>(guildId, 'mileage').publicLeaderboard;
+		return interaction.reply({
+			content: privacyReply(hidden, choice !== null, published),
+			flags: MessageFlags.Ephemeral,
+			allowedMentions: { parse: [] }
+		});
 	}
 
 	async #history(interaction: Command.ChatInputCommandInteraction<'cached'>) {

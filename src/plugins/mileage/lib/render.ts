@@ -155,3 +155,15 @@ export function throttleProgress(
 		await report(done, total);
 	};
 }
+
+/**
+ * The ephemeral answer of `/mileage privacy`: the member's choice (just made, or as it stands), and whether the
+ * guild publishes its leaderboard at all (the choice is kept either way).
+ */
+export function privacyReply(hidden: boolean, changed: boolean, published: boolean): string {
+	const state = hidden
+		? `${changed ? 'Done: you are now' : 'You are'} hidden from this server's public leaderboard. Your points and rank are unchanged, and managers still see you.`
+		: `${changed ? 'Done: you are now' : 'You are'} shown on this server's public leaderboard (rank, name and avatar).`;
+	const where = published ? '' : ' The public leaderboard is off in this server right now; your choice applies if it is turned on.';
+	return `${state}${where}`;
+}

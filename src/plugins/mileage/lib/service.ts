@@ -6,6 +6,7 @@ import { Counter, Gauge, register } from 'prom-client';
 import type { MileageReason } from '../entities/MileageEvent.ts';
 import { AwardBuffer, type Batch } from './buffer.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from './errors.ts';
+import { hiddenAmong, isHidden, setHidden } from './privacy.ts';
 import { loadRankTable, RankCache, type RankVersions } from './ranks.ts';
 import {
 	applyBatch,
@@ -307,6 +308,31 @@ export class MileageService {
 	/** One page of the leaderboard: by page number, after a cursor, at a rank, or the page holding a member. */
 	public async leaderboard(guildId: string, target: LeaderboardTarget, pageSize = 10) {
 		return leaderboardPage(this.#orm.em.fork(), guildId, target, pageSize, await this.ranks.get(guildId));
+	}
+
+	/**
+	 * One page of the public leaderboard: the managers' page `page` (same keyset read, same true ranks) without the
+	 * members who hid themselves, so a page may hold fewer than `pageSize` rows. Only ids, points and ranks: the
+	 * route decides what of it is shown.
+	 */
+	public async publicLeaderboard(guildId: string, page: number, pageSize: number) {
+		const board = await this.leaderboard(guildId, page, pageSize);
+		const hidden = await hiddenAmong(
+			this.#orm.em.fork(),
+			guildId,
+			board.entries.map((entry) => entry.userId)
+		);
+		return { page: board.page, hasNext: board.next !== null, entries: board.entries.filter((entry) => !hidden.has(entry.userId)) };
+	}
+
+	/** Hides a member from (or shows them again on) the public leaderboard; true when that changed anything. */
+	public setPublicHidden(guildId: string, userId: string, hidden: boolean): Promise<boolean> {
+		return setHidden(this.#orm.em.fork(), guildId, userId, hidden);
+	}
+
+	/** True when the member hid themselves from the public leaderboard. */
+	public isPublicHidden(guildId: string, userId: string): Promise<boolean> {
+		return isHidden(this.#orm.em.fork(), guildId, userId);
 	}
 
 	/** A member's ledger, newest first. */

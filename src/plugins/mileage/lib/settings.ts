@@ -20,7 +20,15 @@ export const MileageSettings = z.object({
 		.max(100)
 		.default([]),
 	/** When a member reaches a tier, remove the roles of the tiers below it. */
-	removeLowerTiers: z.boolean().default(false)
+	removeLowerTiers: z.boolean().default(false),
+	/**
+	 * Publish the leaderboard (ranks, names and avatars only) at a page anyone can open without logging in. Members
+	 * can hide themselves from it with `/mileage privacy`.
+	 */
+	publicLeaderboard: z
+		.boolean()
+		.default(false)
+		.describe('Anyone with the link sees ranks, names and avatars, without logging in. Members can hide with /mileage privacy.')
 });
 
 /** Parsed mileage settings. */

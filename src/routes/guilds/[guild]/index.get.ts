@@ -1,5 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
-import { requireGuildManager, runSafely } from '../../../core/api/index.ts';
+import { getApiServices, requireGuildManager, runSafely } from '../../../core/api/index.ts';
 import { guildDetail } from '../../../core/api/views.ts';
 
 /** `GET /guilds/:guild`: name, icon, channels and roles of a guild the user may manage (for the dashboard's pickers). */
@@ -12,7 +12,7 @@ export class GuildGetRoute extends Route {
 		return runSafely('guilds/[guild]', response, async () => {
 			const ctx = await requireGuildManager(request, response);
 			if (!ctx) return;
-			response.json(guildDetail(ctx.guild, ctx.access));
+			response.json(guildDetail(ctx.guild, ctx.access, getApiServices().config.accessRecheckSeconds));
 		});
 	}
 }
