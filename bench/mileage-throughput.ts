@@ -66,6 +66,8 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 		}));
 		const facet = await startTarget('facet', {
 			script: 'facet',
+			// BENCH_FACET_NODE_FLAGS tries a V8 lever on Facet's process (e.g. --max-semi-space-size=1).
+			execArgv: process.env.BENCH_FACET_NODE_FLAGS?.split(' ').filter(Boolean),
 			env: {
 				DATABASE_URL: db.url,
 				API_PORT: String(await freePort()),
