@@ -204,7 +204,8 @@ export class SandboxActions {
 			type: ChannelType.GuildText,
 			position: 0,
 			topic: null,
-			lastMessageId: null
+			lastMessageId: null,
+			overwrites: []
 		});
 		// A bot hears of a guild only by being in it.
 		if (withBot) {

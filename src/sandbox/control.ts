@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ChannelType, GatewayCloseCodes, GatewayDispatchEvents } from 'discord-api-types/v10';
+import { ChannelType, GatewayCloseCodes, GatewayDispatchEvents, PermissionFlagsBits } from 'discord-api-types/v10';
 import { z } from 'zod';
 import type { SandboxContext } from './context.ts';
 import { ControlError, DiscordErrorCode, RestError } from './errors.ts';
 import { readRaw, sendJson } from './http.ts';
 import type { InteractionOutcome, InteractionRecord, VisibleReply } from './interactions.ts';
 import { buildCommandInteraction, buildComponentInteraction } from './interactions.ts';
-import { ALL_PERMISSIONS } from './permissions.ts';
+import { deleteOverwrite, setOverwrite } from './overwrites.ts';
+import { ALL_PERMISSIONS, channelPermissions, permissionNames, toApiOverwrite } from './permissions.ts';
 import { toApiCommand, toApiMember, toApiMessage, toApiRole } from './serialize.ts';
 import { isSnowflake, shardOf } from './snowflake.ts';
+import type { ChannelRecord, GuildRecord } from './state.ts';
 
 const snowflake = z.string().refine(isSnowflake, { message: 'must be a snowflake id (a string of digits)' });
 
@@ -112,6 +114,12 @@ export const roleUpdateSchema = z
 	.refine((v) => v.name !== undefined || v.permissions !== undefined || v.position !== undefined || v.color !== undefined, {
 		message: 'give at least one of name, permissions, position or color'
 	});
+/** `PUT /_emulator/channels/:id/permissions/:overwrite_id`: a role (`type` 0, `@everyone` = the guild id) or member (1) overwrite. */
+export const overwriteSchema = z.strictObject({
+	type: z.union([z.literal(0), z.literal(1)]),
+	allow: permissionBits.optional(),
+	deny: permissionBits.optional()
+});
 /** `POST /_emulator/reset` takes nothing (an empty object at most). */
 export const resetSchema = z.strictObject({});
 
@@ -124,7 +132,7 @@ export interface EmulatorSnapshot {
 		id: string;
 		name: string;
 		owner_id: string;
-		channels: Array<{ id: string; name: string; type: number }>;
+		channels: Array<{ id: string; name: string; type: number; permission_overwrites: ReturnType<typeof toApiOverwrite>[] }>;
 		roles: Array<{ id: string; name: string; permissions: string; position: number; color: number }>;
 		members: Array<{ user_id: string; roles: string[]; nick: string | null }>;
 	}>;
@@ -169,6 +177,7 @@ export class ControlApi {
 		const channel = guild.channels.get(body.channel_id);
 		if (!channel || channel.type !== ChannelType.GuildText)
 			throw new ControlError(`channel ${body.channel_id} is not a text channel of guild ${guild.id}`);
+		this.#requirePermissions(guild, channel, body.user_id, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages);
 		const message = this.#ctx.actions.postMessage(
 			{ channelId: channel.id, guildId: guild.id, authorId: body.user_id },
 			{ content: body.content }
@@ -180,7 +189,9 @@ export class ControlApi {
 	addReaction(input: z.input<typeof reactionSchema>): { ok: true } {
 		const body = parse(reactionSchema, input);
 		const { guild } = this.#memberIn(body.guild_id, body.user_id);
-		if (!guild.channels.has(body.channel_id)) throw new ControlError(`channel ${body.channel_id} is not in guild ${guild.id}`);
+		const channel = guild.channels.get(body.channel_id);
+		if (!channel) throw new ControlError(`channel ${body.channel_id} is not in guild ${guild.id}`);
+		this.#requirePermissions(guild, channel, body.user_id, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory);
 		const message = this.#ctx.state.messages.get(body.message_id);
 		if (!message || message.channelId !== body.channel_id || message.ephemeral) {
 			throw new ControlError(`message ${body.message_id} is not in channel ${body.channel_id}`);
@@ -341,6 +352,31 @@ export class ControlApi {
 		return { ...toApiRole(role), guild_id: guild.id };
 	}
 
+	/**
+	 * An admin sets a channel permission overwrite (creating or replacing it) for a role (`type` 0; `@everyone` is
+	 * the guild id) or a member (`type` 1): CHANNEL_UPDATE. Returns the channel's overwrites.
+	 */
+	setChannelOverwrite(channelId: string, overwriteId: string, input: z.input<typeof overwriteSchema>) {
+		const body = parse(overwriteSchema, input);
+		const { guild, channel } = this.#channel(channelId);
+		if (body.type === 0 && !guild.roles.has(overwriteId)) throw new ControlError(`unknown role ${overwriteId} in guild ${guild.id}`);
+		if (body.type === 1 && !guild.members.has(overwriteId))
+			throw new ControlError(`user ${overwriteId} is not a member of guild ${guild.id}`);
+		const allow = BigInt(body.allow ?? '0');
+		const deny = BigInt(body.deny ?? '0');
+		if ((allow & deny) !== 0n) throw new ControlError(`allow and deny both hold ${permissionNames(allow & deny).join(', ')}`);
+		setOverwrite(this.#ctx.gateway, guild, channel, { id: overwriteId, type: body.type, allow, deny });
+		return { channel_id: channel.id, permission_overwrites: channel.overwrites.map(toApiOverwrite) };
+	}
+
+	/** An admin removes a channel permission overwrite: CHANNEL_UPDATE. */
+	deleteChannelOverwrite(channelId: string, overwriteId: string) {
+		const { guild, channel } = this.#channel(channelId);
+		if (!deleteOverwrite(this.#ctx.gateway, guild, channel, overwriteId))
+			throw new ControlError(`channel ${channelId} has no overwrite for ${overwriteId}`, 404);
+		return { channel_id: channel.id, permission_overwrites: channel.overwrites.map(toApiOverwrite) };
+	}
+
 	/** Restores the seed. */
 	reset(input: unknown = {}): { ok: true } {
 		parse(resetSchema, input);
@@ -356,7 +392,12 @@ export class ControlApi {
 				id: g.id,
 				name: g.name,
 				owner_id: g.ownerId,
-				channels: [...g.channels.values()].map((c) => ({ id: c.id, name: c.name, type: c.type })),
+				channels: [...g.channels.values()].map((c) => ({
+					id: c.id,
+					name: c.name,
+					type: c.type,
+					permission_overwrites: c.overwrites.map(toApiOverwrite)
+				})),
 				roles: [...g.roles.values()]
 					.sort((a, b) => a.position - b.position)
 					.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions.toString(), position: r.position, color: r.color })),
@@ -385,7 +426,16 @@ export class ControlApi {
 			const channelMessages = /^\/channels\/([^/]+)\/messages$/.exec(path);
 			const guildCommands = /^\/guilds\/([^/]+)\/commands$/.exec(path);
 			const role = /^\/roles\/([^/]+)$/.exec(path);
-			const template = channelMessages ? '/channels/:id/messages' : guildCommands ? '/guilds/:id/commands' : role ? '/roles/:id' : path;
+			const overwrite = /^\/channels\/([^/]+)\/permissions\/([^/]+)$/.exec(path);
+			const template = channelMessages
+				? '/channels/:id/messages'
+				: guildCommands
+					? '/guilds/:id/commands'
+					: role
+						? '/roles/:id'
+						: overwrite
+							? '/channels/:id/permissions/:overwrite_id'
+							: path;
 			const route = `${method} ${template}`;
 			switch (route) {
 				case 'POST /messages':
@@ -410,6 +460,10 @@ export class ControlApi {
 					return sendJson(res, 201, this.createRole(body() as never));
 				case 'PATCH /roles/:id':
 					return sendJson(res, 200, this.updateRole(decodeId(role?.[1]), body() as never));
+				case 'PUT /channels/:id/permissions/:overwrite_id':
+					return sendJson(res, 200, this.setChannelOverwrite(decodeId(overwrite?.[1]), decodeId(overwrite?.[2]), body() as never));
+				case 'DELETE /channels/:id/permissions/:overwrite_id':
+					return sendJson(res, 200, this.deleteChannelOverwrite(decodeId(overwrite?.[1]), decodeId(overwrite?.[2])));
 				case 'POST /reset':
 					return sendJson(res, 200, this.reset(body()));
 				case 'GET /state':
@@ -455,6 +509,18 @@ export class ControlApi {
 		const guild = this.#ctx.state.guilds.get(id);
 		if (!guild) throw new ControlError(`unknown guild ${id}`);
 		return guild;
+	}
+
+	#channel(channelId: string) {
+		const channel = this.#ctx.state.channels.get(channelId);
+		if (!channel) throw new ControlError(`unknown channel ${channelId}`);
+		return { channel, guild: this.#guild(channel.guildId) };
+	}
+
+	/** A person's client does not let them act in a channel without these permissions there: 403 saying which are missing. */
+	#requirePermissions(guild: GuildRecord, channel: ChannelRecord, userId: string, needs: bigint): void {
+		const missing = needs & ~channelPermissions(guild, channel, userId);
+		if (missing !== 0n) throw new ControlError(`user ${userId} lacks ${permissionNames(missing).join(', ')} in #${channel.name}`, 403);
 	}
 
 	#memberIn(guildId: string, userId: string) {

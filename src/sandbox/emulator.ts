@@ -292,6 +292,20 @@ export class Emulator {
 		return this.#control.updateRole(roleId, input);
 	}
 
+	/** Sets a channel permission overwrite (see `PUT /_emulator/channels/:id/permissions/:overwrite_id`). */
+	setChannelOverwrite(
+		channelId: string,
+		overwriteId: string,
+		input: Parameters<ControlApi['setChannelOverwrite']>[2]
+	): ReturnType<ControlApi['setChannelOverwrite']> {
+		return this.#control.setChannelOverwrite(channelId, overwriteId, input);
+	}
+
+	/** Removes a channel permission overwrite (see `DELETE /_emulator/channels/:id/permissions/:overwrite_id`). */
+	deleteChannelOverwrite(channelId: string, overwriteId: string): ReturnType<ControlApi['deleteChannelOverwrite']> {
+		return this.#control.deleteChannelOverwrite(channelId, overwriteId);
+	}
+
 	/** Restores the seed (see `POST /_emulator/reset`). */
 	reset(): void {
 		this.#control.reset({});

@@ -12,7 +12,7 @@ import type {
 	RoleFlags,
 	UserFlags
 } from 'discord-api-types/v10';
-import { memberPermissions } from './permissions.ts';
+import { channelPermissions, memberPermissions, toApiOverwrite } from './permissions.ts';
 import type {
 	ChannelRecord,
 	CommandRecord,
@@ -87,7 +87,7 @@ export function toApiChannel(channel: ChannelRecord): APIGuildChannel<ChannelTyp
 		name: channel.name,
 		position: channel.position,
 		parent_id: null,
-		permission_overwrites: [],
+		permission_overwrites: channel.overwrites.map(toApiOverwrite),
 		nsfw: false,
 		rate_limit_per_user: 0,
 		last_message_id: channel.lastMessageId
@@ -116,13 +116,18 @@ export function toApiMember(state: SandboxState, member: MemberRecord): APIGuild
 	};
 }
 
-/** Member as embedded in an interaction: the plain member plus its computed permissions. */
+/**
+ * Member as embedded in an interaction: the plain member plus its permissions, in `channel` (the interaction's
+ * channel, overwrites included, as Discord sends them) or guild-wide without one.
+ */
 export function toApiInteractionMember(
 	state: SandboxState,
 	guild: GuildRecord,
-	member: MemberRecord
+	member: MemberRecord,
+	channel?: ChannelRecord
 ): APIGuildMember & { permissions: string } {
-	return { ...toApiMember(state, member), permissions: memberPermissions(guild, member.userId).toString() };
+	const permissions = channel ? channelPermissions(guild, channel, member.userId) : memberPermissions(guild, member.userId);
+	return { ...toApiMember(state, member), permissions: permissions.toString() };
 }
 
 /** Voice state as sent in GUILD_CREATE and VOICE_STATE_UPDATE. */

@@ -30,6 +30,14 @@ export interface RoleRecord {
 	botId?: string;
 }
 
+/** A channel permission overwrite: `type` 0 for a role (`@everyone` has the guild's id), 1 for a member. */
+export interface OverwriteRecord {
+	id: string;
+	type: 0 | 1;
+	allow: bigint;
+	deny: bigint;
+}
+
 /** A guild channel (text or voice). */
 export interface ChannelRecord {
 	id: string;
@@ -39,6 +47,8 @@ export interface ChannelRecord {
 	position: number;
 	topic: string | null;
 	lastMessageId: string | null;
+	/** Permission overwrites, applied by `channelPermissions` (permissions.ts). */
+	overwrites: OverwriteRecord[];
 }
 
 /** A guild membership. */
@@ -189,7 +199,7 @@ export class SandboxState {
 			guild.roles.set(role.id, { hoist: false, mentionable: false, ...role });
 		}
 		for (const channel of g.channels) {
-			this.addChannel({ ...channel, guildId: g.id, lastMessageId: null });
+			this.addChannel({ ...channel, guildId: g.id, lastMessageId: null, overwrites: (channel.overwrites ?? []).map((o) => ({ ...o })) });
 		}
 		guild.members.clear();
 		for (const member of g.members)
