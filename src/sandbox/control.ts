@@ -120,6 +120,10 @@ export const overwriteSchema = z.strictObject({
 	allow: permissionBits.optional(),
 	deny: permissionBits.optional()
 });
+/** `PUT /_emulator/guilds/:id/commands/:name/permissions`: a server's overrides of who may use a command. */
+export const commandPermissionsSchema = z.strictObject({
+	permissions: z.array(z.strictObject({ id: snowflake, type: z.union([z.literal(1), z.literal(2)]), permission: z.boolean() })).max(100)
+});
 /** `POST /_emulator/reset` takes nothing (an empty object at most). */
 export const resetSchema = z.strictObject({});
 
@@ -377,6 +381,23 @@ export class ControlApi {
 		return { channel_id: channel.id, permission_overwrites: channel.overwrites.map(toApiOverwrite) };
 	}
 
+	/**
+	 * A server admin overrides who may use a command (Server Settings → Integrations): user (`type` 2) and role
+	 * (`type` 1, `@everyone` = the guild id) entries replace the command's `default_member_permissions` for them.
+	 */
+	setCommandPermissions(guildId: string, name: string, input: z.input<typeof commandPermissionsSchema>) {
+		const body = parse(commandPermissionsSchema, input);
+		const guild = this.#guild(guildId);
+		const command = this.#ctx.state.commandsVisibleIn(guild.id).find((c) => c.name === name && c.type === 1);
+		if (!command) throw new ControlError(`unknown command "${name}" in guild ${guild.id}`, 404);
+		for (const entry of body.permissions) {
+			if (entry.type === 1 && !guild.roles.has(entry.id)) throw new ControlError(`unknown role ${entry.id} in guild ${guild.id}`);
+			if (entry.type === 2 && !this.#ctx.state.users.has(entry.id)) throw new ControlError(`unknown user ${entry.id}`);
+		}
+		this.#ctx.state.commandOverrides.set(`${guild.id}:${command.id}`, body.permissions);
+		return { guild_id: guild.id, command_id: command.id, permissions: body.permissions };
+	}
+
 	/** Restores the seed. */
 	reset(input: unknown = {}): { ok: true } {
 		parse(resetSchema, input);
@@ -427,15 +448,18 @@ export class ControlApi {
 			const guildCommands = /^\/guilds\/([^/]+)\/commands$/.exec(path);
 			const role = /^\/roles\/([^/]+)$/.exec(path);
 			const overwrite = /^\/channels\/([^/]+)\/permissions\/([^/]+)$/.exec(path);
-			const template = channelMessages
-				? '/channels/:id/messages'
-				: guildCommands
-					? '/guilds/:id/commands'
-					: role
-						? '/roles/:id'
-						: overwrite
-							? '/channels/:id/permissions/:overwrite_id'
-							: path;
+			const commandPermissions = /^\/guilds\/([^/]+)\/commands\/([^/]+)\/permissions$/.exec(path);
+			const template = commandPermissions
+				? '/guilds/:id/commands/:name/permissions'
+				: channelMessages
+					? '/channels/:id/messages'
+					: guildCommands
+						? '/guilds/:id/commands'
+						: role
+							? '/roles/:id'
+							: overwrite
+								? '/channels/:id/permissions/:overwrite_id'
+								: path;
 			const route = `${method} ${template}`;
 			switch (route) {
 				case 'POST /messages':
@@ -464,6 +488,12 @@ export class ControlApi {
 					return sendJson(res, 200, this.setChannelOverwrite(decodeId(overwrite?.[1]), decodeId(overwrite?.[2]), body() as never));
 				case 'DELETE /channels/:id/permissions/:overwrite_id':
 					return sendJson(res, 200, this.deleteChannelOverwrite(decodeId(overwrite?.[1]), decodeId(overwrite?.[2])));
+				case 'PUT /guilds/:id/commands/:name/permissions':
+					return sendJson(
+						res,
+						200,
+						this.setCommandPermissions(decodeId(commandPermissions?.[1]), decodeId(commandPermissions?.[2]), body() as never)
+					);
 				case 'POST /reset':
 					return sendJson(res, 200, this.reset(body()));
 				case 'GET /state':

@@ -306,6 +306,15 @@ export class Emulator {
 		return this.#control.deleteChannelOverwrite(channelId, overwriteId);
 	}
 
+	/** Overrides who may use a command in a guild (see `PUT /_emulator/guilds/:id/commands/:name/permissions`). */
+	setCommandPermissions(
+		guildId: string,
+		name: string,
+		input: Parameters<ControlApi['setCommandPermissions']>[2]
+	): ReturnType<ControlApi['setCommandPermissions']> {
+		return this.#control.setCommandPermissions(guildId, name, input);
+	}
+
 	/** Restores the seed (see `POST /_emulator/reset`). */
 	reset(): void {
 		this.#control.reset({});

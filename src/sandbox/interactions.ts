@@ -243,7 +243,7 @@ export function buildCommandInteraction(
 		throw new ControlError(`unknown command "${name}" in guild ${guild.id} (registered: ${known.join(', ') || 'none'})`);
 	}
 	// Discord does not offer a command to a member without its permissions in that channel.
-	const refusal = invocationRefusal(guild, channel, input.user_id, command);
+	const refusal = invocationRefusal(guild, channel, input.user_id, command, state.commandOverrides.get(`${guild.id}:${command.id}`));
 	if (refusal) throw new ControlError(`Discord would not offer this command: ${refusal}`, 403);
 
 	const resolved: Resolved = { users: {}, members: {}, roles: {}, channels: {} };

@@ -1,5 +1,5 @@
 import { PermissionFlagsBits } from 'discord-api-types/v10';
-import type { ChannelRecord, GuildRecord, OverwriteRecord } from './state.ts';
+import type { ChannelRecord, CommandOverride, GuildRecord, OverwriteRecord } from './state.ts';
 
 /** Every permission bit Discord defines, granted to owners and administrators. */
 export const ALL_PERMISSIONS = Object.values(PermissionFlagsBits).reduce((acc, bit) => acc | bit, 0n);
@@ -86,28 +86,37 @@ export function canManageRole(guild: GuildRecord, actorId: string, roleId: strin
 }
 
 /**
- * Why Discord would not offer a slash command to a member in a channel, or `null` when it would: the member needs
- * Use Application Commands there (and so View Channel), and every bit of the command's `default_member_permissions`
- * in that channel; `"0"` keeps it for administrators (and the owner) only. Subcommands and groups have no setting
- * of their own: the top-level command's applies to all of them.
+ * Why Discord would not offer a slash command to a member in a channel, or `null` when it would. The member needs
+ * Use Application Commands there (and so View Channel). Then a server's overrides of the command decide, most
+ * specific first: one for the user, else those of their roles (an allow wins), else the `@everyone` one. Without
+ * any, every bit of the command's `default_member_permissions` is needed in that channel; `"0"` keeps it for
+ * administrators (and the owner). Subcommands and groups have no setting of their own: the top-level command's
+ * applies to all of them. Administrators pass every check but the first.
  */
 export function invocationRefusal(
 	guild: GuildRecord,
 	channel: ChannelRecord,
 	userId: string,
-	command: { name: string; defaultMemberPermissions: string | null }
+	command: { name: string; defaultMemberPermissions: string | null },
+	overrides: readonly CommandOverride[] = []
 ): string | null {
 	const has = channelPermissions(guild, channel, userId);
 	const where = `in #${channel.name}`;
 	if ((has & PermissionFlagsBits.ViewChannel) === 0n) return `user ${userId} cannot see #${channel.name} (no ViewChannel there)`;
 	if ((has & PermissionFlagsBits.UseApplicationCommands) === 0n) return `user ${userId} lacks UseApplicationCommands ${where}`;
-	if (command.defaultMemberPermissions === null) return null;
-	const needed = BigInt(command.defaultMemberPermissions);
-	if (needed === 0n) {
-		return (has & PermissionFlagsBits.Administrator) !== 0n
-			? null
-			: `/${command.name} has default_member_permissions "0" (administrators only) and user ${userId} lacks Administrator ${where}`;
+	const admin = (has & PermissionFlagsBits.Administrator) !== 0n;
+	const roles = new Set(guild.members.get(userId)?.roles ?? []);
+	const forUser = overrides.find((o) => o.type === 2 && o.id === userId);
+	const forRoles = overrides.filter((o) => o.type === 1 && roles.has(o.id));
+	const forEveryone = overrides.find((o) => o.type === 1 && o.id === guild.id);
+	const decided = forUser?.permission ?? (forRoles.length > 0 ? forRoles.some((o) => o.permission) : forEveryone?.permission);
+	if (decided !== undefined) {
+		return decided || admin ? null : `/${command.name} is switched off for user ${userId} in this server's integration settings`;
 	}
+	if (command.defaultMemberPermissions === null || admin) return null;
+	const needed = BigInt(command.defaultMemberPermissions);
+	if (needed === 0n)
+		return `/${command.name} has default_member_permissions "0" (administrators only) and user ${userId} lacks Administrator ${where}`;
 	const missing = needed & ~has;
 	if (missing === 0n) return null;
 	return `/${command.name} needs ${permissionNames(needed).join(', ')} (default_member_permissions); user ${userId} lacks ${permissionNames(missing).join(', ')} ${where}`;

@@ -147,6 +147,24 @@ describe('permissions in the emulator: invocations, overwrites, 50013', () => {
 		await offered(s.users.ada, 'owner');
 	});
 
+	it('GIVEN the server overrides the command (integration settings) THEN user, then role, then @everyone entries decide', async () => {
+		emulator.setCommandPermissions(s.guildId, 'admin', { permissions: [{ id: s.roles.everyone, type: 1, permission: true }] });
+		await offered(s.users.linus, 'admin tiers sync');
+		emulator.setCommandPermissions(s.guildId, 'admin', {
+			permissions: [
+				{ id: s.roles.everyone, type: 1, permission: true },
+				{ id: s.roles.member, type: 1, permission: false },
+				{ id: s.users.grace, type: 2, permission: false }
+			]
+		});
+		expect((await run(s.users.alan, 'admin tiers sync')).status).toBe(403);
+		const grace = await run(s.users.grace, 'admin tiers sync');
+		expect((grace.body as { error: string }).error).toMatch(/switched off/);
+		await offered(s.users.ada, 'admin tiers sync'); // the owner is an administrator
+		const bad = await call(emulator, 'PUT', `/_emulator/guilds/${s.guildId}/commands/nope/permissions`, { permissions: [] });
+		expect(bad.status).toBe(404);
+	});
+
 	it('GIVEN no Use Application Commands or no View Channel in the channel THEN nothing is offered there', async () => {
 		emulator.setChannelOverwrite(s.channels.daily, s.roles.everyone, { type: 0, deny: String(P.UseApplicationCommands) });
 		expect(((await run(s.users.linus, 'open', s.channels.daily)).body as { error: string }).error).toMatch(/UseApplicationCommands/);
