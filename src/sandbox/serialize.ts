@@ -12,6 +12,7 @@ import type {
 	RoleFlags,
 	UserFlags
 } from 'discord-api-types/v10';
+import { guildCreateMembers, type SessionView } from './members.ts';
 import { channelPermissions, memberPermissions, toApiOverwrite } from './permissions.ts';
 import type {
 	ChannelRecord,
@@ -201,20 +202,24 @@ export function toApiGuild(guild: GuildRecord, withCounts = false): Record<strin
 	};
 }
 
-/** The full GUILD_CREATE payload: everything discord.js needs to cache the guild. */
-export function toGatewayGuildCreate(state: SandboxState, guild: GuildRecord): Record<string, unknown> {
+/**
+ * The GUILD_CREATE payload as one session gets it: with only the members Discord sends that session (see
+ * `guildCreateMembers`: without GUILD_PRESENCES, or in a large guild, the bot and members in voice).
+ */
+export function toGatewayGuildCreate(state: SandboxState, guild: GuildRecord, view: SessionView): Record<string, unknown> {
 	const bot = guild.members.get(state.botUserId);
+	const { large, members } = guildCreateMembers(guild, state.botUserId, view);
 	return {
 		...toApiGuild(guild),
 		joined_at: bot?.joinedAt ?? guild.createdAt,
-		large: false,
+		large,
 		unavailable: false,
 		member_count: guild.members.size,
 		voice_states: [...guild.voiceStates.values()].map((v) => {
 			const { member: _member, guild_id: _guildId, ...rest } = toApiVoiceState(state, guild, v);
 			return rest;
 		}),
-		members: [...guild.members.values()].map((m) => toApiMember(state, m)),
+		members: members.map((m) => toApiMember(state, m)),
 		channels: [...guild.channels.values()].map(toApiChannel),
 		threads: [],
 		presences: [],

@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { PermissionFlagsBits } from 'discord-api-types/v10';
+import { GatewayIntentBits, PermissionFlagsBits } from 'discord-api-types/v10';
 import type { SandboxContext } from '../context.ts';
 import { Errors, FormErrors } from '../errors.ts';
 import type { ParsedBody } from '../http.ts';
 import type { InteractionDeps, InteractionRecord } from '../interactions.ts';
 import { editThroughWebhook, followUp, handleCallback, originalMessage, visibleReply } from '../interactions.ts';
+import { listMembers, searchMembers } from '../members.ts';
 import { parseMessageInput } from '../messages.ts';
 import type { TokenGrant } from '../oauth.ts';
 import { gateBotMessage } from '../overwrites.ts';
@@ -652,16 +653,16 @@ export const routes: readonly RouteDefinition[] = [
 		auth: 'bot',
 		handle: (ctx, req) => {
 			const guild = botGuild(ctx, param(req, 'guild_id'));
-			const errors = new FormErrors();
-			const limit = intParam(errors, req.query, 'limit', 1, 1000, 1);
-			const after = snowflakeParam(errors, req.query, 'after') ?? 0n;
-			errors.throwIfAny();
-			const members = [...guild.members.values()]
-				.filter((m) => BigInt(m.userId) > after)
-				.sort((a, b) => (BigInt(a.userId) < BigInt(b.userId) ? -1 : 1))
-				.slice(0, limit);
-			return ok(members.map((m) => toApiMember(ctx.state, m)));
+			const enabled = (ctx.settings.allowedPrivilegedIntents & GatewayIntentBits.GuildMembers) !== 0;
+			return ok(listMembers(ctx.state, guild, req.query, enabled));
 		}
+	},
+	{
+		method: 'GET',
+		path: '/guilds/{guild_id}/members/search',
+		operationId: 'search_guild_members',
+		auth: 'bot',
+		handle: (ctx, req) => ok(searchMembers(ctx.state, botGuild(ctx, param(req, 'guild_id')), req.query))
 	},
 	{
 		method: 'GET',
