@@ -1,0 +1,54 @@
+import { Collection, type Guild, type GuildMember } from 'discord.js';
+import { SlidingWindowPacer } from './pacing.ts';
+
+/*
+ * Members of guilds too large to cache whole. Discord sends a bot only itself (and members in voice) in
+ * GUILD_CREATE, so a member that has not spoken, reacted or joined since the start is not in
+ * `guild.members.cache`. Code that needs specific members asks for them by id here: over the gateway
+ * (REQUEST_GUILD_MEMBERS by `user_ids`, 100 per request, one send each), paced under Discord's gateway limit.
+ */
+
+/** `user_ids` per REQUEST_GUILD_MEMBERS (Discord's maximum). */
+export const MEMBER_IDS_PER_REQUEST = 100;
+/**
+ * Member requests allowed per shard per minute: half of Discord's 120 gateway sends per 60 s, so heartbeats,
+ * voice and presence updates always have room.
+ */
+export const MEMBER_REQUESTS_PER_MINUTE = 60;
+
+/** One pacer per client and shard. */
+const pacers = new WeakMap<object, Map<number, SlidingWindowPacer>>();
+
+function pacerOf(guild: Guild): SlidingWindowPacer {
+	let shards = pacers.get(guild.client);
+	if (!shards) {
+		shards = new Map();
+		pacers.set(guild.client, shards);
+	}
+	let pacer = shards.get(guild.shardId);
+	if (!pacer) {
+		pacer = new SlidingWindowPacer(MEMBER_REQUESTS_PER_MINUTE, 60_000);
+		shards.set(guild.shardId, pacer);
+	}
+	return pacer;
+}
+
+/**
+ * The guild's members among `userIds` (cached ones as they are, the others fetched 100 at a time over the
+ * gateway, one request after another); ids that are not members are simply absent from the result.
+ */
+export async function membersByIds(guild: Guild, userIds: Iterable<string>, timeoutMs = 30_000): Promise<Collection<string, GuildMember>> {
+	const found = new Collection<string, GuildMember>();
+	const missing: string[] = [];
+	for (const id of new Set(userIds)) {
+		const cached = guild.members.cache.get(id);
+		if (cached && !cached.partial) found.set(id, cached);
+		else missing.push(id);
+	}
+	for (let i = 0; i < missing.length; i += MEMBER_IDS_PER_REQUEST) {
+		await pacerOf(guild).take();
+		const fetched = await guild.members.fetch({ user: missing.slice(i, i + MEMBER_IDS_PER_REQUEST), time: timeoutMs });
+		for (const [id, member] of fetched) found.set(id, member);
+	}
+	return found;
+}
