@@ -3,7 +3,8 @@ import { PermissionFlagsBits as P } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configPlugin } from '../../../src/plugins/config/index.ts';
 import { mileagePlugin } from '../../../src/plugins/mileage/index.ts';
-import { type ApiBot, startApiBot } from '../../api/helpers.ts';
+import { formatImportCsv } from '../../../src/plugins/mileage/lib/csv.ts';
+import { type ApiBot, DASHBOARD_ORIGIN, login, startApiBot } from '../../api/helpers.ts';
 import { query } from '../../helpers/postgres.ts';
 import { controlRequest, recordOriginalEdits, waitUntil } from '../../helpers/sandbox.ts';
 
@@ -147,6 +148,26 @@ describe('a guild of 100,000 members', () => {
 		expect(bot.emulator.stats.restByRoute['GET /guilds/{guild_id}/members/{user_id}'] ?? 0).toBe(0);
 		console.log(`tier sync of ${LEDGER} uncached members in a 100k guild: ${seconds.toFixed(1)} s`, JSON.stringify(counts));
 	}, 60_000);
+
+	it('GIVEN a CSV import of uncached members and strangers THEN the dry run counts only the strangers as unknown, asking Discord by id', async () => {
+		const browser = (await login(bot, 'ada')).browser;
+		const fans = ledger.slice(0, 120);
+		for (const id of fans) cached().members.cache.delete(id);
+		const strangers = ['100000000000000001', '100000000000000002', '100000000000000003'];
+		const csv = formatImportCsv([...fans, ...strangers].map((userId) => ({ userId, points: 3, note: null })));
+		await control('DELETE', '/_emulator/traffic');
+		const response = await browser.fetch(`${bot.base}/mileage/guilds/${guildId}/import?dryRun=1`, {
+			method: 'POST',
+			headers: { origin: DASHBOARD_ORIGIN, 'content-type': 'text/csv' },
+			body: csv
+		});
+		const answer = (await response.json()) as { preview: { members: number; unknownMembers: number } };
+		expect(response.status, JSON.stringify(answer)).toBe(200);
+		expect(answer.preview).toMatchObject({ members: 123, unknownMembers: 3 });
+		const counts = await traffic();
+		expect(counts.gateway_sends_by_op['8']).toBe(2); // 123 ids: two requests of at most 100
+		expect(bot.emulator.stats.restByRoute['GET /guilds/{guild_id}/members/{user_id}'] ?? 0).toBe(0);
+	}, 30_000);
 
 	it('GIVEN an uncached member holding an ignored role THEN their reaction earns nothing, while another member’s does', async () => {
 		await container.plugins.updateSettings(guildId, 'mileage', { ignoredRoles: [muted] }, { id: owner, source: 'system' });
