@@ -23,6 +23,9 @@ export const MEMBER_REQUESTS_PER_MINUTE = 60;
  */
 export const MAX_REQUESTS_BY_ID = 10;
 
+/** Guilds up to this size are fetched whole when a scan needs everyone: one request, one chunk of Discord's answer. */
+export const SMALL_GUILD_MEMBERS = 1_000;
+
 /** One pacer per client and shard. */
 const pacers = new WeakMap<object, Map<number, SlidingWindowPacer>>();
 
@@ -68,4 +71,17 @@ export async function membersByIds(guild: Guild, userIds: Iterable<string>, time
 		for (const [id, member] of fetched) found.set(id, member);
 	}
 	return found;
+}
+
+/**
+ * For a scan over all members (who holds a role?): fetches a small guild's whole member list (one gateway request,
+ * one chunk) and returns true; a larger guild is left as cached (false), since Discord has no "members with this
+ * role" query and fetching 100,000 members for it would cost far more than the scan is worth.
+ */
+export async function fetchAllIfSmall(guild: Guild, maxMembers = SMALL_GUILD_MEMBERS, timeoutMs = 30_000): Promise<boolean> {
+	if (guild.memberCount > maxMembers) return false;
+	if (guild.members.cache.size >= guild.memberCount) return true;
+	await pacerOf(guild).take();
+	await guild.members.fetch({ time: timeoutMs });
+	return true;
 }

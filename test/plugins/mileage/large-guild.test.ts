@@ -169,6 +169,20 @@ describe('a guild of 100,000 members', () => {
 		expect(bot.emulator.stats.restByRoute['GET /guilds/{guild_id}/members/{user_id}'] ?? 0).toBe(0);
 	}, 30_000);
 
+	it('GIVEN the leaderboard of uncached members THEN the dashboard still shows their names (one op 8 for the page)', async () => {
+		const browser = (await login(bot, 'ada')).browser;
+		for (const id of ledger) cached().members.cache.delete(id);
+		await control('DELETE', '/_emulator/traffic');
+		const response = await browser.fetch(`${bot.base}/mileage/guilds/${guildId}/leaderboard?pageSize=50`, {
+			headers: { origin: DASHBOARD_ORIGIN }
+		});
+		const board = (await response.json()) as { entries: Array<{ userId: string; name: string | null }> };
+		expect(response.status).toBe(200);
+		expect(board.entries).toHaveLength(50);
+		expect(board.entries.every((e) => e.name?.startsWith('fan'))).toBe(true);
+		expect((await traffic()).gateway_sends_by_op['8']).toBe(1);
+	}, 30_000);
+
 	it('GIVEN an uncached member holding an ignored role THEN their reaction earns nothing, while another member’s does', async () => {
 		await container.plugins.updateSettings(guildId, 'mileage', { ignoredRoles: [muted] }, { id: owner, source: 'system' });
 		const [quiet, loud] = [ledger[LEDGER - 1]!, ledger[LEDGER - 2]!];

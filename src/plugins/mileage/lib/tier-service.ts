@@ -3,7 +3,7 @@ import type { SapphireClient } from '@sapphire/framework';
 import { DiscordAPIError, type Guild, type GuildMember, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
 import type { Logger } from 'pino';
 import { FieldError } from '../../../core/errors.ts';
-import { membersByIds } from '../../../core/members.ts';
+import { fetchAllIfSmall, membersByIds } from '../../../core/members.ts';
 import { SlidingWindowPacer } from '../../../core/pacing.ts';
 import { MileageTier } from '../entities/MileageTier.ts';
 import { MileageError, MileageIdentifiers } from './errors.ts';
@@ -158,7 +158,9 @@ export class TierService {
 			if (!guild) return { members: 0, changed: 0 };
 			const tierRoles = new Set(this.list(guildId).map((tier) => tier.roleId));
 			const members = new Set(totals.keys());
-			// Holders of a tier role without points are only known from the cache (Discord has no "members with role" query).
+			// Holders of a tier role without points: a small guild is fetched whole (one request); in a large one only
+			// cached members are known (Discord has no "members with this role" query).
+			await fetchAllIfSmall(guild);
 			for (const member of guild.members.cache.values())
 				if (member.roles.cache.some((role) => tierRoles.has(role.id))) members.add(member.id);
 			// Ledger members the bot has not seen yet are fetched up front: one gateway request per 100 instead of one REST
