@@ -5,6 +5,7 @@ import type { Gateway } from './gateway.ts';
 import type { MessageInput } from './messages.ts';
 import { applyEdit, buildMessage } from './messages.ts';
 import { canManageRole } from './permissions.ts';
+import { EVERYONE_PERMISSIONS } from './seed.ts';
 import { toApiMember, toApiMessage, toApiRole, toApiVoiceState, toGatewayGuildCreate } from './serialize.ts';
 import type { GuildRecord, MessageRecord, RoleRecord, SandboxState, UserRecord } from './state.ts';
 
@@ -192,8 +193,16 @@ export class SandboxActions {
 	}
 
 	/** Creates a guild (owner + bot as members, a #general channel) and dispatches GUILD_CREATE; `withBot: false` leaves the bot out. */
-	createGuild(id: string, name: string, ownerId: string, { withBot = true }: { withBot?: boolean } = {}): GuildRecord {
+	createGuild(
+		id: string,
+		name: string,
+		ownerId: string,
+		{ withBot = true, setup }: { withBot?: boolean; setup?: (guild: GuildRecord) => void } = {}
+	): GuildRecord {
 		const guild = this.#state.addGuild(id, name, ownerId);
+		// A new server's @everyone has Discord's defaults (view, chat, react, …), as the seed's has.
+		const everyone = guild.roles.get(guild.id);
+		if (everyone) everyone.permissions = EVERYONE_PERMISSIONS;
 		const now = new Date().toISOString();
 		for (const userId of new Set(withBot ? [ownerId, this.#state.botUserId] : [ownerId]))
 			guild.members.set(userId, { userId, roles: [], nick: null, joinedAt: now });
@@ -204,13 +213,16 @@ export class SandboxActions {
 			type: ChannelType.GuildText,
 			position: 0,
 			topic: null,
-			lastMessageId: null
+			lastMessageId: null,
+			overwrites: []
 		});
+		setup?.(guild);
 		// A bot hears of a guild only by being in it.
 		if (withBot) {
-			this.#gateway.dispatch(GatewayDispatchEvents.GuildCreate, toGatewayGuildCreate(this.#state, guild), {
+			this.#gateway.dispatch(GatewayDispatchEvents.GuildCreate, null, {
 				guildId: id,
-				intent: GatewayIntentBits.Guilds
+				intent: GatewayIntentBits.Guilds,
+				perSession: (view) => toGatewayGuildCreate(this.#state, guild, view)
 			});
 		}
 		return guild;

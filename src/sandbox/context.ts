@@ -5,6 +5,7 @@ import type { InteractionStore } from './interactions.ts';
 import type { EmulatorLogger } from './logger.ts';
 import type { OAuthStore } from './oauth.ts';
 import type { SandboxState } from './state.ts';
+import type { Traffic } from './traffic.ts';
 
 /** Request counters, readable by tests as `emulator.stats`. */
 export interface EmulatorStats {
@@ -26,6 +27,8 @@ export interface ContextSettings {
 	replyTimeoutMs: number;
 	recommendedShards: number;
 	maxConcurrency: number;
+	/** Privileged intents switched on for the application (the developer portal's switches). */
+	allowedPrivilegedIntents: number;
 }
 
 /** Shared services of one emulator instance, handed to REST handlers, OAuth and the control API. */
@@ -37,6 +40,7 @@ export interface SandboxContext {
 	readonly oauth: OAuthStore;
 	readonly faults: FaultInjector;
 	readonly stats: EmulatorStats;
+	readonly traffic: Traffic;
 	readonly settings: ContextSettings;
 	readonly logger: EmulatorLogger;
 	readonly applicationId: string;

@@ -1,14 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ChannelType, GatewayCloseCodes, GatewayDispatchEvents } from 'discord-api-types/v10';
+import { ChannelType, GatewayCloseCodes, GatewayDispatchEvents, GatewayIntentBits, PermissionFlagsBits } from 'discord-api-types/v10';
 import { z } from 'zod';
 import type { SandboxContext } from './context.ts';
 import { ControlError, DiscordErrorCode, RestError } from './errors.ts';
 import { readRaw, sendJson } from './http.ts';
 import type { InteractionOutcome, InteractionRecord, VisibleReply } from './interactions.ts';
 import { buildCommandInteraction, buildComponentInteraction } from './interactions.ts';
-import { ALL_PERMISSIONS } from './permissions.ts';
+import { seedMembers } from './members.ts';
+import { deleteOverwrite, setOverwrite } from './overwrites.ts';
+import { ALL_PERMISSIONS, channelPermissions, permissionNames, toApiOverwrite } from './permissions.ts';
 import { toApiCommand, toApiMember, toApiMessage, toApiRole } from './serialize.ts';
 import { isSnowflake, shardOf } from './snowflake.ts';
+import type { ChannelRecord, GuildRecord } from './state.ts';
+import type { TrafficCounts } from './traffic.ts';
 
 const snowflake = z.string().refine(isSnowflake, { message: 'must be a snowflake id (a string of digits)' });
 
@@ -82,7 +86,15 @@ export const guildSchema = z.strictObject({
 	id: snowflake.optional(),
 	owner_id: snowflake.optional(),
 	/** false: the bot is not a member (a server it could be invited to). @default true */
-	with_bot: z.boolean().optional()
+	with_bot: z.boolean().optional(),
+	/** This many more generated people (`{member_prefix}{n}`) are members already, without join events: a large guild. */
+	members: z.int().min(0).max(250_000).optional(),
+	member_prefix: z
+		.string()
+		.regex(/^[a-z0-9_.]{1,20}$/, 'must be 1–20 characters of a-z, 0-9, _ and .')
+		.optional(),
+	/** The bot joins with a managed role holding these permissions, as an invite link's `permissions` gives it. */
+	bot_permissions: z.string().optional()
 });
 /** A permission bitfield as Discord writes it: a decimal string of known permission bits. */
 const permissionBits = z
@@ -112,6 +124,18 @@ export const roleUpdateSchema = z
 	.refine((v) => v.name !== undefined || v.permissions !== undefined || v.position !== undefined || v.color !== undefined, {
 		message: 'give at least one of name, permissions, position or color'
 	});
+/** `PUT /_emulator/channels/:id/permissions/:overwrite_id`: a role (`type` 0, `@everyone` = the guild id) or member (1) overwrite. */
+export const overwriteSchema = z.strictObject({
+	type: z.union([z.literal(0), z.literal(1)]),
+	allow: permissionBits.optional(),
+	deny: permissionBits.optional()
+});
+/** `PUT /_emulator/guilds/:id/commands/:name/permissions`: a server's overrides of who may use a command. */
+export const commandPermissionsSchema = z.strictObject({
+	permissions: z.array(z.strictObject({ id: snowflake, type: z.union([z.literal(1), z.literal(2)]), permission: z.boolean() })).max(100)
+});
+/** `PATCH /_emulator/guilds/:id/members/:user_id`: an admin sets a member's roles. */
+export const memberUpdateSchema = z.strictObject({ roles: z.array(snowflake).max(250) });
 /** `POST /_emulator/reset` takes nothing (an empty object at most). */
 export const resetSchema = z.strictObject({});
 
@@ -124,13 +148,17 @@ export interface EmulatorSnapshot {
 		id: string;
 		name: string;
 		owner_id: string;
-		channels: Array<{ id: string; name: string; type: number }>;
+		channels: Array<{ id: string; name: string; type: number; permission_overwrites: ReturnType<typeof toApiOverwrite>[] }>;
 		roles: Array<{ id: string; name: string; permissions: string; position: number; color: number }>;
+		/** The first 1,000 members (all of them in small guilds); `member_count` says how many there are. */
 		members: Array<{ user_id: string; roles: string[]; nick: string | null }>;
+		member_count: number;
 	}>;
 	users: Array<{ id: string; username: string; bot: boolean }>;
 	gateway: { connected_shards: number[]; sessions: ReturnType<SandboxContext['gateway']['sessions']> };
 	faults: { pending: number };
+	/** The bot's REST requests and gateway sends since the start or the last `DELETE /_emulator/traffic`. */
+	traffic: TrafficCounts;
 }
 
 /** A path segment as an id; a malformed escape (`%zz`) is a bad request, not a crash. */
@@ -169,6 +197,7 @@ export class ControlApi {
 		const channel = guild.channels.get(body.channel_id);
 		if (!channel || channel.type !== ChannelType.GuildText)
 			throw new ControlError(`channel ${body.channel_id} is not a text channel of guild ${guild.id}`);
+		this.#requirePermissions(guild, channel, body.user_id, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages);
 		const message = this.#ctx.actions.postMessage(
 			{ channelId: channel.id, guildId: guild.id, authorId: body.user_id },
 			{ content: body.content }
@@ -180,7 +209,9 @@ export class ControlApi {
 	addReaction(input: z.input<typeof reactionSchema>): { ok: true } {
 		const body = parse(reactionSchema, input);
 		const { guild } = this.#memberIn(body.guild_id, body.user_id);
-		if (!guild.channels.has(body.channel_id)) throw new ControlError(`channel ${body.channel_id} is not in guild ${guild.id}`);
+		const channel = guild.channels.get(body.channel_id);
+		if (!channel) throw new ControlError(`channel ${body.channel_id} is not in guild ${guild.id}`);
+		this.#requirePermissions(guild, channel, body.user_id, PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory);
 		const message = this.#ctx.state.messages.get(body.message_id);
 		if (!message || message.channelId !== body.channel_id || message.ephemeral) {
 			throw new ControlError(`message ${body.message_id} is not in channel ${body.channel_id}`);
@@ -283,15 +314,90 @@ export class ControlApi {
 	}
 
 	/** Creates another guild with the bot in it: GUILD_CREATE. */
-	createGuild(input: z.input<typeof guildSchema>): { id: string; name: string; owner_id: string; shard_of_2: number } {
+	createGuild(input: z.input<typeof guildSchema>): {
+		id: string;
+		name: string;
+		owner_id: string;
+		shard_of_2: number;
+		member_count: number;
+		bot_role_id: string | null;
+		seed_ms: number;
+	} {
 		const body = parse(guildSchema, input);
 		const { state } = this.#ctx;
 		const id = body.id ?? state.ids.next();
 		if (state.guilds.has(id) || state.channels.has(id) || state.users.has(id)) throw new ControlError(`id ${id} is already in use`);
 		const ownerId = body.owner_id ?? [...state.users.values()].find((u) => !u.bot)?.id;
 		if (!ownerId || !state.users.has(ownerId)) throw new ControlError(`unknown owner ${body.owner_id}`);
-		const guild = this.#ctx.actions.createGuild(id, body.name, ownerId, { withBot: body.with_bot ?? true });
-		return { id: guild.id, name: guild.name, owner_id: guild.ownerId, shard_of_2: shardOf(guild.id, 2) };
+		const withBot = body.with_bot ?? true;
+		if (body.bot_permissions !== undefined && !withBot) throw new ControlError('bot_permissions needs with_bot');
+		const botPermissions = body.bot_permissions === undefined ? undefined : BigInt(parse(permissionBits, body.bot_permissions));
+		const prefix = body.member_prefix ?? `m${id.slice(-6)}_`;
+		if (body.members && [...state.users.values()].some((u) => u.username.startsWith(prefix)))
+			throw new ControlError(`member_prefix "${prefix}" is already used by some username`);
+		let seedMs = 0;
+		let botRoleId: string | null = null;
+		const guild = this.#ctx.actions.createGuild(id, body.name, ownerId, {
+			withBot,
+			setup: (created) => {
+				if (botPermissions !== undefined) {
+					const bot = state.requireUser(this.#ctx.botUserId);
+					botRoleId = state.ids.next();
+					created.roles.set(botRoleId, {
+						id: botRoleId,
+						name: bot.username,
+						permissions: botPermissions,
+						position: 1,
+						color: 0,
+						hoist: false,
+						managed: true,
+						mentionable: false,
+						botId: bot.id
+					});
+					created.members.get(bot.id)?.roles.push(botRoleId);
+				}
+				if (body.members) seedMs = seedMembers(state, created, body.members, prefix).ms;
+			}
+		});
+		return {
+			id: guild.id,
+			name: guild.name,
+			owner_id: guild.ownerId,
+			shard_of_2: shardOf(guild.id, 2),
+			member_count: guild.members.size,
+			bot_role_id: botRoleId,
+			seed_ms: Math.round(seedMs)
+		};
+	}
+
+	/** An admin sets a member's roles (any below nothing: the owner's view): GUILD_MEMBER_UPDATE when they changed. */
+	updateMember(guildId: string, userId: string, input: z.input<typeof memberUpdateSchema>): Record<string, unknown> {
+		const body = parse(memberUpdateSchema, input);
+		const { guild } = this.#memberIn(guildId, userId);
+		for (const roleId of body.roles) {
+			const role = guild.roles.get(roleId);
+			if (!role || role.id === guild.id) throw new ControlError(`role ${roleId} is not a role of guild ${guild.id} (nor @everyone)`);
+			if (role.managed) throw new ControlError(`role ${roleId} is managed by an integration`);
+		}
+		const member = guild.members.get(userId)!;
+		const roles = [...new Set(body.roles)];
+		const changed = roles.length !== member.roles.length || roles.some((r) => !member.roles.includes(r));
+		if (changed) {
+			const kept = member.roles.filter((r) => guild.roles.get(r)?.managed);
+			member.roles = [...kept, ...roles];
+			this.#ctx.gateway.dispatch(
+				GatewayDispatchEvents.GuildMemberUpdate,
+				{ ...toApiMember(this.#ctx.state, member), guild_id: guild.id },
+				{ guildId: guild.id, intent: GatewayIntentBits.GuildMembers }
+			);
+		}
+		return { ...toApiMember(this.#ctx.state, member), guild_id: guild.id };
+	}
+
+	/** Starts a new count of the bot's REST requests and gateway sends. */
+	resetTraffic(): { ok: true } {
+		this.#ctx.traffic.reset();
+		return { ok: true };
 	}
 
 	/**
@@ -341,6 +447,48 @@ export class ControlApi {
 		return { ...toApiRole(role), guild_id: guild.id };
 	}
 
+	/**
+	 * An admin sets a channel permission overwrite (creating or replacing it) for a role (`type` 0; `@everyone` is
+	 * the guild id) or a member (`type` 1): CHANNEL_UPDATE. Returns the channel's overwrites.
+	 */
+	setChannelOverwrite(channelId: string, overwriteId: string, input: z.input<typeof overwriteSchema>) {
+		const body = parse(overwriteSchema, input);
+		const { guild, channel } = this.#channel(channelId);
+		if (body.type === 0 && !guild.roles.has(overwriteId)) throw new ControlError(`unknown role ${overwriteId} in guild ${guild.id}`);
+		if (body.type === 1 && !guild.members.has(overwriteId))
+			throw new ControlError(`user ${overwriteId} is not a member of guild ${guild.id}`);
+		const allow = BigInt(body.allow ?? '0');
+		const deny = BigInt(body.deny ?? '0');
+		if ((allow & deny) !== 0n) throw new ControlError(`allow and deny both hold ${permissionNames(allow & deny).join(', ')}`);
+		setOverwrite(this.#ctx.gateway, guild, channel, { id: overwriteId, type: body.type, allow, deny });
+		return { channel_id: channel.id, permission_overwrites: channel.overwrites.map(toApiOverwrite) };
+	}
+
+	/** An admin removes a channel permission overwrite: CHANNEL_UPDATE. */
+	deleteChannelOverwrite(channelId: string, overwriteId: string) {
+		const { guild, channel } = this.#channel(channelId);
+		if (!deleteOverwrite(this.#ctx.gateway, guild, channel, overwriteId))
+			throw new ControlError(`channel ${channelId} has no overwrite for ${overwriteId}`, 404);
+		return { channel_id: channel.id, permission_overwrites: channel.overwrites.map(toApiOverwrite) };
+	}
+
+	/**
+	 * A server admin overrides who may use a command (Server Settings → Integrations): user (`type` 2) and role
+	 * (`type` 1, `@everyone` = the guild id) entries replace the command's `default_member_permissions` for them.
+	 */
+	setCommandPermissions(guildId: string, name: string, input: z.input<typeof commandPermissionsSchema>) {
+		const body = parse(commandPermissionsSchema, input);
+		const guild = this.#guild(guildId);
+		const command = this.#ctx.state.commandsVisibleIn(guild.id).find((c) => c.name === name && c.type === 1);
+		if (!command) throw new ControlError(`unknown command "${name}" in guild ${guild.id}`, 404);
+		for (const entry of body.permissions) {
+			if (entry.type === 1 && !guild.roles.has(entry.id)) throw new ControlError(`unknown role ${entry.id} in guild ${guild.id}`);
+			if (entry.type === 2 && !this.#ctx.state.users.has(entry.id)) throw new ControlError(`unknown user ${entry.id}`);
+		}
+		this.#ctx.state.commandOverrides.set(`${guild.id}:${command.id}`, body.permissions);
+		return { guild_id: guild.id, command_id: command.id, permissions: body.permissions };
+	}
+
 	/** Restores the seed. */
 	reset(input: unknown = {}): { ok: true } {
 		parse(resetSchema, input);
@@ -356,15 +504,22 @@ export class ControlApi {
 				id: g.id,
 				name: g.name,
 				owner_id: g.ownerId,
-				channels: [...g.channels.values()].map((c) => ({ id: c.id, name: c.name, type: c.type })),
+				channels: [...g.channels.values()].map((c) => ({
+					id: c.id,
+					name: c.name,
+					type: c.type,
+					permission_overwrites: c.overwrites.map(toApiOverwrite)
+				})),
 				roles: [...g.roles.values()]
 					.sort((a, b) => a.position - b.position)
 					.map((r) => ({ id: r.id, name: r.name, permissions: r.permissions.toString(), position: r.position, color: r.color })),
-				members: [...g.members.values()].map((m) => ({ user_id: m.userId, roles: [...m.roles], nick: m.nick }))
+				members: [...g.members.values()].slice(0, 1000).map((m) => ({ user_id: m.userId, roles: [...m.roles], nick: m.nick })),
+				member_count: g.members.size
 			})),
 			users: [...state.users.values()].map((u) => ({ id: u.id, username: u.username, bot: u.bot })),
 			gateway: { connected_shards: gateway.connectedShards(), sessions: gateway.sessions() },
-			faults: { pending: faults.pending() }
+			faults: { pending: faults.pending() },
+			traffic: this.#ctx.traffic.counts()
 		};
 	}
 
@@ -385,7 +540,22 @@ export class ControlApi {
 			const channelMessages = /^\/channels\/([^/]+)\/messages$/.exec(path);
 			const guildCommands = /^\/guilds\/([^/]+)\/commands$/.exec(path);
 			const role = /^\/roles\/([^/]+)$/.exec(path);
-			const template = channelMessages ? '/channels/:id/messages' : guildCommands ? '/guilds/:id/commands' : role ? '/roles/:id' : path;
+			const overwrite = /^\/channels\/([^/]+)\/permissions\/([^/]+)$/.exec(path);
+			const member = /^\/guilds\/([^/]+)\/members\/([^/]+)$/.exec(path);
+			const commandPermissions = /^\/guilds\/([^/]+)\/commands\/([^/]+)\/permissions$/.exec(path);
+			const template = member
+				? '/guilds/:id/members/:user_id'
+				: commandPermissions
+					? '/guilds/:id/commands/:name/permissions'
+					: channelMessages
+						? '/channels/:id/messages'
+						: guildCommands
+							? '/guilds/:id/commands'
+							: role
+								? '/roles/:id'
+								: overwrite
+									? '/channels/:id/permissions/:overwrite_id'
+									: path;
 			const route = `${method} ${template}`;
 			switch (route) {
 				case 'POST /messages':
@@ -410,6 +580,20 @@ export class ControlApi {
 					return sendJson(res, 201, this.createRole(body() as never));
 				case 'PATCH /roles/:id':
 					return sendJson(res, 200, this.updateRole(decodeId(role?.[1]), body() as never));
+				case 'PUT /channels/:id/permissions/:overwrite_id':
+					return sendJson(res, 200, this.setChannelOverwrite(decodeId(overwrite?.[1]), decodeId(overwrite?.[2]), body() as never));
+				case 'DELETE /channels/:id/permissions/:overwrite_id':
+					return sendJson(res, 200, this.deleteChannelOverwrite(decodeId(overwrite?.[1]), decodeId(overwrite?.[2])));
+				case 'PUT /guilds/:id/commands/:name/permissions':
+					return sendJson(
+						res,
+						200,
+						this.setCommandPermissions(decodeId(commandPermissions?.[1]), decodeId(commandPermissions?.[2]), body() as never)
+					);
+				case 'PATCH /guilds/:id/members/:user_id':
+					return sendJson(res, 200, this.updateMember(decodeId(member?.[1]), decodeId(member?.[2]), body() as never));
+				case 'DELETE /traffic':
+					return sendJson(res, 200, this.resetTraffic());
 				case 'POST /reset':
 					return sendJson(res, 200, this.reset(body()));
 				case 'GET /state':
@@ -455,6 +639,18 @@ export class ControlApi {
 		const guild = this.#ctx.state.guilds.get(id);
 		if (!guild) throw new ControlError(`unknown guild ${id}`);
 		return guild;
+	}
+
+	#channel(channelId: string) {
+		const channel = this.#ctx.state.channels.get(channelId);
+		if (!channel) throw new ControlError(`unknown channel ${channelId}`);
+		return { channel, guild: this.#guild(channel.guildId) };
+	}
+
+	/** A person's client does not let them act in a channel without these permissions there: 403 saying which are missing. */
+	#requirePermissions(guild: GuildRecord, channel: ChannelRecord, userId: string, needs: bigint): void {
+		const missing = needs & ~channelPermissions(guild, channel, userId);
+		if (missing !== 0n) throw new ControlError(`user ${userId} lacks ${permissionNames(missing).join(', ')} in #${channel.name}`, 403);
 	}
 
 	#memberIn(guildId: string, userId: string) {

@@ -14,6 +14,7 @@ import { sendJson } from './http.ts';
 import { InteractionStore } from './interactions.ts';
 import type { EmulatorLogger } from './logger.ts';
 import { silentLogger } from './logger.ts';
+import { requestGuildMembers } from './members.ts';
 import { consentPage, OAuthStore, parseCodeChallenge } from './oauth.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { RestServer } from './rest/server.ts';
@@ -21,6 +22,7 @@ import type { SandboxSeed } from './seed.ts';
 import { buildSeed, SANDBOX_APPLICATION_ID, SANDBOX_BOT_TOKEN, SANDBOX_CLIENT_SECRET, SANDBOX_SEED } from './seed.ts';
 import { toApiUser, toGatewayGuildCreate } from './serialize.ts';
 import { SandboxState } from './state.ts';
+import { Traffic } from './traffic.ts';
 
 /** Options of {@link Emulator}; every one has a default. */
 export interface EmulatorOptions {
@@ -85,6 +87,8 @@ export class Emulator {
 	readonly botUserId = SANDBOX_APPLICATION_ID;
 	readonly seed: SandboxSeed = SANDBOX_SEED;
 	readonly stats: EmulatorStats = { identifies: 0, resumes: 0, restRequests: 0, restByRoute: {}, rateLimited: 0, serverErrors: 0 };
+	/** The bot's REST requests and gateway sends against Discord's limits (also in `GET /_emulator/state`). */
+	readonly traffic = new Traffic();
 
 	readonly #options: Required<EmulatorOptions>;
 	readonly #state: SandboxState;
@@ -115,7 +119,9 @@ export class Emulator {
 			gatewayUrl: () => this.gatewayUrl,
 			botUser: () => toApiUser(state.requireUser(this.botUserId)),
 			guildIds: () => [...state.guilds.values()].filter((g) => g.members.has(this.botUserId)).map((g) => g.id),
-			guildCreate: (id) => toGatewayGuildCreate(state, state.requireGuild(id)),
+			guildCreate: (id, view) => toGatewayGuildCreate(state, state.requireGuild(id), view),
+			requestGuildMembers: (view, onShard, data) => requestGuildMembers(state, view, onShard, data),
+			onClientPayload: (connection, op) => this.traffic.noteGatewaySend(connection, op),
 			onIdentify: () => {
 				this.stats.identifies++;
 			},
@@ -128,7 +134,8 @@ export class Emulator {
 			interactionAckTimeoutMs: o.interactionAckTimeoutMs,
 			replyTimeoutMs: o.replyTimeoutMs,
 			recommendedShards: o.shards,
-			maxConcurrency: o.maxConcurrency
+			maxConcurrency: o.maxConcurrency,
+			allowedPrivilegedIntents: o.allowedPrivilegedIntents
 		};
 		this.#ctx = {
 			state,
@@ -138,6 +145,7 @@ export class Emulator {
 			oauth: new OAuthStore(),
 			faults: new FaultInjector(),
 			stats: this.stats,
+			traffic: this.traffic,
 			settings,
 			logger: o.logger,
 			applicationId: this.applicationId,
@@ -301,6 +309,34 @@ export class Emulator {
 		return this.#control.updateRole(roleId, input);
 	}
 
+	/** Sets a channel permission overwrite (see `PUT /_emulator/channels/:id/permissions/:overwrite_id`). */
+	setChannelOverwrite(
+		channelId: string,
+		overwriteId: string,
+		input: Parameters<ControlApi['setChannelOverwrite']>[2]
+	): ReturnType<ControlApi['setChannelOverwrite']> {
+		return this.#control.setChannelOverwrite(channelId, overwriteId, input);
+	}
+
+	/** Removes a channel permission overwrite (see `DELETE /_emulator/channels/:id/permissions/:overwrite_id`). */
+	deleteChannelOverwrite(channelId: string, overwriteId: string): ReturnType<ControlApi['deleteChannelOverwrite']> {
+		return this.#control.deleteChannelOverwrite(channelId, overwriteId);
+	}
+
+	/** Sets a member's roles as an admin would (see `PATCH /_emulator/guilds/:id/members/:user_id`). */
+	updateMember(guildId: string, userId: string, input: Parameters<ControlApi['updateMember']>[2]): Record<string, unknown> {
+		return this.#control.updateMember(guildId, userId, input);
+	}
+
+	/** Overrides who may use a command in a guild (see `PUT /_emulator/guilds/:id/commands/:name/permissions`). */
+	setCommandPermissions(
+		guildId: string,
+		name: string,
+		input: Parameters<ControlApi['setCommandPermissions']>[2]
+	): ReturnType<ControlApi['setCommandPermissions']> {
+		return this.#control.setCommandPermissions(guildId, name, input);
+	}
+
 	/** Restores the seed (see `POST /_emulator/reset`). */
 	reset(): void {
 		this.#control.reset({});
@@ -332,9 +368,11 @@ export class Emulator {
 				intent: GatewayIntentBits.Guilds
 			});
 			if (still) {
-				this.#gateway.dispatch(GatewayDispatchEvents.GuildCreate, toGatewayGuildCreate(this.#state, this.#state.requireGuild(id)), {
+				const guild = this.#state.requireGuild(id);
+				this.#gateway.dispatch(GatewayDispatchEvents.GuildCreate, null, {
 					guildId: id,
-					intent: GatewayIntentBits.Guilds
+					intent: GatewayIntentBits.Guilds,
+					perSession: (view) => toGatewayGuildCreate(this.#state, guild, view)
 				});
 			}
 		}

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { GatewayCloseCodes, GatewayDispatchEvents, GatewayIntentBits, GatewayOpcodes } from 'discord-api-types/v10';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { EmulatorLogger } from './logger.ts';
+import { type MemberChunk, parseLargeThreshold, type SessionView } from './members.ts';
 import { shardOf } from './snowflake.ts';
 
 /** Every intent bit Discord defines; IDENTIFY with bits outside this mask is 4013 Invalid intents. */
@@ -31,8 +32,12 @@ export interface GatewayHost {
 	botUser(): unknown;
 	/** Ids of every guild the bot is in. */
 	guildIds(): string[];
-	/** GUILD_CREATE payload for one guild. */
-	guildCreate(guildId: string): unknown;
+	/** GUILD_CREATE payload for one guild, as this session gets it (members depend on intents and large_threshold). */
+	guildCreate(guildId: string, view: SessionView): unknown;
+	/** Chunks answering a REQUEST_GUILD_MEMBERS (op 8), or null when Discord would ignore it. */
+	requestGuildMembers(view: SessionView, onShard: (guildId: string) => boolean, data: unknown): MemberChunk[] | null;
+	/** Every payload a client sends, for the traffic counts. */
+	onClientPayload(connection: object, op: unknown): void;
 	onIdentify(): void;
 	onResume(): void;
 }
@@ -43,6 +48,8 @@ export interface DispatchOptions {
 	intent?: number;
 	/** Message payloads lose content/embeds/attachments/components for sessions without MESSAGE_CONTENT. */
 	messageContent?: boolean;
+	/** Builds the payload for each session (GUILD_CREATE: its members depend on the session's intents). */
+	perSession?: (view: SessionView) => unknown;
 }
 
 interface BufferedDispatch {
@@ -57,6 +64,7 @@ interface Session {
 	shardId: number;
 	shardCount: number;
 	intents: number;
+	largeThreshold: number;
 	seq: number;
 	buffer: BufferedDispatch[];
 	connection: Connection | null;
@@ -110,7 +118,8 @@ export class Gateway {
 		for (const session of this.#sessions.values()) {
 			if (options.guildId && shardOf(options.guildId, session.shardCount) !== session.shardId) continue;
 			if (options.intent !== undefined && (session.intents & options.intent) === 0) continue;
-			const data = options.messageContent ? this.#gateContent(session, d) : d;
+			const payload = options.perSession ? options.perSession(session) : d;
+			const data = options.messageContent ? this.#gateContent(session, payload) : payload;
 			this.#send(session, t, data);
 		}
 	}
@@ -253,6 +262,7 @@ export class Gateway {
 			connection.ws.close(GatewayCloseCodes.DecodeError, 'Error while decoding payload');
 			return;
 		}
+		this.#host.onClientPayload(connection, payload.op);
 		switch (payload.op) {
 			case GatewayOpcodes.Heartbeat:
 				this.#armHeartbeat(connection);
@@ -264,10 +274,19 @@ export class Gateway {
 			case GatewayOpcodes.Resume:
 				this.#resume(connection, payload.d);
 				return;
+			case GatewayOpcodes.RequestGuildMembers: {
+				const session = connection.session;
+				if (!session) {
+					connection.ws.close(GatewayCloseCodes.NotAuthenticated, 'Not authenticated');
+					return;
+				}
+				const onShard = (guildId: string) => shardOf(guildId, session.shardCount) === session.shardId;
+				for (const chunk of this.#host.requestGuildMembers(session, onShard, payload.d) ?? []) this.#send(session, chunk.t, chunk.d);
+				return;
+			}
 			case GatewayOpcodes.PresenceUpdate:
 			case GatewayOpcodes.VoiceStateUpdate:
-			case GatewayOpcodes.RequestGuildMembers:
-				// Accepted and ignored: the sandbox has no presences or voice servers, and GUILD_CREATE already lists every member.
+				// Accepted and ignored: the sandbox has no presences or voice servers.
 				if (!connection.session) connection.ws.close(GatewayCloseCodes.NotAuthenticated, 'Not authenticated');
 				return;
 			default:
@@ -329,6 +348,8 @@ export class Gateway {
 			shardId,
 			shardCount,
 			intents,
+			// An out-of-range large_threshold falls back to Discord's default (50).
+			largeThreshold: parseLargeThreshold(d.large_threshold) ?? parseLargeThreshold(undefined)!,
 			seq: 0,
 			buffer: [],
 			connection,
@@ -356,7 +377,7 @@ export class Gateway {
 		});
 		// Guilds arrive lazily after READY, as on Discord; without GUILDS they stay unavailable.
 		if ((intents & GatewayIntentBits.Guilds) !== 0) {
-			for (const id of guildIds) this.#send(session, GatewayDispatchEvents.GuildCreate, this.#host.guildCreate(id));
+			for (const id of guildIds) this.#send(session, GatewayDispatchEvents.GuildCreate, this.#host.guildCreate(id, session));
 		}
 	}
 

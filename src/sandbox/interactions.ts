@@ -13,7 +13,7 @@ import type { SandboxActions } from './actions.ts';
 import { ControlError, Errors, FormErrors } from './errors.ts';
 import type { UploadedFile } from './http.ts';
 import { parseMessageInput } from './messages.ts';
-import { memberPermissions } from './permissions.ts';
+import { channelPermissions, invocationRefusal, memberPermissions } from './permissions.ts';
 import { toApiChannel, toApiInteractionMember, toApiMessage, toApiRole, toApiUser } from './serialize.ts';
 import type { CommandOption, CommandRecord, GuildRecord, MessageRecord, SandboxState } from './state.ts';
 
@@ -176,16 +176,16 @@ export function visibleReply(message: MessageRecord): VisibleReply {
 function basePayload(state: SandboxState, applicationId: string, guild: GuildRecord, record: InteractionRecord): Record<string, unknown> {
 	const member = state.requireMember(guild, record.userId);
 	const channel = state.requireChannel(record.channelId);
-	const botPermissions = memberPermissions(guild, state.botUserId).toString();
+	const botPermissions = channelPermissions(guild, channel, state.botUserId).toString();
 	return {
 		id: record.id,
 		application_id: applicationId,
 		type: record.type,
 		guild_id: guild.id,
 		guild: { id: guild.id, locale: 'en-US', features: [] },
-		channel: { ...toApiChannel(channel), permissions: memberPermissions(guild, record.userId).toString() },
+		channel: { ...toApiChannel(channel), permissions: channelPermissions(guild, channel, record.userId).toString() },
 		channel_id: channel.id,
-		member: toApiInteractionMember(state, guild, member),
+		member: toApiInteractionMember(state, guild, member, channel),
 		token: record.token,
 		version: 1,
 		app_permissions: botPermissions,
@@ -242,6 +242,9 @@ export function buildCommandInteraction(
 		const known = state.commandsVisibleIn(guild.id).map((c) => c.name);
 		throw new ControlError(`unknown command "${name}" in guild ${guild.id} (registered: ${known.join(', ') || 'none'})`);
 	}
+	// Discord does not offer a command to a member without its permissions in that channel.
+	const refusal = invocationRefusal(guild, channel, input.user_id, command, state.commandOverrides.get(`${guild.id}:${command.id}`));
+	if (refusal) throw new ControlError(`Discord would not offer this command: ${refusal}`, 403);
 
 	const resolved: Resolved = { users: {}, members: {}, roles: {}, channels: {} };
 	const focused = input.autocomplete;

@@ -79,6 +79,8 @@ export interface SeedData {
 			type: ChannelType.GuildText | ChannelType.GuildVoice;
 			position: number;
 			topic: string | null;
+			/** Permission overwrites (`type` 0 role, 1 member). */
+			overwrites?: Array<{ id: string; type: 0 | 1; allow: bigint; deny: bigint }>;
 		}>;
 		members: Array<{ userId: string; roles: string[] }>;
 	};
@@ -117,7 +119,19 @@ export function buildSeed(botUsername = 'Facet'): SeedData {
 			],
 			channels: [
 				{ id: s.channels.general, name: 'general', type: ChannelType.GuildText, position: 0, topic: 'General chat' },
-				{ id: s.channels.welcome, name: 'welcome', type: ChannelType.GuildText, position: 1, topic: 'Say hi to newcomers' },
+				{
+					id: s.channels.welcome,
+					name: 'welcome',
+					type: ChannelType.GuildText,
+					position: 1,
+					topic: 'Say hi to newcomers',
+					// Read-only for people (the @everyone deny), while the bot's role may post its welcome messages there:
+					// the role overwrite's allow wins over the @everyone deny, as Discord applies them.
+					overwrites: [
+						{ id: s.roles.everyone, type: 0, allow: 0n, deny: PermissionFlagsBits.SendMessages },
+						{ id: s.roles.bot, type: 0, allow: PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks, deny: 0n }
+					]
+				},
 				{ id: s.channels.daily, name: 'daily', type: ChannelType.GuildText, position: 2, topic: 'Daily digests' },
 				{ id: s.channels.feeds, name: 'feeds', type: ChannelType.GuildText, position: 3, topic: 'Feed posts' },
 				{ id: s.channels.lounge, name: 'Lounge', type: ChannelType.GuildVoice, position: 4, topic: null }

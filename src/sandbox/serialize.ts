@@ -12,7 +12,8 @@ import type {
 	RoleFlags,
 	UserFlags
 } from 'discord-api-types/v10';
-import { memberPermissions } from './permissions.ts';
+import { guildCreateMembers, type SessionView } from './members.ts';
+import { channelPermissions, memberPermissions, toApiOverwrite } from './permissions.ts';
 import type {
 	ChannelRecord,
 	CommandRecord,
@@ -87,7 +88,7 @@ export function toApiChannel(channel: ChannelRecord): APIGuildChannel<ChannelTyp
 		name: channel.name,
 		position: channel.position,
 		parent_id: null,
-		permission_overwrites: [],
+		permission_overwrites: channel.overwrites.map(toApiOverwrite),
 		nsfw: false,
 		rate_limit_per_user: 0,
 		last_message_id: channel.lastMessageId
@@ -116,13 +117,18 @@ export function toApiMember(state: SandboxState, member: MemberRecord): APIGuild
 	};
 }
 
-/** Member as embedded in an interaction: the plain member plus its computed permissions. */
+/**
+ * Member as embedded in an interaction: the plain member plus its permissions, in `channel` (the interaction's
+ * channel, overwrites included, as Discord sends them) or guild-wide without one.
+ */
 export function toApiInteractionMember(
 	state: SandboxState,
 	guild: GuildRecord,
-	member: MemberRecord
+	member: MemberRecord,
+	channel?: ChannelRecord
 ): APIGuildMember & { permissions: string } {
-	return { ...toApiMember(state, member), permissions: memberPermissions(guild, member.userId).toString() };
+	const permissions = channel ? channelPermissions(guild, channel, member.userId) : memberPermissions(guild, member.userId);
+	return { ...toApiMember(state, member), permissions: permissions.toString() };
 }
 
 /** Voice state as sent in GUILD_CREATE and VOICE_STATE_UPDATE. */
@@ -196,20 +202,24 @@ export function toApiGuild(guild: GuildRecord, withCounts = false): Record<strin
 	};
 }
 
-/** The full GUILD_CREATE payload: everything discord.js needs to cache the guild. */
-export function toGatewayGuildCreate(state: SandboxState, guild: GuildRecord): Record<string, unknown> {
+/**
+ * The GUILD_CREATE payload as one session gets it: with only the members Discord sends that session (see
+ * `guildCreateMembers`: without GUILD_PRESENCES, or in a large guild, the bot and members in voice).
+ */
+export function toGatewayGuildCreate(state: SandboxState, guild: GuildRecord, view: SessionView): Record<string, unknown> {
 	const bot = guild.members.get(state.botUserId);
+	const { large, members } = guildCreateMembers(guild, state.botUserId, view);
 	return {
 		...toApiGuild(guild),
 		joined_at: bot?.joinedAt ?? guild.createdAt,
-		large: false,
+		large,
 		unavailable: false,
 		member_count: guild.members.size,
 		voice_states: [...guild.voiceStates.values()].map((v) => {
 			const { member: _member, guild_id: _guildId, ...rest } = toApiVoiceState(state, guild, v);
 			return rest;
 		}),
-		members: [...guild.members.values()].map((m) => toApiMember(state, m)),
+		members: members.map((m) => toApiMember(state, m)),
 		channels: [...guild.channels.values()].map(toApiChannel),
 		threads: [],
 		presences: [],

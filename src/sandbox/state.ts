@@ -30,6 +30,14 @@ export interface RoleRecord {
 	botId?: string;
 }
 
+/** A channel permission overwrite: `type` 0 for a role (`@everyone` has the guild's id), 1 for a member. */
+export interface OverwriteRecord {
+	id: string;
+	type: 0 | 1;
+	allow: bigint;
+	deny: bigint;
+}
+
 /** A guild channel (text or voice). */
 export interface ChannelRecord {
 	id: string;
@@ -39,6 +47,8 @@ export interface ChannelRecord {
 	position: number;
 	topic: string | null;
 	lastMessageId: string | null;
+	/** Permission overwrites, applied by `channelPermissions` (permissions.ts). */
+	overwrites: OverwriteRecord[];
 }
 
 /** A guild membership. */
@@ -149,6 +159,16 @@ export interface CommandRecord {
 }
 
 /**
+ * A guild's override of who may use a command (Server Settings → Integrations; Discord's application command
+ * permissions): `type` 1 a role (`@everyone` is the guild id), 2 a user; `permission` allows or denies.
+ */
+export interface CommandOverride {
+	id: string;
+	type: 1 | 2;
+	permission: boolean;
+}
+
+/**
  * The emulator's whole Discord world, in memory. Lookups throw Discord-shaped
  * {@link RestError}s so REST handlers can stay linear.
  */
@@ -163,6 +183,8 @@ export class SandboxState {
 	/** Every message by id, ephemeral ones included. */
 	readonly messages = new Map<string, MessageRecord>();
 	readonly commands = new Map<string, CommandRecord>();
+	/** Command permission overrides by `guildId:commandId`. */
+	readonly commandOverrides = new Map<string, CommandOverride[]>();
 	/** Recent messages by `channel:author:nonce`, for `enforce_nonce` (kept {@link NONCE_WINDOW_MS}). */
 	readonly #nonces = new Map<string, { messageId: string; at: number }>();
 	readonly botUserId: string;
@@ -179,6 +201,7 @@ export class SandboxState {
 		this.history.clear();
 		this.messages.clear();
 		this.commands.clear();
+		this.commandOverrides.clear();
 		this.#nonces.clear();
 		for (const user of seed.users) this.users.set(user.id, { ...user });
 		const g = seed.guild;
@@ -189,7 +212,7 @@ export class SandboxState {
 			guild.roles.set(role.id, { hoist: false, mentionable: false, ...role });
 		}
 		for (const channel of g.channels) {
-			this.addChannel({ ...channel, guildId: g.id, lastMessageId: null });
+			this.addChannel({ ...channel, guildId: g.id, lastMessageId: null, overwrites: (channel.overwrites ?? []).map((o) => ({ ...o })) });
 		}
 		guild.members.clear();
 		for (const member of g.members)

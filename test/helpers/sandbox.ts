@@ -73,3 +73,22 @@ export function recordOriginalEdits(client: SapphireClient): string[] {
 	});
 	return edits;
 }
+
+/**
+ * Runs `fn` while a server admin has opened the top-level command `name` to `@everyone` in the server's integration
+ * settings (Discord's command permission overrides), so Discord offers it to members without its
+ * `default_member_permissions`: what it takes to reach the bot's own permission check. The override is removed after.
+ */
+export async function withCommandOpenToEveryone<T>(
+	emulator: Emulator,
+	name: string,
+	fn: () => Promise<T>,
+	guildId = emulator.seed.guildId
+) {
+	emulator.setCommandPermissions(guildId, name, { permissions: [{ id: guildId, type: 1, permission: true }] });
+	try {
+		return await fn();
+	} finally {
+		emulator.setCommandPermissions(guildId, name, { permissions: [] });
+	}
+}

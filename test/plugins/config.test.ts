@@ -4,7 +4,7 @@ import type { AuditEntryView as AuditEntry } from '../../src/core/api/contract.t
 import { configPlugin } from '../../src/plugins/config/index.ts';
 import { renderWelcome } from '../../src/plugins/config/lib/settings.ts';
 import { type ApiBot, type Browser, login, startApiBot } from '../api/helpers.ts';
-import { controlRequest } from '../helpers/sandbox.ts';
+import { controlRequest, withCommandOpenToEveryone } from '../helpers/sandbox.ts';
 
 let bot: ApiBot;
 let grace: Browser;
@@ -113,8 +113,10 @@ describe('/config and the audit log', () => {
 		expect((await audit()).length).toBe(before);
 	});
 
-	it('GIVEN a member without Manage Server THEN /config is refused server-side', async () => {
-		const refused = await run(seed.users.linus, 'config set timezone', { timezone: 'Europe/Paris' });
+	it('GIVEN a member without Manage Server THEN Discord does not offer /config, and Facet refuses it when a server opens it', async () => {
+		const set = () => run(seed.users.linus, 'config set timezone', { timezone: 'Europe/Paris' });
+		expect((await set()).status).toBe(403);
+		const refused = await withCommandOpenToEveryone(bot.emulator, 'config', set);
 		expect(refused.body.content).toContain('Manage Server');
 		expect((await settings()).timezone).toBe('UTC');
 	});

@@ -579,6 +579,10 @@ const cases: Record<string, { success: Case; error: Case }> = {
 		success: { status: 200, request: (fx) => fx.req('GET', `/guilds/${g(fx)}/members?limit=100`, undefined, fx.bot) },
 		error: { status: 400, request: (fx) => fx.req('GET', `/guilds/${g(fx)}/members?limit=0`, undefined, fx.bot) }
 	},
+	'GET /guilds/{guild_id}/members/search': {
+		success: { status: 200, request: (fx) => fx.req('GET', `/guilds/${g(fx)}/members/search?query=gr&limit=10`, undefined, fx.bot) },
+		error: { status: 400, request: (fx) => fx.req('GET', `/guilds/${g(fx)}/members/search?limit=10`, undefined, fx.bot) }
+	},
 	'GET /guilds/{guild_id}/members/{user_id}': {
 		success: { status: 200, request: (fx) => fx.req('GET', `/guilds/${g(fx)}/members/${fx.emulator.seed.users.grace}`, undefined, fx.bot) },
 		error: { status: 404, request: (fx) => fx.req('GET', `/guilds/${g(fx)}/members/1`, undefined, fx.bot) }

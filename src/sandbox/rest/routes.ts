@@ -1,13 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { PermissionFlagsBits } from 'discord-api-types/v10';
+import { GatewayIntentBits, PermissionFlagsBits } from 'discord-api-types/v10';
 import type { SandboxContext } from '../context.ts';
 import { Errors, FormErrors } from '../errors.ts';
 import type { ParsedBody } from '../http.ts';
 import type { InteractionDeps, InteractionRecord } from '../interactions.ts';
 import { editThroughWebhook, followUp, handleCallback, originalMessage, visibleReply } from '../interactions.ts';
+import { listMembers, searchMembers } from '../members.ts';
 import { parseMessageInput } from '../messages.ts';
 import type { TokenGrant } from '../oauth.ts';
-import { memberPermissions } from '../permissions.ts';
+import { gateBotMessage } from '../overwrites.ts';
+import { channelPermissions, memberPermissions } from '../permissions.ts';
 import { toApiChannel, toApiCommand, toApiGuild, toApiMember, toApiMessage, toApiRole, toApiUser, toApiUserPII } from '../serialize.ts';
 import { isSnowflake } from '../snowflake.ts';
 import type { GuildRecord } from '../state.ts';
@@ -68,11 +70,14 @@ function requireApplication(ctx: SandboxContext, id: string): void {
 	if (id !== ctx.applicationId) throw Errors.missingAccess();
 }
 
-/** Channel the bot can see, with the permission check Discord applies (50001 when it cannot view it). */
+/**
+ * Channel the bot can see, with the permission check Discord applies in that channel, overwrites included
+ * (50001 Missing Access when it cannot view it, 50013 Missing Permissions when it lacks one of `needs`).
+ */
 function botChannel(ctx: SandboxContext, id: string, needs: bigint = PermissionFlagsBits.ViewChannel) {
 	const channel = ctx.state.requireChannel(id);
 	const guild = botGuild(ctx, channel.guildId);
-	const permissions = memberPermissions(guild, ctx.botUserId);
+	const permissions = channelPermissions(guild, channel, ctx.botUserId);
 	if ((permissions & PermissionFlagsBits.ViewChannel) === 0n) throw Errors.missingAccess();
 	if ((permissions & needs) !== needs) throw Errors.missingPermissions();
 	return { channel, guild };
@@ -516,8 +521,12 @@ export const routes: readonly RouteDefinition[] = [
 		operationId: 'create_message',
 		auth: 'bot',
 		handle: (ctx, req) => {
-			const { channel } = botChannel(ctx, param(req, 'channel_id'), PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages);
-			const input = parseMessageInput(ctx.state, req.body.json, req.body.files, false);
+			const { channel, guild } = botChannel(
+				ctx,
+				param(req, 'channel_id'),
+				PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages
+			);
+			const input = gateBotMessage(guild, channel, ctx.botUserId, parseMessageInput(ctx.state, req.body.json, req.body.files, false));
 			if ((input.flags ?? 0) & 64)
 				throw Errors.invalidFormBody({
 					flags: { _errors: [{ code: 'MESSAGE_FLAGS_INVALID', message: 'Ephemeral messages need an interaction' }] }
@@ -552,10 +561,10 @@ export const routes: readonly RouteDefinition[] = [
 		operationId: 'update_message',
 		auth: 'bot',
 		handle: (ctx, req) => {
-			const { channel } = botChannel(ctx, param(req, 'channel_id'));
+			const { channel, guild } = botChannel(ctx, param(req, 'channel_id'));
 			const message = ctx.state.requireChannelMessage(channel.id, param(req, 'message_id'));
 			if (message.authorId !== ctx.botUserId) throw Errors.cannotEditOthers();
-			const input = parseMessageInput(ctx.state, req.body.json, req.body.files, true);
+			const input = gateBotMessage(guild, channel, ctx.botUserId, parseMessageInput(ctx.state, req.body.json, req.body.files, true));
 			ctx.actions.finishLoading(message);
 			ctx.actions.editMessage(message, input);
 			ctx.interactions.noticeEdit(message, visibleReply(message));
@@ -570,7 +579,7 @@ export const routes: readonly RouteDefinition[] = [
 		handle: (ctx, req) => {
 			const { channel, guild } = botChannel(ctx, param(req, 'channel_id'));
 			const message = ctx.state.requireChannelMessage(channel.id, param(req, 'message_id'));
-			const canManage = (memberPermissions(guild, ctx.botUserId) & PermissionFlagsBits.ManageMessages) !== 0n;
+			const canManage = (channelPermissions(guild, channel, ctx.botUserId) & PermissionFlagsBits.ManageMessages) !== 0n;
 			if (message.authorId !== ctx.botUserId && !canManage) throw Errors.missingPermissions();
 			ctx.actions.deleteMessage(message);
 			return noContent();
@@ -644,16 +653,16 @@ export const routes: readonly RouteDefinition[] = [
 		auth: 'bot',
 		handle: (ctx, req) => {
 			const guild = botGuild(ctx, param(req, 'guild_id'));
-			const errors = new FormErrors();
-			const limit = intParam(errors, req.query, 'limit', 1, 1000, 1);
-			const after = snowflakeParam(errors, req.query, 'after') ?? 0n;
-			errors.throwIfAny();
-			const members = [...guild.members.values()]
-				.filter((m) => BigInt(m.userId) > after)
-				.sort((a, b) => (BigInt(a.userId) < BigInt(b.userId) ? -1 : 1))
-				.slice(0, limit);
-			return ok(members.map((m) => toApiMember(ctx.state, m)));
+			const enabled = (ctx.settings.allowedPrivilegedIntents & GatewayIntentBits.GuildMembers) !== 0;
+			return ok(listMembers(ctx.state, guild, req.query, enabled));
 		}
+	},
+	{
+		method: 'GET',
+		path: '/guilds/{guild_id}/members/search',
+		operationId: 'search_guild_members',
+		auth: 'bot',
+		handle: (ctx, req) => ok(searchMembers(ctx.state, botGuild(ctx, param(req, 'guild_id')), req.query))
 	},
 	{
 		method: 'GET',

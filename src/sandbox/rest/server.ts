@@ -100,6 +100,7 @@ export class RestServer {
 		const key = routeKey(route);
 		ctx.stats.restRequests++;
 		ctx.stats.restByRoute[key] = (ctx.stats.restByRoute[key] ?? 0) + 1;
+		ctx.traffic.noteRest();
 
 		// Discord buckets per major parameter, so each channel/guild/webhook counts separately.
 		const major = params.channel_id ?? params.guild_id ?? params.interaction_token ?? params.application_id ?? '';

@@ -5,7 +5,7 @@ import { configPlugin } from '../../../src/plugins/config/index.ts';
 import { dailiesPlugin } from '../../../src/plugins/dailies/index.ts';
 import { type ApiBot, type Browser, DASHBOARD_ORIGIN, login, startApiBot } from '../../api/helpers.ts';
 import { query } from '../../helpers/postgres.ts';
-import { controlRequest, interact, sleep, waitUntil } from '../../helpers/sandbox.ts';
+import { controlRequest, interact, sleep, waitUntil, withCommandOpenToEveryone } from '../../helpers/sandbox.ts';
 import { FixtureServer, makeItems } from './fixture-server.ts';
 
 // The feeds end to end: the bot in this process against the emulator, polling through its scheduled task
@@ -98,7 +98,9 @@ describe('GIVEN /dailies feed add through the emulator', () => {
 			items: makeItems(50, { prefix: 'news', start: new Date(Date.now() - 3_600_000) }),
 			title: 'Fixture News'
 		});
-		const reply = await run(seed.users.linus, 'dailies feed add', { url: server.url('/news.xml') });
+		const add = () => run(seed.users.linus, 'dailies feed add', { url: server.url('/news.xml') });
+		expect((await add()).status).toBe(403);
+		const reply = await withCommandOpenToEveryone(bot.emulator, 'dailies', add);
 		expect(reply.body.ephemeral).toBe(true);
 		expect(reply.body.content).toMatch(/permission|Manage Server/i);
 		expect(await feedCount()).toBe(0);

@@ -4,7 +4,14 @@ import { configPlugin } from '../../../src/plugins/config/index.ts';
 import { type MileageSettings, mileagePlugin } from '../../../src/plugins/mileage/index.ts';
 import { type ApiBot, startApiBot } from '../../api/helpers.ts';
 import { query } from '../../helpers/postgres.ts';
-import { type ControlReply, controlRequest, recordOriginalEdits, sleep, waitUntil } from '../../helpers/sandbox.ts';
+import {
+	type ControlReply,
+	controlRequest,
+	recordOriginalEdits,
+	sleep,
+	waitUntil,
+	withCommandOpenToEveryone
+} from '../../helpers/sandbox.ts';
 
 // End to end through the emulator: people act with the control API, the bot runs in this process.
 
@@ -102,9 +109,13 @@ describe('/mileage and /mileage-admin are registered', () => {
 		expect(commands.find((c) => c.name === 'mileage-admin')?.default_member_permissions).toBe('32');
 	});
 
-	it('GIVEN a member without Manage Guild THEN /mileage-admin adjust is refused and nothing is written', async () => {
+	it('GIVEN a member without Manage Guild THEN Discord does not offer /mileage-admin adjust, Facet refuses it when a server opens it, and nothing is written', async () => {
 		const before = await ledgerRows();
-		const reply = await run(seed.users.linus, 'mileage-admin adjust', { user: seed.users.linus, points: 100, reason: 'self-service' });
+		const adjust = () => run(seed.users.linus, 'mileage-admin adjust', { user: seed.users.linus, points: 100, reason: 'self-service' });
+		const hidden = await adjust();
+		expect(hidden.status).toBe(403);
+		expect(hidden.body.error).toMatch(/lacks ManageGuild/);
+		const reply = await withCommandOpenToEveryone(bot.emulator, 'mileage-admin', adjust);
 		expect(reply.body.ephemeral).toBe(true);
 		expect(reply.body.content).toMatch(/Manage Server|Manage Guild|permission/i);
 		await sleep(400);
@@ -444,7 +455,8 @@ describe('rebuild', () => {
 		]);
 		expect(await shown(seed.users.linus)).toBe(linus + 777);
 
-		const refused = await run(seed.users.linus, 'mileage-admin rebuild');
+		expect((await run(seed.users.linus, 'mileage-admin rebuild')).status).toBe(403);
+		const refused = await withCommandOpenToEveryone(bot.emulator, 'mileage-admin', () => run(seed.users.linus, 'mileage-admin rebuild'));
 		expect(refused.body.content).toMatch(/Manage Server|Manage Guild|permission/i);
 
 		const first = await run(seed.users.grace, 'mileage-admin rebuild');

@@ -3,11 +3,16 @@ import type { SapphireClient } from '@sapphire/framework';
 import { DiscordAPIError, type Guild, type GuildMember, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
 import type { Logger } from 'pino';
 import { FieldError } from '../../../core/errors.ts';
+import { fetchAllIfSmall, membersByIds } from '../../../core/members.ts';
+import { SlidingWindowPacer } from '../../../core/pacing.ts';
 import { MileageTier } from '../entities/MileageTier.ts';
 import { MileageError, MileageIdentifiers } from './errors.ts';
 import { dangerousPermissions } from './grants.ts';
 import type { TotalChange } from './store.ts';
 import { crossesThreshold, type TierRule, tierRoleChanges } from './tiers.ts';
+
+/** Role grants and removals per second at most (Discord allows 50 requests/s in all). */
+const ROLE_WRITES_PER_SECOND = 40;
 
 /** A tier as listed to admins, with why its role cannot be assigned (if so). */
 export interface TierView extends TierRule {
@@ -25,6 +30,11 @@ export class TierService {
 	readonly #logger: Logger;
 	readonly #tiers = new Map<string, TierView[]>();
 	#queue: Promise<unknown> = Promise.resolve();
+	/**
+	 * Role writes stay under Discord's global 50 requests/s in any second, with room left for everything else the bot
+	 * sends meanwhile (a sync of thousands of members would otherwise burst past it).
+	 */
+	readonly #roleWrites = new SlidingWindowPacer(ROLE_WRITES_PER_SECOND, 1_000);
 	/** Reads a guild's `removeLowerTiers` setting. */
 	public removeLowerTiers: (guildId: string) => boolean = () => false;
 	/** Whether mileage is on in the guild (role changes are skipped where it is off). */
@@ -136,8 +146,9 @@ export class TierService {
 	}
 
 	/**
-	 * Re-syncs every member of the guild with points, and every member holding a tier role, against the tiers.
-	 * Clears recorded problems first, so a fixed hierarchy is picked up. Resolves with counts.
+	 * Re-syncs every member of the guild with points (fetched by id from the ledger, 100 per gateway request: a large
+	 * guild is never cached whole) and every cached member holding a tier role, against the tiers. Clears recorded
+	 * problems first, so a fixed hierarchy is picked up. Resolves with counts.
 	 */
 	public sync(guildId: string, totals: Map<string, number>, onProgress?: (done: number, total: number) => void | Promise<void>) {
 		return this.#enqueue(async () => {
@@ -147,12 +158,18 @@ export class TierService {
 			if (!guild) return { members: 0, changed: 0 };
 			const tierRoles = new Set(this.list(guildId).map((tier) => tier.roleId));
 			const members = new Set(totals.keys());
+			// Holders of a tier role without points: a small guild is fetched whole (one request); in a large one only
+			// cached members are known (Discord has no "members with this role" query).
+			await fetchAllIfSmall(guild);
 			for (const member of guild.members.cache.values())
 				if (member.roles.cache.some((role) => tierRoles.has(role.id))) members.add(member.id);
+			// Ledger members the bot has not seen yet are fetched up front: one gateway request per 100 instead of one REST
+			// call each. Whoever is not found has left the server and is skipped.
+			const present = await membersByIds(guild, members);
 			let done = 0;
 			let changed = 0;
 			for (const userId of members) {
-				if (await this.#syncMember(guildId, userId, totals.get(userId) ?? 0)) changed++;
+				if (present.has(userId) && (await this.#syncMember(guildId, userId, totals.get(userId) ?? 0))) changed++;
 				done++;
 				if (done % 25 === 0) await onProgress?.(done, members.size);
 			}
@@ -191,6 +208,7 @@ export class TierService {
 				continue;
 			}
 			try {
+				await this.#roleWrites.take();
 				if (add.includes(roleId)) await member.roles.add(roleId, `Mileage tier ${tier.name}`);
 				else await member.roles.remove(roleId, `Mileage tier ${tier.name} no longer reached`);
 				changed = true;

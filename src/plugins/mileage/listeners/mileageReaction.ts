@@ -1,9 +1,11 @@
 import { Events, Listener } from '@sapphire/framework';
-import type { MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
+import type { Guild, GuildMember, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import { basePoints, Cooldowns } from '../lib/rules.ts';
 import type { MileageSettings } from '../lib/settings.ts';
 
 const cooldowns = new Cooldowns();
+
+const fetchMember = (guild: Guild, userId: string): Promise<GuildMember | undefined> => guild.members.fetch(userId).catch(() => undefined);
 
 /** Points per reaction given. */
 export class MileageReactionListener extends Listener<typeof Events.MessageReactionAdd> {
@@ -11,11 +13,13 @@ export class MileageReactionListener extends Listener<typeof Events.MessageReact
 		super(context, { ...options, name: 'mileageReaction', event: Events.MessageReactionAdd });
 	}
 
-	public run(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) {
+	public async run(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser) {
 		const guild = reaction.message.guild;
 		if (!guild || user.bot) return;
 		const settings = this.container.plugins.settings<MileageSettings>(guild.id, 'mileage');
-		const member = guild.members.cache.get(user.id);
+		// Discord sends the reacting member with the event (discord.js caches it); a member missing anyway is fetched,
+		// so the ignored-role check never runs on an empty role list.
+		const member = guild.members.cache.get(user.id) ?? (settings.ignoredRoles.length > 0 ? await fetchMember(guild, user.id) : undefined);
 		const points = basePoints(
 			{
 				kind: 'reaction',

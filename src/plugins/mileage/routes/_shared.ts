@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { sendErrorOf } from '../../../core/api/index.ts';
 import { FacetError, FieldError } from '../../../core/errors.ts';
 import { snowflake, text } from '../../../core/input.ts';
+import { membersByIds } from '../../../core/members.ts';
 import type { LedgerEntryView, TierView } from '../contract.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from '../lib/errors.ts';
 
@@ -89,6 +90,17 @@ export function sendMileageError(response: ApiResponse, error: unknown): boolean
 	if (!(error instanceof MileageError)) return false;
 	sendErrorOf(response, error);
 	return true;
+}
+
+/**
+ * Brings the members among `userIds` into the bot's cache (one gateway request per 100 missing; a large guild is
+ * never cached whole) so {@link memberName} and {@link memberAvatar} can name them. Best effort: when Discord does
+ * not answer within 5 s, names fall back to what is cached.
+ */
+export async function loadMembers(guild: Guild, userIds: readonly string[]): Promise<void> {
+	await membersByIds(guild, userIds, 5_000).catch((error: unknown) =>
+		container.logger.warn(`member lookup for names failed in guild ${guild.id}: ${String(error)}`)
+	);
 }
 
 /** The name the bot knows a member by (display name, else global name or username), or `null`. */

@@ -1,5 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
 import { jsonBody, requireGuildManager, runSafely, sendError, sendFieldErrors } from '../../../../../../core/api/index.ts';
+import { membersByIds } from '../../../../../../core/members.ts';
 import type { ImportAnswer, ImportPreview } from '../../../../contract.ts';
 import { type CsvRowError, importPreview, parseImportCsv } from '../../../../lib/csv.ts';
 import { badParameter, IMPORT_BODY_LIMIT, ImportJsonBody, mileageJobs, sendJobRunning } from '../../../_shared.ts';
@@ -66,7 +67,10 @@ export class MileageImportPostRoute extends Route {
 					errorCount: parsed.errorCount
 				});
 			}
-			const unknown = new Set(parsed.rows.map((row) => row.userId).filter((id) => !ctx.guild.members.cache.has(id)));
+			// Asked of Discord by id (100 per gateway request), not read from the cache: a large guild is never cached whole.
+			const ids = new Set(parsed.rows.map((row) => row.userId));
+			const known = await membersByIds(ctx.guild, ids);
+			const unknown = new Set([...ids].filter((id) => !known.has(id)));
 			// Points of people the bot does not know as members are still imported (they may have left): a warning only.
 			const preview: ImportPreview = { ...importPreview(parsed.rows), unknownMembers: unknown.size, ignoredColumns: parsed.ignoredColumns };
 			if (dryRun) return response.json({ dryRun: true, preview } satisfies ImportAnswer);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requireGuildManager, runSafely, sendFieldErrors } from '../../../../../../core/api/index.ts';
 import type { LeaderboardAnswer } from '../../../../contract.ts';
 import { type LeaderboardTarget, parseCursor } from '../../../../lib/store.ts';
-import { memberAvatar, memberName } from '../../../_shared.ts';
+import { loadMembers, memberAvatar, memberName } from '../../../_shared.ts';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id');
 
@@ -43,6 +43,10 @@ export class MileageLeaderboardGetRoute extends Route {
 			const { page, after, rank, user, pageSize } = query.data;
 			const target: LeaderboardTarget = after ? { after } : rank ? { rank } : user ? { userId: user } : (page ?? 1);
 			const board = await this.container.mileage.leaderboard(ctx.guild.id, target, pageSize);
+			await loadMembers(
+				ctx.guild,
+				board.entries.map((entry) => entry.userId)
+			);
 			const entries = board.entries.map((entry) => ({
 				...entry,
 				name: memberName(ctx.guild, entry.userId),

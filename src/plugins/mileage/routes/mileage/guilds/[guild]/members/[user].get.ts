@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requireGuildManager, runSafely, sendFieldErrors } from '../../../../../../../core/api/index.ts';
 import type { MemberAnswer } from '../../../../../contract.ts';
 import { isSnowflake } from '../../../../../lib/csv.ts';
-import { badParameter, entryView, memberName, pathParam } from '../../../../_shared.ts';
+import { badParameter, entryView, loadMembers, memberName, pathParam } from '../../../../_shared.ts';
 
 const Query = z.object({
 	limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -33,6 +33,7 @@ export class MileageMemberGetRoute extends Route {
 				this.container.mileage.history(ctx.guild.id, userId, limit + 1, before)
 			]);
 			const page = history.slice(0, limit);
+			await loadMembers(ctx.guild, [userId]);
 			response.json({
 				userId,
 				name: memberName(ctx.guild, userId),
