@@ -16,7 +16,7 @@ import { call, RawGateway, startEmulator } from './helpers.ts';
  */
 
 /** Discord's spec, kept in the repository with its licence (see test/fixtures/discord-api-spec/README.md). */
-const SPEC_PATH = process.env.DISCORD_OPENAPI_SPEC ?? fileURLToPath(new URL('../fixtures/discord-api-spec/openapi.json', import.meta.url));
+const SPEC_PATH = process.env.DISCORD_OPENAPI_SPEC ?? fileURLToPath(new URL('../../src/sandbox/spec/openapi.json', import.meta.url));
 
 interface OpenApiResponse {
 	$ref?: string;
