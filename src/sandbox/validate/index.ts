@@ -13,7 +13,6 @@ import {
 } from './limits.ts';
 import { checkRequestBody } from './schema.ts';
 
-export { checkAutocompleteChoices } from './limits.ts';
 export { precompileRequestSchemas } from './schema.ts';
 
 /*
@@ -22,7 +21,13 @@ export { precompileRequestSchemas } from './schema.ts';
  * code for a quota) and the handler never runs, so nothing changes.
  */
 
-const MESSAGE_BODIES = new Set(['create_message', 'update_message', 'execute_webhook', 'update_original_webhook_message', 'update_webhook_message']);
+const MESSAGE_BODIES = new Set([
+	'create_message',
+	'update_message',
+	'execute_webhook',
+	'update_original_webhook_message',
+	'update_webhook_message'
+]);
 const COMMAND_CREATE = new Set(['create_application_command', 'create_guild_application_command']);
 const COMMAND_OVERWRITE = new Set(['bulk_set_application_commands', 'bulk_set_guild_application_commands']);
 const COMMAND_PATCH = new Set(['update_application_command', 'update_guild_application_command']);
@@ -71,7 +76,10 @@ export function validateRequest(ctx: SandboxContext, operationId: string, params
 	}
 	if (COMMAND_CREATE.has(operationId) || COMMAND_PATCH.has(operationId)) checkCommandSize(errors, [], json);
 	if (COMMAND_OVERWRITE.has(operationId)) {
-		if (Array.isArray(json)) json.forEach((command, i) => checkCommandSize(errors, [i], command));
+		if (Array.isArray(json))
+			json.forEach((command, i) => {
+				checkCommandSize(errors, [i], command);
+			});
 		checkCommandCounts(errors, json);
 	}
 	errors.throwIfAny();

@@ -98,7 +98,8 @@ function checkComponents(errors: FormErrors, path: Path, components: unknown): v
 				(sum, child) => sum + (isObject(child) && SELECTS.has(child.type as number) ? 5 : 1),
 				0
 			);
-			if (width > 5) errors.add([...at, 'components'], 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
+			if (width > 5)
+				errors.add([...at, 'components'], 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
 		}
 		if (SELECTS.has(type)) {
 			const min = typeof component.min_values === 'number' ? component.min_values : 1;
@@ -121,10 +122,15 @@ function checkComponents(errors: FormErrors, path: Path, components: unknown): v
 				});
 			}
 		}
-		if (Array.isArray(component.components)) component.components.forEach((child, i) => walk(child, [...at, 'components', i]));
+		if (Array.isArray(component.components))
+			component.components.forEach((child, i) => {
+				walk(child, [...at, 'components', i]);
+			});
 		if (isObject(component.accessory)) walk(component.accessory, [...at, 'accessory']);
 	};
-	components.forEach((row, i) => walk(row, [...path, i]));
+	components.forEach((row, i) => {
+		walk(row, [...path, i]);
+	});
 }
 
 function checkAllowedMentions(errors: FormErrors, path: Path, value: unknown): void {
@@ -164,7 +170,8 @@ export function commandSize(command: Record<string, unknown>): number {
 		if (!isObject(o)) return 0;
 		let size = longest(o.name, o.name_localizations) + longest(o.description, o.description_localizations);
 		if (Array.isArray(o.choices))
-			for (const c of o.choices) if (isObject(c)) size += longest(c.name, c.name_localizations) + (typeof c.value === 'string' ? c.value.length : 0);
+			for (const c of o.choices)
+				if (isObject(c)) size += longest(c.name, c.name_localizations) + (typeof c.value === 'string' ? c.value.length : 0);
 		if (Array.isArray(o.options)) for (const child of o.options) size += option(child);
 		return size;
 	};

@@ -110,7 +110,12 @@ export function hasRequestSchema(operationId: string): boolean {
 }
 
 const segmentsOf = (instancePath: string): string[] =>
-	instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+	instancePath === ''
+		? []
+		: instancePath
+				.slice(1)
+				.split('/')
+				.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 
 const isUnder = (path: string, base: string): boolean => path === base || path.startsWith(`${base}/`);
 
@@ -137,9 +142,10 @@ function coercible(error: ErrorObject): boolean {
 }
 
 /** How well a value fits a union branch it failed: 0 = wrong kind (its type or `type` discriminator differs). */
-function fit(errors: ErrorObject[]): number {
+function branchFit(errors: ErrorObject[]): number {
 	const wrongKind = errors.some(
-		(e) => (e.instancePath === '' && e.keyword === 'type') || (e.instancePath === '/type' && (e.keyword === 'enum' || e.keyword === 'const'))
+		(e) =>
+			(e.instancePath === '' && e.keyword === 'type') || (e.instancePath === '/type' && (e.keyword === 'enum' || e.keyword === 'const'))
 	);
 	const deepest = Math.max(0, ...errors.map((e) => e.instancePath.length));
 	return (wrongKind ? 0 : 1_000_000) - errors.length * 1000 + deepest;
@@ -184,16 +190,16 @@ function explain(all: readonly ErrorObject[], base: string): ErrorObject[] {
 				break;
 			}
 			for (const e of list) if (e.instancePath === '' && e.keyword === 'type') types.push(String(e.params.type));
-			if (!best || fit(list) > fit(best)) best = list;
+			if (!best || branchFit(list) > branchFit(best)) best = list;
 		}
 		if (!best || best.length === 0) continue;
 		// Every branch wants another `type`: name them all, as Discord lists a field's choices.
 		const kinds = [...new Set(branchKinds)];
-		if (fit(best) < 1_000_000 && kinds.length > 1 && kindBranches === branchCount) {
+		if (branchFit(best) < 1_000_000 && kinds.length > 1 && kindBranches === branchCount) {
 			out.push({ ...error, instancePath: `${at}/type`, keyword: 'enum', params: { allowedValues: kinds.sort((a, b) => a - b) } });
 			continue;
 		}
-		if (fit(best) < 1_000_000 && best.every((e) => e.instancePath === '' && e.keyword === 'type')) {
+		if (branchFit(best) < 1_000_000 && best.every((e) => e.instancePath === '' && e.keyword === 'type')) {
 			out.push({ ...error, instancePath: at, keyword: 'type', params: { type: types.find((t) => t !== 'null') ?? 'object' } });
 		} else out.push(...explain(best, at));
 	}
