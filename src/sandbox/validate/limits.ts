@@ -92,7 +92,8 @@ function checkComponents(errors: FormErrors, path: Path, components: unknown): v
 				errors.add([...at, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
 			ids.set(component.custom_id, at);
 		}
-		if (type === ComponentType.ActionRow && Array.isArray(component.components)) {
+		// (More than five children is the schema's length error already.)
+		if (type === ComponentType.ActionRow && Array.isArray(component.components) && component.components.length <= 5) {
 			// A row holds up to five buttons or exactly one select: each select takes the whole width.
 			const width = component.components.reduce<number>(
 				(sum, child) => sum + (isObject(child) && SELECTS.has(child.type as number) ? 5 : 1),

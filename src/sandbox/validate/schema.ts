@@ -133,10 +133,14 @@ const branchValidators = new Map<string, ValidateFunction>();
 
 /**
  * Discord coerces integer fields from decimal strings (discord.js sends permissions as `"32"`), so a type
- * error for an integer whose value is such a string is no error.
+ * error for an integer whose value is such a string is no error; nor is an integer given for a snowflake.
  */
 function coercible(error: ErrorObject): boolean {
-	if (error.keyword !== 'type' || typeof error.data !== 'string' || !/^-?[0-9]{1,20}$/.test(error.data)) return false;
+	if (error.keyword !== 'type') return false;
+	// Snowflakes likewise from non-negative integers (an attachment's `id` is its upload index, often a number).
+	const format = (error.parentSchema as { format?: unknown } | undefined)?.format;
+	if (format === 'snowflake' && Number.isSafeInteger(error.data) && (error.data as number) >= 0) return true;
+	if (typeof error.data !== 'string' || !/^-?[0-9]{1,20}$/.test(error.data)) return false;
 	const type = error.params.type;
 	return Array.isArray(type) ? type.includes('integer') : String(type).split(',').includes('integer');
 }
