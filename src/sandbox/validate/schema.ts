@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import { FormErrors } from '../errors.ts';
+// A JSON import, so a build bundles the spec with the code that reads it (a path next to the source would not exist in dist/).
+import bundledSpec from '../spec/openapi.json' with { type: 'json' };
 
 /*
  * Request bodies checked against Discord's published OpenAPI spec (src/sandbox/spec, MIT, Discord):
@@ -12,18 +13,19 @@ import { FormErrors } from '../errors.ts';
  * (test/sandbox/openapi.test.ts) reads the same file through `readSpec()`.
  */
 
-/** Where the spec lives; `DISCORD_OPENAPI_SPEC` points at another copy (a newer spec). */
-export const SPEC_PATH = process.env.DISCORD_OPENAPI_SPEC ?? fileURLToPath(new URL('../spec/openapi.json', import.meta.url));
-
 interface OpenApiOperation {
 	operationId?: string;
 	requestBody?: { content?: Record<string, { schema?: unknown }> };
 }
 type OpenApiSpec = { paths: Record<string, Record<string, OpenApiOperation>>; components: Record<string, Record<string, unknown>> };
 
+/** `DISCORD_OPENAPI_SPEC` points at another copy of the spec (a newer one) instead of the bundled file. */
+const SPEC_OVERRIDE = process.env.DISCORD_OPENAPI_SPEC;
+
 /** The spec as parsed JSON: a fresh copy per call, so a caller may adjust it for its own use. */
 export function readSpec(): OpenApiSpec {
-	return JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as OpenApiSpec;
+	if (SPEC_OVERRIDE) return JSON.parse(readFileSync(SPEC_OVERRIDE, 'utf8')) as OpenApiSpec;
+	return structuredClone(bundledSpec) as unknown as OpenApiSpec;
 }
 
 /**
