@@ -28,6 +28,7 @@ export const MAX_COMMAND_SIZE = 8000;
 /** Command creates per guild per day. */
 export const MAX_DAILY_COMMAND_CREATES = 200;
 
+const shown = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 const text = (value: unknown): number => (typeof value === 'string' ? value.length : 0);
 
 /** Characters of one embed as Discord counts them towards the 6,000 limit. */
@@ -210,12 +211,12 @@ export function checkAutocompleteChoices(errors: FormErrors, body: unknown, focu
 		const at = ['data', 'choices', i, 'value'];
 		const value = choice.value;
 		if (focusedType === ApplicationCommandOptionType.String) {
-			if (typeof value !== 'string') errors.add(at, 'STRING_TYPE_CONVERT', `Could not interpret "${JSON.stringify(value)}" as string.`);
+			if (typeof value !== 'string') errors.add(at, 'STRING_TYPE_CONVERT', `Could not interpret "${shown(value)}" as string.`);
 			else if (value.length > 100) errors.add(at, 'BASE_TYPE_MAX_LENGTH', 'Must be 100 or fewer in length.');
 		} else if (focusedType === ApplicationCommandOptionType.Integer) {
-			if (!Number.isInteger(value)) errors.add(at, 'NUMBER_TYPE_COERCE', `Value "${JSON.stringify(value)}" is not int.`);
+			if (!Number.isInteger(value)) errors.add(at, 'NUMBER_TYPE_COERCE', `Value "${shown(value)}" is not int.`);
 		} else if (focusedType === ApplicationCommandOptionType.Number && (typeof value !== 'number' || !Number.isFinite(value))) {
-			errors.add(at, 'NUMBER_TYPE_COERCE', `Value "${JSON.stringify(value)}" is not a valid number.`);
+			errors.add(at, 'NUMBER_TYPE_COERCE', `Value "${shown(value)}" is not a valid number.`);
 		}
 	});
 }
