@@ -177,9 +177,12 @@ export class Emulator {
 	/** Binds the server. */
 	async start(): Promise<void> {
 		if (this.#server) return;
-		// Request schemas compile once per process, before the bot connects: compiling on a first interaction
-		// callback would eat into its 3-second acknowledgement window.
-		precompileRequestSchemas(routes.flatMap((r) => (r.operationId ? [r.operationId] : [])));
+		// Request schemas compile once per process, in the background while the bot starts: compiling on a first
+		// interaction callback would eat into its 3-second acknowledgement window. The callback goes first.
+		const operations = routes.flatMap((r) => (r.operationId ? [r.operationId] : []));
+		void precompileRequestSchemas(
+			operations.sort((a, b) => Number(b === 'create_interaction_response') - Number(a === 'create_interaction_response'))
+		);
 		const server = createServer((req, res) => {
 			this.#route(req, res).catch((error: unknown) => {
 				this.#options.logger.error({ err: error }, 'sandbox request failed');

@@ -14,7 +14,9 @@ describe('strict interaction callbacks, follow-ups and webhook edits', () => {
 	let rest: ReturnType<typeof botRest>;
 
 	beforeAll(async () => {
-		emulator = await startEmulator({ rateLimitPerSecond: 10_000 });
+		// The 3-second acknowledgement deadline is not under test here; several refused callbacks in a row on a
+		// loaded machine must not run into it.
+		emulator = await startEmulator({ rateLimitPerSecond: 10_000, interactionAckTimeoutMs: 60_000 });
 		rest = botRest(emulator);
 		socket = await RawGateway.open(emulator);
 		await socket.identify(emulator.botToken, 1);

@@ -66,10 +66,12 @@ export function specAjv(explain = true): Ajv2020 {
 }
 
 interface Loaded {
+	/** The part of the spec requests need: component schemas and each operation's JSON request body. */
+	document: object;
 	/** Pass/fail validators, compiled at start. */
 	fast: Ajv2020;
-	/** Validators that explain a failure, compiled the first time a body of that operation fails. */
-	full: Ajv2020;
+	/** Validators that explain a failure, made the first time a body fails. */
+	full: Ajv2020 | undefined;
 	/** operationId → JSON pointer of its application/json request schema. */
 	requestRefs: Map<string, string>;
 }
@@ -82,24 +84,37 @@ const pointer = (...segments: string[]) => segments.map((s) => encodeURIComponen
 
 function load(): Loaded {
 	if (loaded) return loaded;
-	const spec = relaxSpec(readSpec(), true);
+	// Read from the bundled object without copying it: relaxSpec builds new objects. Responses are left out,
+	// which halves what ajv has to walk.
+	const source = (SPEC_OVERRIDE ? readSpec() : bundledSpec) as unknown as OpenApiSpec;
+	const paths: Record<string, Record<string, unknown>> = {};
 	const requestRefs = new Map<string, string>();
-	for (const [path, methods] of Object.entries(spec.paths)) {
+	for (const [path, methods] of Object.entries(source.paths)) {
 		for (const [method, operation] of Object.entries(methods)) {
-			if (operation?.operationId && operation.requestBody?.content?.['application/json']?.schema) {
-				requestRefs.set(
-					operation.operationId,
-					`openapi.json#/${pointer('paths', path, method, 'requestBody', 'content', 'application/json', 'schema')}`
-				);
-			}
+			const schema = operation?.requestBody?.content?.['application/json']?.schema;
+			if (!operation?.operationId || !schema) continue;
+			paths[path] = { ...paths[path], [method]: { requestBody: { content: { 'application/json': { schema } } } } };
+			requestRefs.set(
+				operation.operationId,
+				`openapi.json#/${pointer('paths', path, method, 'requestBody', 'content', 'application/json', 'schema')}`
+			);
 		}
 	}
+	const document = relaxSpec({ paths, components: { schemas: source.components.schemas } }, true);
 	const fast = specAjv(false);
-	fast.addSchema(spec as object, 'openapi.json');
-	const full = specAjv(true);
-	full.addSchema(spec as object, 'openapi.json');
-	loaded = { fast, full, requestRefs };
+	fast.addSchema(document, 'openapi.json');
+	loaded = { document, fast, full: undefined, requestRefs };
 	return loaded;
+}
+
+/** The explaining Ajv instance, set up on first use. */
+function fullAjv(): Ajv2020 {
+	const state = load();
+	if (!state.full) {
+		state.full = specAjv(true);
+		state.full.addSchema(state.document, 'openapi.json');
+	}
+	return state.full;
 }
 
 /** The compiled request validator of an operation (`full`: the explaining one), or null when the spec gives it no JSON body. */
@@ -108,16 +123,33 @@ function validatorFor(operationId: string, full: boolean): ValidateFunction | nu
 	const cached = cache.get(operationId);
 	if (cached !== undefined) return cached;
 	const { requestRefs } = load();
-	const ajv = full ? load().full : load().fast;
+	const ajv = full ? fullAjv() : load().fast;
 	const ref = requestRefs.get(operationId);
 	const validate = ref ? ajv.compile({ $ref: ref }) : null;
 	cache.set(operationId, validate);
 	return validate;
 }
 
-/** Compiles the pass/fail validators of these operations now (the emulator warms them at start, off the request path). */
-export function precompileRequestSchemas(operationIds: Iterable<string>): void {
-	for (const id of operationIds) validatorFor(id, false);
+let warming: Promise<void> | undefined;
+
+/**
+ * Compiles the pass/fail validators of these operations in the background, one per event-loop turn, so the
+ * emulator's start does not wait for it and the bot's own start overlaps it (once per process). A request that
+ * comes first compiles its own validator on the spot.
+ */
+export function precompileRequestSchemas(operationIds: Iterable<string>): Promise<void> {
+	if (warming) return warming;
+	const pending = [...operationIds];
+	warming = new Promise<void>((resolve) => {
+		const next = () => {
+			const id = pending.shift();
+			if (id === undefined) return resolve();
+			validatorFor(id, false);
+			setImmediate(next);
+		};
+		setImmediate(next);
+	});
+	return warming;
 }
 
 /** True when the spec documents a JSON request body for this operation. */
@@ -141,7 +173,7 @@ function branchValidator(schema: unknown): ValidateFunction {
 	const cached = branchValidators.get(key);
 	if (cached) return cached;
 	const rebased = JSON.parse(key.replace(/"\$ref":"#\//g, '"$ref":"openapi.json#/'));
-	const validate = load().full.compile(typeof rebased === 'object' && rebased !== null ? rebased : {});
+	const validate = fullAjv().compile(typeof rebased === 'object' && rebased !== null ? rebased : {});
 	branchValidators.set(key, validate);
 	return validate;
 }
