@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
-import { FormErrors } from '../errors.ts';
+import type { FormErrors } from '../errors.ts';
 // A JSON import, so a build bundles the spec with the code that reads it (a path next to the source would not exist in dist/).
 import bundledSpec from '../spec/openapi.json' with { type: 'json' };
 
@@ -377,11 +377,4 @@ export function checkRequestBody(errors: FormErrors, operationId: string, body: 
 	}
 	// A failure that maps to no Discord wording still refuses the body.
 	if (added === 0) errors.add([], 'BASE_TYPE_INVALID', 'Invalid request body.');
-}
-
-/** Validates `body` against `operationId`'s request schema: 50035 with Discord's error tree when it does not conform. */
-export function assertRequestBody(operationId: string, body: unknown): void {
-	const errors = new FormErrors();
-	checkRequestBody(errors, operationId, body);
-	errors.throwIfAny();
 }
