@@ -66,8 +66,8 @@ export function validateRequest(ctx: SandboxContext, operationId: string, params
 	const json = body.json;
 	checkUploads(body.files);
 	const errors = new FormErrors();
-	// Routes whose bodies the spec documents; an empty body is validated as `{}` where one is required.
-	checkRequestBody(errors, operationId, json === undefined && body.files.length > 0 ? {} : json);
+	// An empty body (or files only) is checked as `{}`: handlers answer what Discord says to a missing body.
+	checkRequestBody(errors, operationId, json === undefined ? {} : json);
 	if (MESSAGE_BODIES.has(operationId)) checkMessageLimits(errors, [], json);
 	if (operationId === 'create_interaction_response' && isObject(json)) {
 		const type = json.type;
