@@ -1,4 +1,5 @@
 import { UserError } from '@sapphire/framework';
+import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
 import type { z } from 'zod';
 
 /*
@@ -67,7 +68,9 @@ export const CoreErrors = defineErrorIdentifiers({
 	plugin_required: 409,
 	unknown_plugin: 404,
 	unknown_audit_entry: 404,
-	guild_only: 400
+	guild_only: 400,
+	/** Discord refused what Facet sent (50035 Invalid Form Body): the user is told, the log gets the fields. */
+	discord_refused: 502
 });
 
 /** One of the core's identifiers. */
@@ -81,7 +84,8 @@ export const FacetIdentifiers = {
 	InvalidSettings: 'invalid_body',
 	InvalidInput: 'invalid_input',
 	UnknownAuditEntry: 'unknown_audit_entry',
-	GuildOnly: 'guild_only'
+	GuildOnly: 'guild_only',
+	DiscordRefused: 'discord_refused'
 } as const satisfies Record<string, CoreErrorIdentifier>;
 
 /** Field path (dot-joined, `''` for the value itself) → messages, as answered with `invalid_body`. */
@@ -188,12 +192,38 @@ export function isDependencyDown(error: unknown): boolean {
 	return false;
 }
 
+/** `path: message` for each field of Discord's 50035 error tree (`{content: {_errors: [...]}}` → `content: Must be …`). */
+export function discordFieldErrors(tree: unknown, path: string[] = []): string[] {
+	if (typeof tree !== 'object' || tree === null) return [];
+	const out: string[] = [];
+	for (const [key, value] of Object.entries(tree)) {
+		if (key === '_errors' && Array.isArray(value)) {
+			for (const e of value) out.push(`${path.join('.') || 'body'}: ${(e as { message?: unknown }).message ?? 'invalid'}`);
+		} else out.push(...discordFieldErrors(value, [...path, key]));
+	}
+	return out;
+}
+
+/** A Discord 50035 as the user reads it: what Discord refused, in its words (first three fields). */
+function discordRefusal(error: unknown): IdentifiedError | null {
+	if (!(error instanceof DiscordAPIError) || error.code !== RESTJSONErrorCodes.InvalidFormBodyOrContentType) return null;
+	const fields = discordFieldErrors((error.rawError as { errors?: unknown }).errors);
+	const detail = fields.length > 0 ? ` (${fields.slice(0, 3).join('; ')}${fields.length > 3 ? '; …' : ''})` : '';
+	return {
+		identifier: FacetIdentifiers.DiscordRefused,
+		status: 502,
+		message: `Discord refused Facet's answer as invalid${detail}. Try a shorter or simpler input; this was logged.`
+	};
+}
+
 /** The identified form of an error, or null for a bug (which renders as `internal_error` and is logged). */
 export function identify(error: unknown): IdentifiedError | null {
 	if (isIdentified(error)) return error;
 	// Sapphire's own user errors (preconditions such as `preconditionUserPermissions`) are the user's to fix: 400.
 	if (error instanceof UserError)
 		return { identifier: error.identifier, status: statuses.get(error.identifier) ?? 400, message: error.message };
+	const refused = discordRefusal(error);
+	if (refused) return refused;
 	for (const mapper of mappers) {
 		const mapped = mapper(error);
 		if (mapped) return mapped;

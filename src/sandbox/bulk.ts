@@ -35,7 +35,8 @@ export function populateWorld(state: SandboxState, world: BulkWorld): string[] {
 				type: ChannelType.GuildText,
 				position: c,
 				topic: null,
-				lastMessageId: null
+				lastMessageId: null,
+				overwrites: []
 			});
 		}
 		ids.push(guildId);

@@ -100,6 +100,8 @@ export class FormErrors {
 			}
 		}
 		const list = node._errors;
+		// Two checks may find the same fault (the schema and a limit): Discord names it once.
+		if (Array.isArray(list) && list.some((e) => e.code === code && e.message === message)) return;
 		if (Array.isArray(list)) list.push({ code, message });
 		else node._errors = [{ code, message }];
 		this.#count++;

@@ -16,6 +16,7 @@ import { parseMessageInput } from './messages.ts';
 import { channelPermissions, invocationRefusal, memberPermissions } from './permissions.ts';
 import { toApiChannel, toApiInteractionMember, toApiMessage, toApiRole, toApiUser } from './serialize.ts';
 import type { CommandOption, CommandRecord, GuildRecord, MessageRecord, SandboxState } from './state.ts';
+import { checkAutocompleteChoices } from './validate/limits.ts';
 
 /** The bot's answer as a person sees it; what the control API returns. */
 export interface VisibleReply {
@@ -51,6 +52,8 @@ export interface InteractionRecord {
 	sourceMessageId: string | null;
 	/** Every message this interaction's token may read or edit. */
 	messageIds: Set<string>;
+	/** Autocomplete: the type of the focused option, which every choice value must have. */
+	focusedType?: number;
 	/** Deferred (type 5/6): the next edit of `@original` is the visible reply. */
 	awaitingEdit: boolean;
 	settled: boolean;
@@ -259,11 +262,24 @@ export function buildCommandInteraction(
 		commandType: command.type,
 		sourceMessageId: null
 	});
+	const focusedType = focusedOptionType(leafOptions);
+	if (focusedType !== undefined) record.focusedType = focusedType;
 	const data: Record<string, unknown> = { id: command.id, name: command.name, type: command.type, options: leafOptions };
 	if (command.guildId) data.guild_id = command.guildId;
 	const hasResolved = Object.values(resolved).some((group) => Object.keys(group).length > 0);
 	if (hasResolved) data.resolved = Object.fromEntries(Object.entries(resolved).filter(([, group]) => Object.keys(group).length > 0));
 	return { record, payload: { ...basePayload(state, applicationId, guild, record), data } };
+}
+
+/** The type of the option marked `focused` in an interaction's option tree. */
+function focusedOptionType(options: unknown): number | undefined {
+	if (!Array.isArray(options)) return undefined;
+	for (const option of options as Array<{ type?: number; focused?: boolean; options?: unknown }>) {
+		if (option.focused === true) return option.type;
+		const nested = focusedOptionType(option.options);
+		if (nested !== undefined) return nested;
+	}
+	return undefined;
 }
 
 function convertPath(
@@ -588,6 +604,7 @@ export function handleCallback(
 			const errors = new FormErrors();
 			if (!Array.isArray(choices)) errors.add(['data', 'choices'], 'BASE_TYPE_REQUIRED', 'This field is required');
 			else if (choices.length > 25) errors.add(['data', 'choices'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+			checkAutocompleteChoices(errors, body, record.focusedType);
 			errors.throwIfAny();
 			record.callbackType = type;
 			record.resolve({ kind: 'choices', choices: choices as unknown[] });

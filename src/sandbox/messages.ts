@@ -1,6 +1,8 @@
 import { MessageFlags } from 'discord-api-types/v10';
 import { Errors, FormErrors } from './errors.ts';
 import type { UploadedFile } from './http.ts';
+import type { AllowedMentions } from './mentions.ts';
+import { readAllowedMentions, resolveMentions } from './mentions.ts';
 import type { MessageRecord, SandboxState } from './state.ts';
 
 /** A message body after validation: what create and edit apply. */
@@ -14,6 +16,8 @@ export interface MessageInput {
 	/** Return the author's recent message with the same nonce in this channel instead of creating one. */
 	enforceNonce?: boolean;
 	attachments?: Array<{ id: string; filename: string; size: number; contentType?: string }>;
+	/** Who the content may ping; absent: everything it mentions. */
+	allowedMentions?: AllowedMentions;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -152,6 +156,8 @@ export function parseMessageInput(state: SandboxState, json: unknown, files: Upl
 		if (typeof json.enforce_nonce !== 'boolean') errors.add(['enforce_nonce'], 'BOOLEAN_TYPE_CONVERT', 'Must be either true or false.');
 		else input.enforceNonce = json.enforce_nonce;
 	}
+	const allowedMentions = readAllowedMentions(json.allowed_mentions);
+	if (allowedMentions) input.allowedMentions = allowedMentions;
 	if (files.length > 0 || json.attachments !== undefined) input.attachments = attachFiles(state, files, json.attachments);
 	errors.throwIfAny();
 	if (!partial) {
@@ -191,7 +197,7 @@ export function buildMessage(
 	input: MessageInput
 ): MessageRecord {
 	const content = input.content ?? '';
-	const mentions = parseMentions(state, content);
+	const mentions = resolveMentions(state, fields, parseMentions(state, content), input.allowedMentions);
 	return {
 		id: state.ids.next(),
 		channelId: fields.channelId,
@@ -220,7 +226,7 @@ export function buildMessage(
 export function applyEdit(state: SandboxState, message: MessageRecord, input: MessageInput): MessageRecord {
 	if (input.content !== undefined) {
 		message.content = input.content;
-		const mentions = parseMentions(state, input.content);
+		const mentions = resolveMentions(state, message, parseMentions(state, input.content), input.allowedMentions);
 		message.mentionUserIds = mentions.users;
 		message.mentionRoleIds = mentions.roles;
 		message.mentionEveryone = mentions.everyone;

@@ -107,7 +107,7 @@ describe('sandbox emulator with a stock discord.js client', () => {
 				command: 'mileage adjust',
 				options: { member: seed.users.alan, points: 5 }
 			});
-			expect(res.status).toBe(200);
+			expect(res.status, JSON.stringify(res.body)).toBe(200);
 			const reply = res.body as VisibleReply;
 			expect(reply.content).toBe('adjust alan 5');
 			expect(reply.ephemeral).toBe(true);

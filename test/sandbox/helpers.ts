@@ -151,3 +151,39 @@ export class RawGateway {
 		this.ws.close();
 	}
 }
+
+/** REST calls as the bot (`/api/v10` + path, with its token). */
+export function botRest(emulator: Emulator): (method: string, path: string, body?: unknown) => ReturnType<typeof call> {
+	const headers = { Authorization: `Bot ${emulator.botToken}` };
+	return (method, path, body) => call(emulator, method, `/api/v10${path}`, body, headers);
+}
+
+/**
+ * Starts an interaction through the control API and returns its id and token as the bot's gateway `socket`
+ * received them, unanswered: for tests that answer it with raw REST calls.
+ */
+export async function pendingInteraction(
+	emulator: Emulator,
+	socket: RawGateway,
+	input: { command: string; options?: Record<string, string | number | boolean>; autocomplete?: string; user_id?: string }
+): Promise<{ id: string; token: string }> {
+	const from = socket.received.length;
+	emulator
+		.runInteraction({
+			guild_id: emulator.seed.guildId,
+			channel_id: emulator.seed.channels.general,
+			user_id: input.user_id ?? emulator.seed.users.ada,
+			...input
+		})
+		.catch(() => {});
+	const payload = await socket.next((p) => p.t === 'INTERACTION_CREATE', 5_000, from);
+	const d = payload.d as { id: string; token: string };
+	return { id: d.id, token: d.token };
+}
+
+/** The `_errors` Discord's 50035 body lists at `path` (`['embeds', 0, 'title']`), or undefined. */
+export function formErrorsAt(body: unknown, path: ReadonlyArray<string | number>): Array<{ code: string; message: string }> | undefined {
+	let node = (body as { errors?: unknown } | undefined)?.errors;
+	for (const segment of path) node = (node as Record<string, unknown> | undefined)?.[String(segment)];
+	return (node as { _errors?: Array<{ code: string; message: string }> } | undefined)?._errors;
+}

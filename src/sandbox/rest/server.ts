@@ -4,6 +4,7 @@ import { RestError } from '../errors.ts';
 import type { ParsedBody } from '../http.ts';
 import { BodyTooLargeError, parseBody, readRaw, sendEmpty, sendJson } from '../http.ts';
 import { RateLimiter } from '../ratelimit.ts';
+import { validateRequest } from '../validate/index.ts';
 import type { Caller, HttpMethod, RouteDefinition } from './routes.ts';
 import { routeKey, routes } from './routes.ts';
 
@@ -151,7 +152,10 @@ export class RestServer {
 		if (body.malformed) return sendJson(res, 400, { code: 50109, message: 'The request body contains invalid JSON.' }, headers);
 
 		try {
+			// Strict like Discord: the body must match the spec's request schema and Discord's limits before anything changes.
+			const commit = route.operationId ? validateRequest(ctx, route.operationId, params, body) : undefined;
 			const result = route.handle(ctx, { method: route.method, params, query, body, headers: req.headers, caller });
+			commit?.();
 			if (result.body === undefined) return sendEmpty(res, result.status, headers);
 			return sendJson(res, result.status, result.body, headers);
 		} catch (error) {

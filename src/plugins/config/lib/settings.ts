@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DISCORD_CONTENT_LIMIT, truncate } from '../../../core/errors.ts';
 import { text } from '../../../core/input.ts';
 import { channelReference, roleReference } from '../../../core/references.ts';
 
@@ -56,7 +57,12 @@ export const LOCALES = [
 export const ConfigSettings = z.object({
 	/** A text or announcement channel of the guild (checked against the bot's cache on every write). */
 	welcomeChannel: channelReference('text').nullable().default(null),
-	welcomeMessage: text({ max: 1_500, multiline: true }).default('Welcome to {server}, {user}!'),
+	welcomeMessage: text({ max: 1_500, multiline: true })
+		.refine((template) => welcomeWorstCase(template) <= DISCORD_CONTENT_LIMIT, {
+			error: (issue) =>
+				`filled in, it could reach ${welcomeWorstCase(String(issue.input))} characters (a mention is up to ${WORST_USER.length}, a server name up to ${WORST_SERVER.length}); Discord allows ${DISCORD_CONTENT_LIMIT}: use fewer {user} and {server}`
+		})
+		.default('Welcome to {server}, {user}!'),
 	dailyChannel: channelReference('text').nullable().default(null),
 	timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Paris').default('UTC'),
 	locale: z.enum(LOCALES).default('en-US'),
@@ -77,9 +83,18 @@ export const SETTING_LABELS: Record<keyof ConfigSettings, string> = {
 	dashboardRoles: 'Dashboard roles'
 };
 
-/** Fills `{user}` and `{server}` in a welcome message. */
+/** Fills `{user}` and `{server}` in a welcome message (cut to Discord's 2,000 characters, for messages stored before the check). */
 export function renderWelcome(template: string, values: { user: string; server: string }): string {
-	return template.replaceAll('{user}', values.user).replaceAll('{server}', values.server);
+	return truncate(template.replaceAll('{user}', values.user).replaceAll('{server}', values.server));
+}
+
+/** The longest a user mention (`<@` + a 20-digit id + `>`) and a server name (100 characters) can be. */
+const WORST_USER = `<@${'9'.repeat(20)}>`;
+const WORST_SERVER = 'x'.repeat(100);
+
+/** Length of a welcome message filled in with the longest mention and server name: what Discord must accept. */
+export function welcomeWorstCase(template: string): number {
+	return template.replaceAll('{user}', WORST_USER).replaceAll('{server}', WORST_SERVER).length;
 }
 
 /** Shows a setting's value the way Discord renders mentions. */
