@@ -206,6 +206,59 @@ export class DailyPostService {
 		});
 	}
 
+	/**
+	 * Replaces what a post says and when (everything but its switch). Runs already recorded stay, so a date that was
+	 * posted is not posted again at the new time; new prompts start a new rotation.
+	 */
+	public async update(guildId: string, postId: number, spec: PostSpec): Promise<DailyPost> {
+		const post = await this.get(guildId, postId);
+		if (spec.channelId === null && this.#facts(guildId).dailyChannelId === null) {
+			throw invalidPost(
+				{ channelId: ['is required while the server has no daily channel'] },
+				'This server has no daily channel: give the post a channel, or set one with `/config set daily-channel`.'
+			);
+		}
+		const samePrompts = JSON.stringify(spec.prompts) === JSON.stringify(post.prompts);
+		const rotation = spec.prompts
+			? samePrompts && post.rotation
+				? post.rotation
+				: startRotation(spec.prompts.length, this.#random)
+			: null;
+		const [row] = await this.#em().execute<PostRow[]>(
+			`update dailies_post set channel_id = ?, minute_of_day = ?, weekdays = ?, time_zone = ?, message = ?, prompts = ?,
+			 rotation_order = ?, rotation_position = ?, missed_policy = ?, grace_minutes = ? where guild_id = ? and id = ? returning *`,
+			[
+				spec.channelId,
+				spec.minuteOfDay,
+				spec.weekdays,
+				spec.timeZone,
+				spec.message,
+				spec.prompts ? JSON.stringify(spec.prompts) : null,
+				rotation ? JSON.stringify(rotation.order) : null,
+				rotation?.position ?? 0,
+				spec.missedPolicy,
+				spec.graceMinutes,
+				guildId,
+				post.id
+			]
+		);
+		return toPost(row!);
+	}
+
+	/**
+	 * What a post not saved yet would send and when: the renderer the sender uses, and the first run after now (a
+	 * rotation's first prompt is drawn when it is saved, so prompts preview the first one listed).
+	 */
+	public draftPreview(guildId: string, spec: PostSpec): Omit<PostPreview, 'post'> {
+		const timeZone = spec.timeZone ?? this.#facts(guildId).timeZone;
+		return {
+			payload: renderPost(spec, spec.prompts ? 0 : null),
+			channelId: spec.channelId ?? this.#facts(guildId).dailyChannelId,
+			next: spec.enabled ? nextOccurrence(ruleOf(spec, timeZone), this.clock()) : null,
+			timeZone
+		};
+	}
+
 	/** The guild's posts, oldest first. */
 	public async list(guildId: string): Promise<DailyPost[]> {
 		const rows = await this.#em().execute<PostRow[]>('select * from dailies_post where guild_id = ? order by id', [guildId]);
