@@ -136,7 +136,14 @@ export function usePostWrites(id: string) {
 		}),
 		remove: useMutation({
 			mutationFn: (postId: string) => request<PostAnswer>(`${d(id)}/posts/${postId}`, { method: 'DELETE' }),
-			onSuccess: refresh
+			onSuccess: (_answer, postId) => {
+				// Off the list at once, and its details and preview forgotten: refetching them would only answer 404.
+				client.setQueryData<PostsAnswer>(dailiesKeys.posts(id), (old) =>
+					old ? { ...old, posts: old.posts.filter((p) => p.id !== postId) } : old
+				);
+				client.removeQueries({ queryKey: dailiesKeys.post(id, postId) });
+				return client.invalidateQueries({ queryKey: dailiesKeys.posts(id), exact: true });
+			}
 		}),
 		skipNext: useMutation({
 			mutationFn: (postId: string) => request<unknown>(`${d(id)}/posts/${postId}/skip-next`, { method: 'POST' }),

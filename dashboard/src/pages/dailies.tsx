@@ -312,7 +312,14 @@ function DeliveryLog({ feed, onClose }: { feed: FeedView | null; onClose: () => 
 	const { guild } = useGuildContext();
 	const log = useFeedLog(guild.id, feed?.id ?? null);
 	return (
-		<Drawer opened={feed !== null} onClose={onClose} title={`Delivery log — ${feed?.title ?? feed?.url ?? ''}`} position="right" size="lg">
+		<Drawer
+			opened={feed !== null}
+			onClose={onClose}
+			title={`Delivery log — ${feed?.title ?? feed?.url ?? ''}`}
+			position="right"
+			size="lg"
+			closeButtonProps={{ 'aria-label': 'Close the delivery log' }}
+		>
 			<Text size="sm" c="dimmed" mb="sm">
 				Every poll, and for each new item whether it was posted and, if not, why.
 			</Text>
