@@ -308,7 +308,10 @@ describe('the Dailies feeds page', () => {
 
 describe('the Dailies posts page', () => {
 	it('GIVEN no posts THEN the page shows its empty state', async () => {
-		await page.locator('label').filter({ hasText: /^Daily posts$/ }).click();
+		await page
+			.locator('label')
+			.filter({ hasText: /^Daily posts$/ })
+			.click();
 		await page.waitForURL(`${bot.base}/servers/${seed.guildId}/dailies/posts`);
 		await page.getByText('No daily posts yet').waitFor();
 		await snapshot('posts-empty');
