@@ -346,7 +346,9 @@ function PostEditor({ post, onDone }: { post: PostView | null; onDone: () => voi
 							<>
 								<NextRun next={draft.data.nextRun} />
 								<Text size="xs" c="dimmed">
-									In {channelName(guild, draft.data.channelId)}
+									{draft.data.channelId
+										? `In ${channelName(guild, draft.data.channelId)}`
+										: "No channel yet: pick one, or set the server's daily channel in the settings"}
 									{form.kind === 'prompts' ? ' · the first run posts one of the prompts (shown: the first listed)' : ''}
 								</Text>
 								<DiscordMessage message={draft.data.message} guild={guild} label="Preview of this post" />
