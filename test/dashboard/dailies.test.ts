@@ -420,6 +420,58 @@ describe('the Dailies posts page', () => {
 		expect((await query(bot.db.url, 'select id from dailies_post')).length).toBe(0);
 	});
 
+	it('GIVEN a member without rights THEN neither dailies page nor any dailies route opens for them', async () => {
+		for (const path of ['/dailies', '/dailies/posts']) {
+			const reload = await fetch(`${bot.base}/servers/${seed.guildId}${path}`, { headers: { accept: 'text/html' } });
+			expect([path, reload.status, reload.headers.get('content-type')]).toEqual([path, 200, 'text/html; charset=utf-8']);
+		}
+		const context = await browser.newContext({ bypassCSP: true });
+		const member = await context.newPage();
+		await member.goto(`${bot.base}/`);
+		await member.getByRole('link', { name: 'Log in with Discord' }).click();
+		await member.getByRole('link', { name: /Log in as Linus/ }).click();
+		await member.waitForURL(`${bot.base}/servers`);
+		for (const path of ['/dailies', '/dailies/posts']) {
+			await member.goto(`${bot.base}/servers/${seed.guildId}${path}`);
+			await member.getByText('You cannot manage this server').waitFor();
+		}
+		const [feed] = await liveFeeds();
+		const d = `/dailies/guilds/${seed.guildId}`;
+		const statuses = await member.evaluate(
+			async (requests) =>
+				Promise.all(
+					requests.map(async ([method, path, body]) => {
+						const response = await fetch(path!, {
+							method,
+							credentials: 'include',
+							headers: body ? { 'content-type': 'application/json' } : {},
+							body: body ?? null
+						});
+						return `${method} ${path} ${response.status}`;
+					})
+				),
+			[
+				['GET', `${d}/feeds`],
+				['POST', `${d}/feeds`, JSON.stringify({ url: 'http://127.0.0.1/x.xml', channelId: seed.channels.feeds, dryRun: true })],
+				['GET', `${d}/feeds/${feed!.id}/log`],
+				['POST', `${d}/feeds/${feed!.id}/pause`],
+				['DELETE', `${d}/feeds/${feed!.id}`],
+				['GET', `${d}/feeds.opml`],
+				['POST', `${d}/feeds.opml`, JSON.stringify({ opml: '<opml/>' })],
+				['GET', `${d}/posts`],
+				['POST', `${d}/posts`, JSON.stringify({ time: '09:00', message: 'x', channelId: seed.channels.daily })],
+				['POST', `${d}/posts/preview`, JSON.stringify({ time: '09:00', message: 'x' })]
+			] as [string, string, string?][]
+		);
+		expect(statuses.filter((line) => !line.endsWith(' 403'))).toEqual([]);
+		// Nothing changed: the feed is still followed and not paused, no post was added.
+		expect(await query(bot.db.url, "select id, state from dailies_feed where state <> 'removed'")).toEqual([
+			{ id: Number(feed!.id), state: 'active' }
+		]);
+		expect(await query(bot.db.url, 'select id from dailies_post')).toEqual([]);
+		await context.close();
+	});
+
 	it('GIVEN every dailies page visited THEN axe-core found no serious or critical violations, and no script failed', () => {
 		expect(violations).toEqual([]);
 		expect(pageErrors).toEqual([]);
