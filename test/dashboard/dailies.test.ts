@@ -307,11 +307,24 @@ describe('the Dailies feeds page', () => {
 });
 
 describe('the Dailies posts page', () => {
-	it('GIVEN no posts THEN the page shows its empty state', async () => {
+	it('GIVEN no posts THEN the page shows a skeleton while they load, then its empty state', async () => {
+		// The list answers slowly, so what the page shows meanwhile can be seen.
+		let release: () => void = () => undefined;
+		const held = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		await page.route('**/dailies/guilds/*/posts', async (route) => {
+			await held;
+			await route.continue();
+		});
 		await page
 			.locator('label')
 			.filter({ hasText: /^Daily posts$/ })
 			.click();
+		await page.getByLabel('Loading').waitFor();
+		expect(await page.getByText('No daily posts yet').count()).toBe(0);
+		release();
+		await page.unrouteAll({ behavior: 'wait' });
 		await page.waitForURL(`${bot.base}/servers/${seed.guildId}/dailies/posts`);
 		await page.getByText('No daily posts yet').waitFor();
 		await snapshot('posts-empty');
@@ -418,6 +431,25 @@ describe('the Dailies posts page', () => {
 		await confirm.getByRole('button', { name: 'Delete post' }).click();
 		await page.getByText('No daily posts yet').waitFor();
 		expect((await query(bot.db.url, 'select id from dailies_post')).length).toBe(0);
+	});
+
+	it('GIVEN a phone-width screen THEN both dailies pages fit without sideways scrolling', async () => {
+		await page.goto(`${bot.base}/servers/${seed.guildId}/dailies`);
+		await page.getByRole('table', { name: 'Feeds' }).waitFor();
+		await page.setViewportSize({ width: 390, height: 844 });
+		try {
+			for (const name of ['feeds', 'posts']) {
+				if (name === 'posts') {
+					await page.goto(`${bot.base}/servers/${seed.guildId}/dailies/posts`);
+					await page.getByText('No daily posts yet').waitFor();
+				}
+				const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+				await snapshot(`${name}-phone`);
+				expect([name, overflow]).toEqual([name, 0]);
+			}
+		} finally {
+			await page.setViewportSize({ width: 1280, height: 900 });
+		}
 	});
 
 	it('GIVEN a member without rights THEN neither dailies page nor any dailies route opens for them', async () => {
