@@ -161,12 +161,7 @@ export class DailyPostService {
 
 	/** Saves a post (the caller checked the channel is one the bot can post in). Refuses past the guild's limit. */
 	public async add(guildId: string, spec: PostSpec, actorId: string | null): Promise<DailyPost> {
-		if (spec.channelId === null && this.#facts(guildId).dailyChannelId === null) {
-			throw invalidPost(
-				{ channelId: ['is required while the server has no daily channel'] },
-				'This server has no daily channel: give the post a channel, or set one with `/config set daily-channel`.'
-			);
-		}
+		this.#requireChannel(guildId, spec);
 		const now = this.clock();
 		const rotation = spec.prompts ? startRotation(spec.prompts.length, this.#random) : null;
 		return this.#orm.em.fork().transactional(async (tx) => {
@@ -208,16 +203,12 @@ export class DailyPostService {
 
 	/**
 	 * Replaces what a post says and when (everything but its switch). Runs already recorded stay, so a date that was
-	 * posted is not posted again at the new time; new prompts start a new rotation.
+	 * posted is not posted again at the new time; new prompts start a new rotation. `spec.enabled` is not used (the
+	 * switch is {@link setEnabled}'s).
 	 */
 	public async update(guildId: string, postId: number, spec: PostSpec): Promise<DailyPost> {
+		this.#requireChannel(guildId, spec);
 		const post = await this.get(guildId, postId);
-		if (spec.channelId === null && this.#facts(guildId).dailyChannelId === null) {
-			throw invalidPost(
-				{ channelId: ['is required while the server has no daily channel'] },
-				'This server has no daily channel: give the post a channel, or set one with `/config set daily-channel`.'
-			);
-		}
 		const samePrompts = JSON.stringify(spec.prompts) === JSON.stringify(post.prompts);
 		const rotation = spec.prompts
 			? samePrompts && post.rotation
@@ -257,6 +248,16 @@ export class DailyPostService {
 			next: spec.enabled ? nextOccurrence(ruleOf(spec, timeZone), this.clock()) : null,
 			timeZone
 		};
+	}
+
+	/** Refuses a post without a channel while the guild has no daily channel to fall back on. */
+	#requireChannel(guildId: string, spec: PostSpec): void {
+		if (spec.channelId === null && this.#facts(guildId).dailyChannelId === null) {
+			throw invalidPost(
+				{ channelId: ['is required while the server has no daily channel'] },
+				'This server has no daily channel: give the post a channel, or set one with `/config set daily-channel`.'
+			);
+		}
 	}
 
 	/** The guild's posts, oldest first. */

@@ -21,8 +21,8 @@ export class DailiesPostPutRoute extends Route {
 			const body = parseBody(request, response, PostInput);
 			if (!body) return;
 			const service = this.container.dailiesPosts;
-			const current = await service.get(ctx.guild.id, postId);
-			const parsed = parsePostInput({ ...body, enabled: current.enabled });
+			// Every check of the body comes before the post is looked up: a bad body is 400 whichever post it names.
+			const parsed = parsePostInput(body);
 			if (!parsed.ok) return sendError(response, 'invalid_body', { fields: parsed.fields });
 			const problem = parsed.spec.channelId ? postChannelProblem(ctx.guild, parsed.spec.channelId) : null;
 			if (problem) return sendError(response, 'invalid_body', { fields: { channelId: [problem] } });
