@@ -352,9 +352,13 @@ describe('the Dailies posts page', () => {
 			15_000
 		);
 		expect(await draft.locator('strong').textContent()).toBe('Facet Sandbox');
-		expect(await editor.locator('[data-next-run]').textContent()).toMatch(
-			/Next run: (Mon|Tue|Wed|Thu|Fri) \d{4}-\d\d-\d\d 09:30 \(Europe\/Berlin\)/
+		// The preview follows the form (asked again 300 ms after each change): it ends on the last zone and days picked.
+		const nextRun = await waitUntil(
+			() => editor.locator('[data-next-run]').textContent(),
+			(text) => /Next run: (Mon|Tue|Wed|Thu|Fri) \d{4}-\d\d-\d\d 09:30 \(Europe\/Berlin\)/.test(text ?? ''),
+			15_000
 		);
+		expect(nextRun).toMatch(/Next run: (Mon|Tue|Wed|Thu|Fri) \d{4}-\d\d-\d\d 09:30 \(Europe\/Berlin\)/);
 
 		// The sandbox server has no daily channel yet: the refusal is shown beside the channel picker.
 		await editor.getByRole('button', { name: 'Create post' }).click();
