@@ -22,7 +22,9 @@ export const router = createBrowserRouter([
 					{ index: true, element: <OverviewPage /> },
 					{ path: 'settings/:plugin?', lazy: async () => ({ Component: (await import('./pages/settings.tsx')).SettingsPage }) },
 					{ path: 'mileage', lazy: async () => ({ Component: (await import('./pages/mileage.tsx')).MileagePage }) },
-					{ path: 'audit', lazy: async () => ({ Component: (await import('./pages/audit.tsx')).AuditPage }) }
+					{ path: 'audit', lazy: async () => ({ Component: (await import('./pages/audit.tsx')).AuditPage }) },
+					{ path: 'dailies', lazy: async () => ({ Component: (await import('./pages/dailies.tsx')).FeedsPage }) },
+					{ path: 'dailies/posts', lazy: async () => ({ Component: (await import('./pages/dailies-posts.tsx')).PostsPage }) }
 				]
 			},
 			{

@@ -38,6 +38,8 @@ export interface GuildRouteSpec {
 	prepare?(ctx: SpecContext): Promise<Record<string, string>>;
 	/** Reads back everything the route could write (the resource, a query, Redis keys…). */
 	readState?(ctx: SpecContext): Promise<unknown>;
+	/** A POST that writes nothing even when it accepts the body (a preview): its positive control leaves the state as it was. */
+	writesNothing?: true;
 }
 
 /** The plugin the plugin routes are exercised with (the test fixture `echo`, settings `{ prefix: string(1..10) }`). */
@@ -252,6 +254,36 @@ export const guildRouteSpecs: Record<string, GuildRouteSpec> = {
 		},
 		validBody: ({ guildId }) => ({ time: farTime(), message: 'Matrix morning', channelId: postChannel(guildId) }),
 		readState: dailiesPostState
+	},
+	'PUT dailies/guilds/[guild]/posts/[post]': {
+		params: () => ({ post: '999999' }),
+		// The body of an add: a channel the bot can post in (the matrix guilds have no daily channel).
+		accepts: (body) => {
+			const parsed = parsePostInput(body);
+			if (!parsed.ok || parsed.spec.channelId === null) return false;
+			const channelId = parsed.spec.channelId;
+			return container.client.guilds.cache.some(
+				(guild) => guild.channels.cache.has(channelId) && postChannelProblem(guild, channelId) === null
+			);
+		},
+		validBody: ({ guildId }) => ({ time: farTime(), message: 'Matrix evening', channelId: postChannel(guildId) }),
+		prepare: preparePost,
+		readState: dailiesPostState
+	},
+	'POST dailies/guilds/[guild]/posts/preview': {
+		// A draft may follow the server's channel (null), or name one the bot can post in.
+		accepts: (body) => {
+			const parsed = parsePostInput(body);
+			if (!parsed.ok) return false;
+			const channelId = parsed.spec.channelId;
+			return (
+				channelId === null ||
+				container.client.guilds.cache.some((guild) => guild.channels.cache.has(channelId) && postChannelProblem(guild, channelId) === null)
+			);
+		},
+		validBody: ({ guildId }) => ({ time: farTime(), message: 'Matrix draft', channelId: postChannel(guildId) }),
+		readState: dailiesPostState,
+		writesNothing: true
 	},
 	'PATCH dailies/guilds/[guild]/posts/[post]': {
 		params: () => ({ post: '999999' }),

@@ -298,7 +298,8 @@ describe('writing guild routes with bad bodies', () => {
 			expect([c.key, await c.spec!.readState!({ guildId: guild1 })]).toEqual([c.key, state]);
 		}
 		expect(await dbSnapshot()).toEqual(before);
-	});
+		// 200 requests per writing route: the time grows with every route added, so the default 60 s is not enough.
+	}, 240_000);
 
 	it('GIVEN every hostile body (NUL, control characters, over-long strings, deep JSON, out-of-range numbers) THEN the right 4xx, never 5xx, nothing written', async () => {
 		const before = await dbSnapshot();
@@ -345,13 +346,14 @@ describe('writing guild routes with bad bodies', () => {
 		expect(await dbSnapshot()).toEqual(before);
 	});
 
-	it('GIVEN the valid example from a manager THEN it is accepted and the state changes (readState sees writes)', async () => {
+	it('GIVEN the valid example from a manager THEN it is accepted and the state changes (readState sees writes; a preview writes nothing)', async () => {
 		for (const c of writing()) {
 			const params = await c.spec!.prepare?.({ guildId: guild1 });
 			const state = await c.spec!.readState!({ guildId: guild1 });
 			const response = await send(c, guild1, users.grace, { ...(params ? { params } : {}) });
 			expect([c.key, response.status, response.ok]).toEqual([c.key, response.status, true]);
-			expect([c.key, await c.spec!.readState!({ guildId: guild1 })]).not.toEqual([c.key, state]);
+			if (c.spec!.writesNothing) expect([c.key, await c.spec!.readState!({ guildId: guild1 })]).toEqual([c.key, state]);
+			else expect([c.key, await c.spec!.readState!({ guildId: guild1 })]).not.toEqual([c.key, state]);
 		}
 	});
 });

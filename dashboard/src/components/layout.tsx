@@ -118,6 +118,7 @@ const TABS = [
 	{ value: 'overview', label: 'Overview' },
 	{ value: 'settings', label: 'Settings' },
 	{ value: 'mileage', label: 'Mileage' },
+	{ value: 'dailies', label: 'Dailies' },
 	{ value: 'audit', label: 'Audit log' }
 ];
 

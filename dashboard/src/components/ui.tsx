@@ -154,7 +154,8 @@ export function ConfirmDialog({ request: open, onClose }: { request: ConfirmRequ
 							Cancel
 						</Button>
 						<Button
-							color={request.danger ? 'red' : undefined}
+							// red.9: white on Mantine's default red (or red.5 in the dark scheme) is below WCAG AA contrast.
+							color={request.danger ? 'red.9' : undefined}
 							loading={busy}
 							onClick={async () => {
 								setBusy(true);
@@ -194,7 +195,7 @@ export function useLeaveGuard(dirty: boolean) {
 					<Button variant="default" onClick={() => blocker.reset?.()}>
 						Stay
 					</Button>
-					<Button color="red" onClick={() => blocker.proceed?.()}>
+					<Button color="red.9" onClick={() => blocker.proceed?.()}>
 						Leave and discard
 					</Button>
 				</Group>

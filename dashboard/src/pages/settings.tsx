@@ -3,6 +3,7 @@ import { MultiSelect, NumberInput, Paper, SegmentedControl, Select, Stack, Switc
 import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { ApiError, describeError, usePlugins, useSaveSettings, useSettings, useTimeZones } from '../api.ts';
+import { channelOptions } from '../components/channels.ts';
 import { useGuildContext } from '../components/layout.tsx';
 import { EmptyState, ListSkeleton, LoadError, notify, SaveBar, useLeaveGuard } from '../components/ui.tsx';
 
@@ -51,15 +52,6 @@ const labelOf = (key: string) =>
 		.replace(/([a-z0-9])([A-Z])/g, '$1 $2')
 		.replace(/^./, (c) => c.toUpperCase())
 		.replace(/ ([A-Z])(?=[a-z])/g, (m) => m.toLowerCase());
-
-const TEXT_CHANNEL_TYPES = new Set([0, 5]);
-const CHANNEL_GLYPH: Record<number, string> = { 0: '#', 2: '🔊', 4: '▸', 5: '📣', 13: '🎙', 15: '💬' };
-
-function channelOptions(guild: GuildDetail, textOnly: boolean) {
-	return guild.channels
-		.filter((channel) => channel.type !== 4 && (!textOnly || TEXT_CHANNEL_TYPES.has(channel.type)))
-		.map((channel) => ({ value: channel.id, label: `${CHANNEL_GLYPH[channel.type] ?? '#'} ${channel.name}` }));
-}
 
 const roleOptions = (guild: GuildDetail) =>
 	guild.roles.filter((role) => !role.managed).map((role) => ({ value: role.id, label: `@${role.name}` }));

@@ -184,4 +184,73 @@ describe('daily posts end to end', () => {
 		expect((await call('DELETE', '/posts/abc')).status).toBe(404);
 		expect(await postCount()).toBe(3);
 	});
+	it("GIVEN the dashboard's edit and draft preview THEN PUT replaces a post, the preview saves nothing, bad bodies change nothing, and only managers may call them", async () => {
+		const [post] = (await call('GET', '/posts')).body.posts;
+		const count = await postCount();
+		// A draft: the sender's renderer and the first run after now in the draft's own zone; nothing saved.
+		const draft = await call('POST', '/posts/preview', {
+			time: '07:15',
+			message: 'Stand-up <@&1> @everyone',
+			timeZone: 'Asia/Tokyo',
+			weekdays: ['mon']
+		});
+		expect(draft.status).toBe(200);
+		expect(draft.body).toEqual({
+			message: { content: 'Stand-up <@&1> @everyone', allowed_mentions: { parse: ['users', 'roles'] } },
+			channelId: seed.channels.daily,
+			nextRun: {
+				at: '2026-11-08T22:15:00.000Z',
+				localDate: '2026-11-09',
+				local: 'Mon 2026-11-09 07:15 (Asia/Tokyo)',
+				timeZone: 'Asia/Tokyo'
+			}
+		});
+		expect(await postCount()).toBe(count);
+		const badDraft = await call('POST', '/posts/preview', { time: '7:75', message: 'x' });
+		expect([badDraft.status, badDraft.body.error, Object.keys(badDraft.body.fields)]).toEqual([400, 'invalid_body', ['time']]);
+
+		const edited = await call('PUT', `/posts/${post.id}`, {
+			time: '18:30',
+			message: 'Evening wrap-up',
+			weekdays: 'weekdays',
+			timeZone: 'Europe/Berlin'
+		});
+		expect(edited.status).toBe(200);
+		expect(edited.body.post).toMatchObject({
+			id: post.id,
+			time: '18:30',
+			message: 'Evening wrap-up',
+			prompts: null,
+			timeZone: 'Europe/Berlin',
+			enabled: post.enabled
+		});
+		expect(edited.body.post.weekdays).toEqual(['mon', 'tue', 'wed', 'thu', 'fri']);
+		expect(edited.body.post.nextRun.local).toBe('Tue 2026-11-03 18:30 (Europe/Berlin)');
+		expect((await call('GET', `/posts/${post.id}/preview`)).body.message.content).toBe('Evening wrap-up');
+		// Refused: the field is named and the post is as it was.
+		for (const [body, field] of [
+			[{ time: '18:30', message: 'x', channelId: seed.channels.lounge }, 'channelId'],
+			[{ time: '18:30', message: 'x', prompts: ['y'] }, 'message'],
+			[{ time: '18:30', message: 'x', timeZone: 'Nowhere/Land' }, 'timeZone']
+		] as const) {
+			const refused = await call('PUT', `/posts/${post.id}`, body);
+			expect([field, refused.status, refused.body.error, Object.keys(refused.body.fields)]).toEqual([field, 400, 'invalid_body', [field]]);
+		}
+		expect((await call('GET', `/posts/${post.id}`)).body.post).toMatchObject({ time: '18:30', message: 'Evening wrap-up' });
+		expect((await call('PUT', '/posts/999999', { time: '18:30', message: 'x' })).status).toBe(404);
+
+		const linus = (await login(bot, 'linus')).browser;
+		for (const [method, path] of [
+			['PUT', `/posts/${post.id}`],
+			['POST', '/posts/preview']
+		] as const) {
+			const answer = await linus.fetch(`${api}${path}`, {
+				method,
+				headers: { origin: DASHBOARD_ORIGIN, 'content-type': 'application/json' },
+				body: JSON.stringify({ time: '06:00', message: 'mine now' })
+			});
+			expect([method, path, answer.status]).toEqual([method, path, 403]);
+		}
+		expect((await call('GET', `/posts/${post.id}`)).body.post.message).toBe('Evening wrap-up');
+	});
 });

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { DeliveryItem } from '../entities/DailiesDeliveryLog.ts';
 import type { CatchUpPolicy, FeedFormat } from '../entities/DailiesFeed.ts';
 import { DailiesError, DailiesIdentifiers } from './errors.ts';
 import { type FeedFetcher, FetchError } from './fetch.ts';
@@ -8,7 +9,18 @@ import type { FeedHooks } from './poller.ts';
 import { filterReason, type MessagePayload, renderItem, templateProblem } from './render.ts';
 import type { Sender } from './sender.ts';
 import { SendError } from './sender.ts';
-import { deliveryLog, FEED_COLUMNS, type FeedRow, feedFromRow, guildFeed, guildFeeds, markSeen, setPosted } from './store.ts';
+import {
+	appendDelivery,
+	type DeliveryRecord,
+	deliveryLog,
+	FEED_COLUMNS,
+	type FeedRow,
+	feedFromRow,
+	guildFeed,
+	guildFeeds,
+	markSeen,
+	setPosted
+} from './store.ts';
 import { isYouTubeFeed, resolveYouTube, YouTubeError } from './youtube.ts';
 
 /** What the service asks the bot beyond the poller's hooks. */
@@ -47,6 +59,8 @@ export interface Inspection {
 	items: number;
 	newest: FeedItem | null;
 	parsed: ParsedFeed;
+	/** HTTP status of the fetch (recorded in the delivery log of an add). */
+	httpStatus: number;
 	/** Validators of the fetch, so the first poll is already conditional. */
 	etag: string | null;
 	lastModified: string | null;
@@ -95,6 +109,7 @@ export class FeedService {
 			items: parsed.items.length,
 			newest: newestItem(parsed.items),
 			parsed,
+			httpStatus: fetched.status,
 			etag: fetched.etag,
 			lastModified: fetched.lastModified
 		};
@@ -185,19 +200,55 @@ export class FeedService {
 		const { feed } = saved;
 		let postedMessageId: string | null = null;
 		let preview: MessagePayload | null = null;
+		// The add is the feed's first delivery: the log says what happened to the newest item and why the rest waited.
+		const older = Math.max(0, inspection.items - (inspection.newest ? 1 : 0));
+		const record: DeliveryRecord = {
+			polledAt: now,
+			httpStatus: inspection.httpStatus,
+			error: null,
+			found: inspection.items,
+			posted: 0,
+			skipped: older > 0 ? { seen: older } : {},
+			items: []
+		};
 		if (inspection.newest) {
-			preview = this.render(feed, inspection.newest, inspection.title);
-			const filtered = filterReason(inspection.newest, feed.includeKeywords, feed.excludeKeywords);
-			if (saved.newestIsNew && !filtered) {
+			const newest = inspection.newest;
+			preview = this.render(feed, newest, inspection.title);
+			const filtered = filterReason(newest, feed.includeKeywords, feed.excludeKeywords);
+			const entry: DeliveryItem = {
+				title: newest.title,
+				link: newest.link,
+				outcome: 'seen',
+				reason: 'the newest item was seen before (this server followed the feed earlier)'
+			};
+			// Seen before (a feed followed again): nothing is posted twice, and the entry above says so.
+			if (saved.newestIsNew && filtered) Object.assign(entry, { outcome: 'filtered', reason: filtered });
+			else if (saved.newestIsNew) {
 				try {
 					postedMessageId = await this.#sender.send(feed.channelId, preview);
-					await setPosted(em, feed.id, [inspection.newest.key], postedMessageId);
+					await setPosted(em, feed.id, [newest.key], postedMessageId);
+					Object.assign(entry, {
+						outcome: 'posted',
+						reason: 'the newest item, posted when the feed was added',
+						messageId: postedMessageId
+					});
+					record.posted = 1;
 				} catch (error) {
 					if (!(error instanceof SendError)) throw error;
 					// Saved either way; the poller pauses the feed with the reason if the channel stays unusable.
+					Object.assign(entry, { outcome: 'failed', reason: error.message });
 				}
 			}
+			record.items.push(entry);
 		}
+		if (older > 0)
+			record.items.push({
+				title: null,
+				link: null,
+				outcome: 'seen',
+				reason: `${older} older items marked seen when the feed was added (only the newest is posted)`
+			});
+		await appendDelivery(em, feed.id, record);
 		return { feed, postedMessageId, preview, inspection };
 	}
 

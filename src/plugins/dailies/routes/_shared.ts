@@ -1,8 +1,10 @@
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { z } from 'zod';
 import { type GuildContext, requireGuildManager, runSafely } from '../../../core/api/index.ts';
+import type { FeedItemView, FeedView, PollView } from '../contract.ts';
 import { CATCH_UP_POLICIES, FEED_FORMATS } from '../entities/DailiesFeed.ts';
 import { DailiesError } from '../lib/errors.ts';
+import type { FeedItem } from '../lib/parse.ts';
 import type { FeedInput } from '../lib/service.ts';
 import type { DeliveryRecord, FeedRow } from '../lib/store.ts';
 
@@ -50,7 +52,7 @@ export function feedInput(body: z.infer<typeof FeedBody>): FeedInput {
 }
 
 /** A feed as JSON, with its health. */
-export function feedView(feed: FeedRow) {
+export function feedView(feed: FeedRow): FeedView {
 	return {
 		id: String(feed.id),
 		url: feed.url,
@@ -80,8 +82,13 @@ export function feedView(feed: FeedRow) {
 }
 
 /** A poll of the delivery log as JSON. */
-export function pollView(poll: DeliveryRecord & { id: number }) {
+export function pollView(poll: DeliveryRecord & { id: number }): PollView {
 	return { ...poll, id: String(poll.id), polledAt: poll.polledAt.toISOString() };
+}
+
+/** A feed item as JSON (its date as ISO text). */
+export function itemView(item: FeedItem | null): FeedItemView | null {
+	return item ? { ...item, published: item.published?.toISOString() ?? null } : null;
 }
 
 /** The `[feed]` path segment as a feed id, or null after answering 400. */

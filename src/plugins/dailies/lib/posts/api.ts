@@ -1,5 +1,6 @@
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { type GuildContext, requireGuildManager, runSafely } from '../../../../core/api/index.ts';
+import type { NextRunView, PostView, RunView } from '../../contract.ts';
 import { DailiesIdentifiers } from '../errors.ts';
 import { postError } from './errors.ts';
 import { formatLocal, formatTimeOfDay, weekdayNames } from './schedule.ts';
@@ -41,19 +42,19 @@ export function runPostRoute(
 }
 
 /** A post as JSON with the zone and channel it follows now. */
-export function postViewOf(service: DailyPostService, post: DailyPost, next: NextRun | null) {
+export function postViewOf(service: DailyPostService, post: DailyPost, next: NextRun | null): PostView {
 	return postView(post, { timeZone: service.timeZoneOf(post), channelId: service.channelOf(post) }, next);
 }
 
 /** A post's next run as JSON: the instant, its local date and the local wall time. */
-export function nextRunView(next: NextRun | null) {
+export function nextRunView(next: NextRun | null): NextRunView | null {
 	return next
 		? { at: next.at.toISOString(), localDate: next.localDate, local: formatLocal(next.at, next.timeZone), timeZone: next.timeZone }
 		: null;
 }
 
 /** A post as JSON (`timeZone`/`channelId` are its own, null when it follows the server's). */
-export function postView(post: DailyPost, effective: { timeZone: string; channelId: string | null }, next: NextRun | null) {
+export function postView(post: DailyPost, effective: { timeZone: string; channelId: string | null }, next: NextRun | null): PostView {
 	return {
 		id: String(post.id),
 		time: formatTimeOfDay(post.minuteOfDay),
@@ -75,7 +76,7 @@ export function postView(post: DailyPost, effective: { timeZone: string; channel
 }
 
 /** A run as JSON. */
-export function runView(run: PostRun) {
+export function runView(run: PostRun): RunView {
 	return {
 		localDate: run.localDate,
 		scheduledAt: run.scheduledAt.toISOString(),

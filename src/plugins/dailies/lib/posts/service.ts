@@ -161,12 +161,7 @@ export class DailyPostService {
 
 	/** Saves a post (the caller checked the channel is one the bot can post in). Refuses past the guild's limit. */
 	public async add(guildId: string, spec: PostSpec, actorId: string | null): Promise<DailyPost> {
-		if (spec.channelId === null && this.#facts(guildId).dailyChannelId === null) {
-			throw invalidPost(
-				{ channelId: ['is required while the server has no daily channel'] },
-				'This server has no daily channel: give the post a channel, or set one with `/config set daily-channel`.'
-			);
-		}
+		this.#requireChannel(guildId, spec);
 		const now = this.clock();
 		const rotation = spec.prompts ? startRotation(spec.prompts.length, this.#random) : null;
 		return this.#orm.em.fork().transactional(async (tx) => {
@@ -204,6 +199,65 @@ export class DailyPostService {
 			);
 			return toPost(row!);
 		});
+	}
+
+	/**
+	 * Replaces what a post says and when (everything but its switch). Runs already recorded stay, so a date that was
+	 * posted is not posted again at the new time; new prompts start a new rotation. `spec.enabled` is not used (the
+	 * switch is {@link setEnabled}'s).
+	 */
+	public async update(guildId: string, postId: number, spec: PostSpec): Promise<DailyPost> {
+		this.#requireChannel(guildId, spec);
+		const post = await this.get(guildId, postId);
+		const samePrompts = JSON.stringify(spec.prompts) === JSON.stringify(post.prompts);
+		const rotation = spec.prompts
+			? samePrompts && post.rotation
+				? post.rotation
+				: startRotation(spec.prompts.length, this.#random)
+			: null;
+		const [row] = await this.#em().execute<PostRow[]>(
+			`update dailies_post set channel_id = ?, minute_of_day = ?, weekdays = ?, time_zone = ?, message = ?, prompts = ?,
+			 rotation_order = ?, rotation_position = ?, missed_policy = ?, grace_minutes = ? where guild_id = ? and id = ? returning *`,
+			[
+				spec.channelId,
+				spec.minuteOfDay,
+				spec.weekdays,
+				spec.timeZone,
+				spec.message,
+				spec.prompts ? JSON.stringify(spec.prompts) : null,
+				rotation ? JSON.stringify(rotation.order) : null,
+				rotation?.position ?? 0,
+				spec.missedPolicy,
+				spec.graceMinutes,
+				guildId,
+				post.id
+			]
+		);
+		return toPost(row!);
+	}
+
+	/**
+	 * What a post not saved yet would send and when: the renderer the sender uses, and the first run after now (a
+	 * rotation's first prompt is drawn when it is saved, so prompts preview the first one listed).
+	 */
+	public draftPreview(guildId: string, spec: PostSpec): Omit<PostPreview, 'post'> {
+		const timeZone = spec.timeZone ?? this.#facts(guildId).timeZone;
+		return {
+			payload: renderPost(spec, spec.prompts ? 0 : null),
+			channelId: spec.channelId ?? this.#facts(guildId).dailyChannelId,
+			next: spec.enabled ? nextOccurrence(ruleOf(spec, timeZone), this.clock()) : null,
+			timeZone
+		};
+	}
+
+	/** Refuses a post without a channel while the guild has no daily channel to fall back on. */
+	#requireChannel(guildId: string, spec: PostSpec): void {
+		if (spec.channelId === null && this.#facts(guildId).dailyChannelId === null) {
+			throw invalidPost(
+				{ channelId: ['is required while the server has no daily channel'] },
+				'This server has no daily channel: give the post a channel, or set one with `/config set daily-channel`.'
+			);
+		}
 	}
 
 	/** The guild's posts, oldest first. */

@@ -1,5 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
 import { parseBody, requireGuildManager, runSafely } from '../../../../../../core/api/index.ts';
+import type { OpmlImportAnswer } from '../../../../contract.ts';
 import { feedView, OPML_BODY_LIMIT, OpmlImportBody, sendDailiesError } from '../../../_shared.ts';
 
 /**
@@ -33,7 +34,7 @@ export class DailiesFeedsOpmlPostRoute extends Route {
 					{ ...(body.channels ? { channels: body.channels } : {}), defaultChannelId: body.defaultChannelId ?? null },
 					ctx.member.id
 				);
-				response.status(201).json({ imported: result.imported.map(feedView), skipped: result.skipped });
+				response.status(201).json({ imported: result.imported.map(feedView), skipped: result.skipped } satisfies OpmlImportAnswer);
 			} catch (error) {
 				if (sendDailiesError(response, error)) return;
 				throw error;

@@ -1,5 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
 import { requireGuildManager, runSafely } from '../../../../../../../core/api/index.ts';
+import type { FeedsAnswer } from '../../../../../contract.ts';
 import { feedView } from '../../../../_shared.ts';
 
 /** `GET /dailies/guilds/:guild/feeds`: the guild's feeds with their health, and the host's limit. */
@@ -13,7 +14,7 @@ export class DailiesFeedsGetRoute extends Route {
 			const ctx = await requireGuildManager(request, response);
 			if (!ctx) return;
 			const feeds = await this.container.dailiesFeeds.list(ctx.guild.id);
-			response.json({ feeds: feeds.map(feedView), limit: { feeds: this.container.dailiesFeeds.options.maxFeeds } });
+			response.json({ feeds: feeds.map(feedView), limit: { feeds: this.container.dailiesFeeds.options.maxFeeds } } satisfies FeedsAnswer);
 		});
 	}
 }

@@ -1,6 +1,7 @@
 import { Route } from '@sapphire/plugin-api';
 import { parseBody, requireGuildManager, runSafely } from '../../../../../../../core/api/index.ts';
-import { FeedBody, feedInput, feedView, sendDailiesError } from '../../../../_shared.ts';
+import type { FeedAddAnswer, FeedDryRunAnswer } from '../../../../../contract.ts';
+import { FeedBody, feedInput, feedView, itemView, sendDailiesError } from '../../../../_shared.ts';
 
 /**
  * `POST /dailies/guilds/:guild/feeds` `{url, channelId, template?, format?, include?, exclude?, catchUp?, maxPerPoll?,
@@ -31,13 +32,15 @@ export class DailiesFeedsPostRoute extends Route {
 						kind: inspection.kind,
 						title: inspection.title,
 						items: inspection.items,
-						newest: inspection.newest,
+						newest: itemView(inspection.newest),
 						preview: service.previewInput(ctx.guild.id, input, inspection)
-					});
+					} satisfies FeedDryRunAnswer);
 					return;
 				}
 				const added = await service.add(ctx.guild.id, input, ctx.member.id);
-				response.status(201).json({ feed: feedView(added.feed), postedMessageId: added.postedMessageId, preview: added.preview });
+				response
+					.status(201)
+					.json({ feed: feedView(added.feed), postedMessageId: added.postedMessageId, preview: added.preview } satisfies FeedAddAnswer);
 			} catch (error) {
 				if (sendDailiesError(response, error)) return;
 				throw error;

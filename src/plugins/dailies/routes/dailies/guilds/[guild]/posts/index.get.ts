@@ -1,5 +1,6 @@
 import { Route } from '@sapphire/plugin-api';
 import { requireGuildManager, runSafely } from '../../../../../../../core/api/index.ts';
+import type { PostsAnswer } from '../../../../../contract.ts';
 import { postViewOf } from '../../../../../lib/posts/api.ts';
 
 /** `GET /dailies/guilds/:guild/posts`: the guild's daily posts with their next run in local time, and the limit. */
@@ -19,7 +20,7 @@ export class DailiesPostsListRoute extends Route {
 				const next = post.enabled ? await service.nextRun(post) : null;
 				views.push(postViewOf(service, post, next));
 			}
-			response.json({ posts: views, limit: service.options.maxPostsPerGuild });
+			response.json({ posts: views, limit: service.options.maxPostsPerGuild } satisfies PostsAnswer);
 		});
 	}
 }

@@ -1,4 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
+import type { FeedLogAnswer } from '../../../../../../contract.ts';
 import { pollView, runFeedRoute } from '../../../../../_shared.ts';
 
 /**
@@ -13,7 +14,7 @@ export class DailiesFeedLogRoute extends Route {
 	public run(request: Route.Request, response: Route.Response) {
 		return runFeedRoute('dailies/guilds/[guild]/feeds/[feed]/log', request, response, async (ctx, feedId) => {
 			const { polls } = await this.container.dailiesFeeds.log(ctx.guild.id, feedId);
-			response.json({ polls: polls.map(pollView) });
+			response.json({ polls: polls.map(pollView) } satisfies FeedLogAnswer);
 		});
 	}
 }

@@ -1,4 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
+import type { PostPreviewAnswer } from '../../../../../../contract.ts';
 import { nextRunView, runPostRoute } from '../../../../../../lib/posts/api.ts';
 
 /**
@@ -18,7 +19,7 @@ export class DailiesPostPreviewRoute extends Route {
 				message: view.payload,
 				channelId: view.channelId,
 				nextRun: nextRunView(view.next ? { ...view.next, timeZone: view.timeZone, skipped: false } : null)
-			});
+			} satisfies PostPreviewAnswer);
 		});
 	}
 }
