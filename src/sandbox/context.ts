@@ -4,6 +4,7 @@ import type { Gateway } from './gateway.ts';
 import type { InteractionStore } from './interactions.ts';
 import type { EmulatorLogger } from './logger.ts';
 import type { OAuthStore } from './oauth.ts';
+import type { RestLimits } from './rest-limits.ts';
 import type { SandboxState } from './state.ts';
 
 /** Request counters, readable by tests as `emulator.stats`. */
@@ -36,6 +37,8 @@ export interface SandboxContext {
 	readonly interactions: InteractionStore;
 	readonly oauth: OAuthStore;
 	readonly faults: FaultInjector;
+	/** The global REST limit and the invalid-request ban. */
+	readonly restLimits: RestLimits;
 	readonly stats: EmulatorStats;
 	readonly settings: ContextSettings;
 	readonly logger: EmulatorLogger;
@@ -44,4 +47,6 @@ export interface SandboxContext {
 	readonly botToken: string;
 	gatewayUrl(): string;
 	baseUrl(): string;
+	/** The emulator's clock (`EmulatorOptions.clock`): deadlines, token expiry and limits read it. */
+	now(): number;
 }
