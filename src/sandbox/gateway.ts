@@ -334,7 +334,7 @@ export class Gateway {
 		switch (payload.op) {
 			case GatewayOpcodes.Heartbeat:
 				this.#armHeartbeat(connection);
-				if (connection.zombie) return;
+				// A zombie's ACK is swallowed by #sendRaw, like everything else sent to it.
 				this.#sendRaw(connection, { op: GatewayOpcodes.HeartbeatAck });
 				return;
 			case GatewayOpcodes.Identify:
