@@ -23,10 +23,8 @@ export interface EmulatorStats {
 /** Settings REST handlers and the control API read. */
 export interface ContextSettings {
 	clientSecret: string;
-	interactionAckTimeoutMs: number;
 	replyTimeoutMs: number;
 	recommendedShards: number;
-	maxConcurrency: number;
 }
 
 /** Shared services of one emulator instance, handed to REST handlers, OAuth and the control API. */

@@ -162,10 +162,8 @@ export class Emulator {
 		});
 		const settings: ContextSettings = {
 			clientSecret: o.clientSecret,
-			interactionAckTimeoutMs: o.interactionAckTimeoutMs,
 			replyTimeoutMs: o.replyTimeoutMs,
-			recommendedShards: o.shards,
-			maxConcurrency: o.maxConcurrency
+			recommendedShards: o.shards
 		};
 		this.#ctx = {
 			state,
