@@ -7,6 +7,7 @@ import type { Env } from './env.ts';
 import type { GatewayWatch } from './gateway-watch.ts';
 import { codeRoot } from './paths.ts';
 import type { PluginManifest } from './plugins/manifest.ts';
+import { emitReplayedJoins } from './replayed-joins.ts';
 import { PinoSapphireLogger } from './sapphire-logger.ts';
 
 /** Only what Facet's features read: guild structure, members, messages (and their length), reactions, voice. */
@@ -86,6 +87,7 @@ export function createClient(
 	client.stores.registerPath(codeRoot);
 	for (const plugin of plugins) client.stores.registerPath(plugin.directory);
 	removeSapphireCommandRegistration(client);
+	emitReplayedJoins(client);
 	return client;
 }
 

@@ -4,6 +4,7 @@ import type { Gateway } from './gateway.ts';
 import type { InteractionStore } from './interactions.ts';
 import type { EmulatorLogger } from './logger.ts';
 import type { OAuthStore } from './oauth.ts';
+import type { RestLimits } from './rest-limits.ts';
 import type { SandboxState } from './state.ts';
 import type { Traffic } from './traffic.ts';
 
@@ -23,10 +24,8 @@ export interface EmulatorStats {
 /** Settings REST handlers and the control API read. */
 export interface ContextSettings {
 	clientSecret: string;
-	interactionAckTimeoutMs: number;
 	replyTimeoutMs: number;
 	recommendedShards: number;
-	maxConcurrency: number;
 	/** Privileged intents switched on for the application (the developer portal's switches). */
 	allowedPrivilegedIntents: number;
 }
@@ -39,6 +38,8 @@ export interface SandboxContext {
 	readonly interactions: InteractionStore;
 	readonly oauth: OAuthStore;
 	readonly faults: FaultInjector;
+	/** The global REST limit and the invalid-request ban. */
+	readonly restLimits: RestLimits;
 	readonly stats: EmulatorStats;
 	readonly traffic: Traffic;
 	readonly settings: ContextSettings;
@@ -48,4 +49,6 @@ export interface SandboxContext {
 	readonly botToken: string;
 	gatewayUrl(): string;
 	baseUrl(): string;
+	/** The emulator's clock (`EmulatorOptions.clock`): deadlines, token expiry and limits read it. */
+	now(): number;
 }

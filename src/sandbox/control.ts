@@ -68,16 +68,27 @@ export const componentSchema = z.strictObject({
 });
 /** `POST /_emulator/faults`. */
 export const faultSchema = z.strictObject({
-	kind: z.enum(['rest_429', 'rest_500', 'rest_error', 'gateway_disconnect', 'gateway_invalid_session', 'gateway_refuse_identify']),
+	kind: z.enum([
+		'rest_429',
+		'rest_500',
+		'rest_error',
+		'gateway_disconnect',
+		'gateway_invalid_session',
+		'gateway_refuse_identify',
+		'gateway_zombie'
+	]),
 	count: z.int().min(1).max(10_000).optional(),
 	route: z.string().min(1).optional(),
 	retry_after: z.number().min(0).max(60).optional(),
+	/** `rest_429`: `X-RateLimit-Scope` (`shared` 429s do not count as invalid requests). @default 'user' */
+	scope: z.enum(['user', 'shared']).optional(),
 	/** `rest_error`: the HTTP status (400–599) and Discord JSON code answered (default 403 / 50001 Missing Access). */
 	status: z.int().min(400).max(599).optional(),
 	code: z.int().min(0).max(999_999).optional(),
 	close_code: z
 		.int()
-		.refine((c) => c === 1000 || (c >= 3000 && c <= 4999), { message: 'must be 1000 or 3000–4999' })
+		// 1006 (abnormal closure) cannot be sent: `gateway_disconnect` cuts the TCP connection instead.
+		.refine((c) => c === 1000 || c === 1006 || (c >= 3000 && c <= 4999), { message: 'must be 1000, 1006 or 3000–4999' })
 		.optional()
 });
 /** `POST /_emulator/guilds`. */
@@ -155,7 +166,15 @@ export interface EmulatorSnapshot {
 		member_count: number;
 	}>;
 	users: Array<{ id: string; username: string; bot: boolean }>;
-	gateway: { connected_shards: number[]; sessions: ReturnType<SandboxContext['gateway']['sessions']> };
+	gateway: {
+		connected_shards: number[];
+		sessions: ReturnType<SandboxContext['gateway']['sessions']>;
+		limits: ReturnType<SandboxContext['gateway']['limits']>;
+	};
+	/** The global REST limit, the invalid-request counter and the ban. */
+	rest: ReturnType<SandboxContext['restLimits']['info']>;
+	/** How the bot kept the 3-second acknowledgement deadline. */
+	interactions: ReturnType<SandboxContext['interactions']['ackStats']>;
 	faults: { pending: number };
 	/** The bot's REST requests and gateway sends since the start or the last `DELETE /_emulator/traffic`. */
 	traffic: TrafficCounts;
@@ -291,6 +310,7 @@ export class ControlApi {
 					remaining: count,
 					route: body.route,
 					retryAfter: body.retry_after ?? 0.1,
+					...(body.scope ? { scope: body.scope } : {}),
 					status: body.status ?? 403,
 					code: body.code ?? DiscordErrorCode.MissingAccess
 				});
@@ -303,6 +323,9 @@ export class ControlApi {
 				return { ok: true, affected: this.#ctx.gateway.disconnectAll(body.close_code ?? GatewayCloseCodes.UnknownError) };
 			case 'gateway_invalid_session':
 				return { ok: true, affected: this.#ctx.gateway.invalidateAll() };
+			case 'gateway_zombie':
+				// The open connections stop getting heartbeat ACKs and events: the client must notice and reconnect.
+				return { ok: true, affected: this.#ctx.gateway.zombifyAll() };
 		}
 	}
 
@@ -498,7 +521,7 @@ export class ControlApi {
 
 	/** Names and ids of everything, plus gateway sessions. */
 	snapshot(): EmulatorSnapshot {
-		const { state, gateway, faults } = this.#ctx;
+		const { state, gateway, faults, restLimits, interactions } = this.#ctx;
 		return {
 			guilds: [...state.guilds.values()].map((g) => ({
 				id: g.id,
@@ -517,7 +540,9 @@ export class ControlApi {
 				member_count: g.members.size
 			})),
 			users: [...state.users.values()].map((u) => ({ id: u.id, username: u.username, bot: u.bot })),
-			gateway: { connected_shards: gateway.connectedShards(), sessions: gateway.sessions() },
+			gateway: { connected_shards: gateway.connectedShards(), sessions: gateway.sessions(), limits: gateway.limits() },
+			rest: restLimits.info(this.#ctx.now()),
+			interactions: interactions.ackStats(),
 			faults: { pending: faults.pending() },
 			traffic: this.#ctx.traffic.counts()
 		};

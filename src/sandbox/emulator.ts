@@ -10,15 +10,18 @@ import type { ControlReply, EmulatorSnapshot } from './control.ts';
 import { ControlApi } from './control.ts';
 import { FaultInjector } from './faults.ts';
 import { Gateway, PRIVILEGED_INTENTS } from './gateway.ts';
+import { IDENTIFY_BUCKET_MS } from './gateway-limits.ts';
 import { sendJson } from './http.ts';
 import { InteractionStore } from './interactions.ts';
 import type { EmulatorLogger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import { requestGuildMembers } from './members.ts';
 import { consentPage, OAuthStore, parseCodeChallenge } from './oauth.ts';
-import { RateLimiter } from './ratelimit.ts';
+import type { BucketLimit } from './ratelimit.ts';
+import { RateLimiter, ROUTE_LIMITS } from './ratelimit.ts';
 import { routes } from './rest/routes.ts';
 import { RestServer } from './rest/server.ts';
+import { DefaultRestLimitOptions, RestLimits } from './rest-limits.ts';
 import type { SandboxSeed } from './seed.ts';
 import { buildSeed, SANDBOX_APPLICATION_ID, SANDBOX_BOT_TOKEN, SANDBOX_CLIENT_SECRET, SANDBOX_SEED } from './seed.ts';
 import { toApiUser, toGatewayGuildCreate } from './serialize.ts';
@@ -46,10 +49,30 @@ export interface EmulatorOptions {
 	replyTimeoutMs?: number;
 	/** `shards` recommended by `GET /gateway/bot`. @default 1 */
 	shards?: number;
-	/** `session_start_limit.max_concurrency` of `GET /gateway/bot`. @default 1 */
+	/** `session_start_limit.max_concurrency` of `GET /gateway/bot`: IDENTIFY buckets (`shard_id % max_concurrency`). @default 1 */
 	maxConcurrency?: number;
-	/** Requests per second per REST bucket before a real 429. @default 50 */
+	/** `session_start_limit.total`: sessions the bot may start per `sessionStartResetMs`; past it, the token is reset. @default 1000 */
+	sessionStartTotal?: number;
+	/** When the session start budget comes back after the period's first IDENTIFY. @default 86400000 (24 h) */
+	sessionStartResetMs?: number;
+	/** One IDENTIFY per `max_concurrency` bucket per this many ms; another gets INVALID_SESSION. @default 5000 */
+	identifyBucketMs?: number;
+	/** Requests per second per REST bucket without a Discord-specific size (see `ROUTE_LIMITS`) before a real 429. @default 50 */
 	rateLimitPerSecond?: number;
+	/**
+	 * Discord's sizes of particular buckets (message creation 5 per 5 s per channel, member roles 10 per 10 s per
+	 * guild, …) by route key; `{}` gives every route the default bucket (for tests that fire raw requests at one route).
+	 * @default ROUTE_LIMITS
+	 */
+	routeLimits?: Readonly<Record<string, BucketLimit>>;
+	/** REST requests per second per bot token across routes (interaction endpoints exempt). @default 50 */
+	globalRateLimitPerSecond?: number;
+	/** 401/403/429 answers per 10 minutes before the token is banned (Cloudflare). @default 10000 */
+	invalidRequestLimit?: number;
+	/** How long that ban lasts. @default 3600000 (1 h) */
+	invalidRequestBanMs?: number;
+	/** The emulator's clock: interaction deadlines, token expiry and rate limits read it (tests move it forward). @default Date.now */
+	clock?: () => number;
 	/** Privileged intents the app is allowed (others close with 4014). @default all three */
 	allowedPrivilegedIntents?: number;
 	/** Where the emulator logs; silent by default. */
@@ -68,7 +91,15 @@ export const DefaultEmulatorOptions = {
 	replyTimeoutMs: 10_000,
 	shards: 1,
 	maxConcurrency: 1,
+	sessionStartTotal: 1000,
+	sessionStartResetMs: 86_400_000,
+	identifyBucketMs: IDENTIFY_BUCKET_MS,
 	rateLimitPerSecond: 50,
+	routeLimits: ROUTE_LIMITS,
+	globalRateLimitPerSecond: DefaultRestLimitOptions.globalPerSecond,
+	invalidRequestLimit: DefaultRestLimitOptions.invalidRequestLimit,
+	invalidRequestBanMs: DefaultRestLimitOptions.banMs,
+	clock: Date.now,
 	allowedPrivilegedIntents: PRIVILEGED_INTENTS,
 	logger: silentLogger
 } satisfies Required<EmulatorOptions>;
@@ -118,6 +149,13 @@ export class Emulator {
 			sessionTtlMs: o.sessionTtlMs,
 			allowedPrivilegedIntents: o.allowedPrivilegedIntents,
 			logger: o.logger,
+			sessionStart: {
+				total: o.sessionStartTotal,
+				resetAfterMs: o.sessionStartResetMs,
+				maxConcurrency: o.maxConcurrency,
+				bucketMs: o.identifyBucketMs
+			},
+			now: () => o.clock(),
 			gatewayUrl: () => this.gatewayUrl,
 			botUser: () => toApiUser(state.requireUser(this.botUserId)),
 			guildIds: () => [...state.guilds.values()].filter((g) => g.members.has(this.botUserId)).map((g) => g.id),
@@ -133,19 +171,22 @@ export class Emulator {
 		});
 		const settings: ContextSettings = {
 			clientSecret: o.clientSecret,
-			interactionAckTimeoutMs: o.interactionAckTimeoutMs,
 			replyTimeoutMs: o.replyTimeoutMs,
 			recommendedShards: o.shards,
-			maxConcurrency: o.maxConcurrency,
 			allowedPrivilegedIntents: o.allowedPrivilegedIntents
 		};
 		this.#ctx = {
 			state,
 			actions: new SandboxActions(state, this.#gateway),
 			gateway: this.#gateway,
-			interactions: new InteractionStore(),
+			interactions: new InteractionStore({ now: () => o.clock(), ackTimeoutMs: o.interactionAckTimeoutMs }),
 			oauth: new OAuthStore(),
 			faults: new FaultInjector(),
+			restLimits: new RestLimits({
+				globalPerSecond: o.globalRateLimitPerSecond,
+				invalidRequestLimit: o.invalidRequestLimit,
+				banMs: o.invalidRequestBanMs
+			}),
 			stats: this.stats,
 			traffic: this.traffic,
 			settings,
@@ -154,9 +195,10 @@ export class Emulator {
 			botUserId: this.botUserId,
 			botToken: o.botToken,
 			gatewayUrl: () => this.gatewayUrl,
-			baseUrl: () => this.baseUrl
+			baseUrl: () => this.baseUrl,
+			now: () => o.clock()
 		};
-		this.#rest = new RestServer(this.#ctx, new RateLimiter(o.rateLimitPerSecond, 1000));
+		this.#rest = new RestServer(this.#ctx, new RateLimiter(o.rateLimitPerSecond, 1000, o.routeLimits));
 		this.#control = new ControlApi(this.#ctx, () => this.#resetWorld());
 	}
 
@@ -369,6 +411,7 @@ export class Emulator {
 		this.#ctx.interactions.clear();
 		this.#ctx.faults.clear();
 		this.#rest.resetBuckets();
+		this.#gateway.resetLimits();
 		for (const id of before) {
 			const still = this.#state.guilds.has(id);
 			this.#gateway.dispatch(GatewayDispatchEvents.GuildDelete, still ? { id, unavailable: true } : { id }, {

@@ -10,6 +10,7 @@ export const DiscordErrorCode = {
 	UnknownToken: 10012,
 	UnknownUser: 10013,
 	UnknownWebhook: 10015,
+	InvalidWebhookToken: 50027,
 	UnknownInteraction: 10062,
 	UnknownApplicationCommand: 10063,
 	MissingAccess: 50001,
@@ -64,6 +65,7 @@ export const Errors = {
 	unknownUser: () => new RestError(404, DiscordErrorCode.UnknownUser, 'Unknown User'),
 	unknownApplication: () => new RestError(404, DiscordErrorCode.UnknownApplication, 'Unknown Application'),
 	unknownWebhook: () => new RestError(404, DiscordErrorCode.UnknownWebhook, 'Unknown Webhook'),
+	invalidWebhookToken: () => new RestError(401, DiscordErrorCode.InvalidWebhookToken, 'Invalid Webhook Token'),
 	unknownInteraction: () => new RestError(404, DiscordErrorCode.UnknownInteraction, 'Unknown interaction'),
 	unknownCommand: () => new RestError(404, DiscordErrorCode.UnknownApplicationCommand, 'Unknown application command'),
 	alreadyAcknowledged: () =>

@@ -5,7 +5,8 @@ export type FaultKind =
 	| 'rest_error'
 	| 'gateway_disconnect'
 	| 'gateway_invalid_session'
-	| 'gateway_refuse_identify';
+	| 'gateway_refuse_identify'
+	| 'gateway_zombie';
 
 /** A pending REST fault. */
 export interface RestFault {
@@ -15,6 +16,8 @@ export interface RestFault {
 	route: string | undefined;
 	/** Seconds, for 429s. */
 	retryAfter: number;
+	/** For 429s: `X-RateLimit-Scope` (`shared` ones do not count as invalid requests). @default 'user' */
+	scope?: 'user' | 'shared';
 	/** For `rest_error`: the HTTP status and Discord's JSON error code (e.g. 403 and 50001 Missing Access). */
 	status?: number;
 	code?: number;

@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GatewayCloseCodes, GatewayDispatchEvents, GatewayIntentBits, GatewayOpcodes } from 'discord-api-types/v10';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { SessionStartLimitInfo, SessionStartOptions } from './gateway-limits.ts';
+import { SendLimiter, SessionStartLimiter } from './gateway-limits.ts';
 import type { EmulatorLogger } from './logger.ts';
 import { type MemberChunk, parseLargeThreshold, type SessionView } from './members.ts';
 import { shardOf } from './snowflake.ts';
@@ -27,6 +29,10 @@ export interface GatewayHost {
 	readonly sessionTtlMs: number;
 	readonly allowedPrivilegedIntents: number;
 	readonly logger: EmulatorLogger;
+	/** The session start limit (`GET /gateway/bot`) the gateway enforces on IDENTIFY. */
+	readonly sessionStart: SessionStartOptions;
+	/** The emulator's clock (injectable for tests). */
+	now(): number;
 	/** `ws://host:port/gateway`, handed out as `resume_gateway_url`. */
 	gatewayUrl(): string;
 	botUser(): unknown;
@@ -76,6 +82,10 @@ interface Connection {
 	ws: WebSocket;
 	session: Session | null;
 	heartbeatTimer: NodeJS.Timeout | null;
+	/** Payloads the client sent in the current 60-second window (over 120: close 4008). */
+	sends: SendLimiter;
+	/** A zombie (fault injection): the server neither ACKs its heartbeats nor sends it anything any more. */
+	zombie: boolean;
 }
 
 /** Snapshot of a session for `GET /_emulator/state`. */
@@ -85,6 +95,17 @@ export interface SessionInfo {
 	intents: number;
 	seq: number;
 	connected: boolean;
+}
+
+/** The gateway's limits for `GET /_emulator/state`. */
+export interface GatewayLimitsInfo {
+	session_start_limit: SessionStartLimitInfo;
+	/** IDENTIFYs answered INVALID_SESSION because their `max_concurrency` bucket started a session under 5 s before. */
+	identify_concurrency_refused: number;
+	/** Connections closed with 4008 for sending more than 120 payloads in 60 s. */
+	send_rate_limit_closes: number;
+	/** The session start limit ran out: every session was terminated and the token no longer works (Discord resets it). */
+	token_reset: boolean;
 }
 
 /**
@@ -100,9 +121,54 @@ export class Gateway {
 	#batching = false;
 	/** IDENTIFYs still to refuse (fault injection) and the close code they get. */
 	#refuse = { remaining: 0, code: GatewayCloseCodes.UnknownError as number };
+	readonly #sessionStart: SessionStartLimiter;
+	#sendLimitCloses = 0;
+	#tokenReset = false;
 
 	constructor(host: GatewayHost) {
 		this.#host = host;
+		this.#sessionStart = new SessionStartLimiter(host.sessionStart);
+	}
+
+	/** `session_start_limit` of `GET /gateway/bot`. */
+	sessionStartLimit(): SessionStartLimitInfo {
+		return this.#sessionStart.info(this.#host.now());
+	}
+
+	/** Whether the session start limit ran out and the bot token was reset (REST then refuses it too). */
+	get tokenReset(): boolean {
+		return this.#tokenReset;
+	}
+
+	/** Counters of the gateway's limits. */
+	limits(): GatewayLimitsInfo {
+		return {
+			session_start_limit: this.sessionStartLimit(),
+			identify_concurrency_refused: this.#sessionStart.refusedConcurrency,
+			send_rate_limit_closes: this.#sendLimitCloses,
+			token_reset: this.#tokenReset
+		};
+	}
+
+	/** A full session start budget and a working token again (the emulator's reset). */
+	resetLimits(): void {
+		this.#sessionStart.clear();
+		this.#sendLimitCloses = 0;
+		this.#tokenReset = false;
+	}
+
+	/**
+	 * Turns every open bot connection into a zombie: its heartbeats go unacknowledged and nothing more is sent
+	 * to it (dispatches wait in the session's replay buffer), as a connection whose far end silently died.
+	 */
+	zombifyAll(): number {
+		let count = 0;
+		for (const connection of this.#connections) {
+			if (connection.ws.readyState !== WebSocket.OPEN || connection.zombie) continue;
+			connection.zombie = true;
+			count++;
+		}
+		return count;
 	}
 
 	/** Takes over an HTTP upgrade request for the gateway path. */
@@ -147,12 +213,16 @@ export class Gateway {
 		}
 	}
 
-	/** Closes every bot socket with `code` (4000 by default: the sessions stay resumable). */
+	/**
+	 * Closes every bot socket with `code` (4000 by default: the sessions stay resumable). 1006 cannot be sent in a
+	 * close frame: the TCP connection is cut instead, which the client sees as 1006 (abnormal closure).
+	 */
 	disconnectAll(code: number = GatewayCloseCodes.UnknownError): number {
 		let count = 0;
 		for (const connection of this.#connections) {
 			if (connection.ws.readyState !== WebSocket.OPEN) continue;
-			connection.ws.close(code, 'Disconnected by the emulator');
+			if (code === 1006) connection.ws.terminate();
+			else connection.ws.close(code, 'Disconnected by the emulator');
 			count++;
 		}
 		return count;
@@ -221,7 +291,7 @@ export class Gateway {
 	}
 
 	#onConnection(ws: WebSocket, request: IncomingMessage): void {
-		const connection: Connection = { ws, session: null, heartbeatTimer: null };
+		const connection: Connection = { ws, session: null, heartbeatTimer: null, sends: new SendLimiter(), zombie: false };
 		this.#connections.add(connection);
 		ws.on('close', () => this.#onClose(connection));
 		ws.on('error', (error) => this.#host.logger.debug({ err: error }, 'gateway socket error'));
@@ -253,6 +323,14 @@ export class Gateway {
 	}
 
 	#onMessage(connection: Connection, raw: string, isBinary: boolean): void {
+		// Every payload counts, heartbeats and IDENTIFY included, as on Discord.
+		if (!connection.sends.take(this.#host.now())) {
+			if (connection.ws.readyState === WebSocket.OPEN) {
+				this.#sendLimitCloses++;
+				connection.ws.close(GatewayCloseCodes.RateLimited, 'You are being rate limited.');
+			}
+			return;
+		}
 		let payload: { op?: unknown; d?: unknown };
 		try {
 			if (isBinary) throw new Error('binary frames need ETF or compression');
@@ -266,6 +344,7 @@ export class Gateway {
 		switch (payload.op) {
 			case GatewayOpcodes.Heartbeat:
 				this.#armHeartbeat(connection);
+				// A zombie's ACK is swallowed by #sendRaw, like everything else sent to it.
 				this.#sendRaw(connection, { op: GatewayOpcodes.HeartbeatAck });
 				return;
 			case GatewayOpcodes.Identify:
@@ -295,7 +374,7 @@ export class Gateway {
 	}
 
 	#tokenMatches(token: unknown): boolean {
-		if (typeof token !== 'string') return false;
+		if (typeof token !== 'string' || this.#tokenReset) return false;
 		return token.replace(/^Bot\s+/i, '') === this.#host.token;
 	}
 
@@ -318,7 +397,8 @@ export class Gateway {
 		if (!d) return;
 		if (this.#refuse.remaining > 0) {
 			this.#refuse.remaining--;
-			connection.ws.close(this.#refuse.code, 'Identify refused by the emulator');
+			if (this.#refuse.code === 1006) connection.ws.terminate();
+			else connection.ws.close(this.#refuse.code, 'Identify refused by the emulator');
 			return;
 		}
 		const shard = d.shard ?? [0, 1];
@@ -343,6 +423,16 @@ export class Gateway {
 			return;
 		}
 		const [shardId, shardCount] = shard as [number, number];
+		const verdict = this.#tokenReset ? 'exhausted' : this.#sessionStart.take(shardId, this.#host.now());
+		if (verdict === 'concurrency') {
+			// Discord answers an IDENTIFY over its bucket's 5-second allowance with INVALID_SESSION (not resumable).
+			this.#sendRaw(connection, { op: GatewayOpcodes.InvalidSession, d: false });
+			return;
+		}
+		if (verdict === 'exhausted') {
+			this.#resetToken();
+			return;
+		}
 		const session: Session = {
 			id: randomBytes(16).toString('hex'),
 			shardId,
@@ -419,6 +509,20 @@ export class Gateway {
 		this.#send(session, GatewayDispatchEvents.Resumed, {});
 	}
 
+	/**
+	 * The session start limit ran out: Discord terminates every session of the bot and resets its token.
+	 * Every socket closes with 4004 and the old token is refused from now on (until the emulator is reset).
+	 */
+	#resetToken(): void {
+		this.#tokenReset = true;
+		this.#host.logger.debug('gateway: session start limit exhausted, token reset');
+		for (const session of [...this.#sessions.values()]) this.#dropSession(session);
+		for (const connection of this.#connections) {
+			connection.session = null;
+			if (connection.ws.readyState === WebSocket.OPEN) connection.ws.close(GatewayCloseCodes.AuthenticationFailed, 'Authentication failed');
+		}
+	}
+
 	#onClose(connection: Connection): void {
 		this.#connections.delete(connection);
 		if (connection.heartbeatTimer) clearTimeout(connection.heartbeatTimer);
@@ -443,7 +547,7 @@ export class Gateway {
 	}
 
 	#sendRaw(connection: Connection, payload: Record<string, unknown>): void {
-		if (connection.ws.readyState !== WebSocket.OPEN) return;
+		if (connection.ws.readyState !== WebSocket.OPEN || connection.zombie) return;
 		connection.ws.send(JSON.stringify({ s: null, t: null, d: null, ...payload }));
 	}
 

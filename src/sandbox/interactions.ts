@@ -62,7 +62,27 @@ export interface InteractionRecord {
 }
 
 /** Interaction tokens stay valid this long, as on Discord. */
-const TOKEN_TTL_MS = 15 * 60 * 1000;
+export const TOKEN_TTL_MS = 15 * 60 * 1000;
+/** An expired token is still told apart from an unknown one (50027 rather than 10015) for this long after it expired. */
+const EXPIRED_TOKEN_MEMORY_MS = 60 * 60 * 1000;
+
+/** Options of {@link InteractionStore}. */
+export interface InteractionStoreOptions {
+	/** The emulator's clock. @default Date.now */
+	now?: () => number;
+	/** How long the bot has to acknowledge an interaction (callback) before 10062. @default 3000 */
+	ackTimeoutMs?: number;
+}
+
+/** How the bot kept the acknowledgement deadline, for `GET /_emulator/state`. */
+export interface AckStats {
+	/** Callbacks accepted within the deadline. */
+	acknowledged: number;
+	/** Callbacks that came after the deadline (answered 10062). */
+	late: number;
+	/** The slowest accepted callback, in milliseconds after INTERACTION_CREATE was built. */
+	max_ack_ms: number;
+}
 
 /** Callback types Discord accepts for each interaction type. */
 const ALLOWED_CALLBACKS: Record<number, number[]> = {
@@ -91,6 +111,25 @@ const ALLOWED_CALLBACKS: Record<number, number[]> = {
 export class InteractionStore {
 	readonly #byId = new Map<string, InteractionRecord>();
 	readonly #byToken = new Map<string, InteractionRecord>();
+	readonly #now: () => number;
+	readonly #ackTimeoutMs: number;
+	#ack: AckStats = { acknowledged: 0, late: 0, max_ack_ms: 0 };
+
+	constructor(options: InteractionStoreOptions = {}) {
+		this.#now = options.now ?? Date.now;
+		this.#ackTimeoutMs = options.ackTimeoutMs ?? 3_000;
+	}
+
+	/** How the acknowledgement deadline was kept so far. */
+	ackStats(): AckStats {
+		return { ...this.#ack };
+	}
+
+	/** Records an accepted callback of `record` (called once its callback succeeded). */
+	acknowledged(record: InteractionRecord): void {
+		this.#ack.acknowledged++;
+		this.#ack.max_ack_ms = Math.max(this.#ack.max_ack_ms, this.#now() - record.createdAt);
+	}
 
 	/** Registers a new interaction; its `outcome` settles when the bot's visible answer is known. */
 	create(
@@ -106,7 +145,7 @@ export class InteractionStore {
 			...fields,
 			id: state.ids.next(),
 			token: `aW50ZXJhY3Rpb246${randomBytes(48).toString('base64url')}`,
-			createdAt: Date.now(),
+			createdAt: this.#now(),
 			callbackType: null,
 			originalMessageId: null,
 			messageIds: new Set(),
@@ -124,17 +163,28 @@ export class InteractionStore {
 		return record;
 	}
 
-	/** The interaction a callback targets, or 10062 Unknown interaction. */
+	/**
+	 * The interaction a callback targets, or 10062 Unknown interaction: for an unknown one, and for a first callback
+	 * later than the acknowledgement deadline (3 s on Discord), which is counted as late.
+	 */
 	forCallback(id: string, token: string): InteractionRecord {
 		const record = this.#byId.get(id);
 		if (!record || record.token !== token) throw Errors.unknownInteraction();
+		if (record.callbackType === null && this.#now() - record.createdAt > this.#ackTimeoutMs) {
+			this.#ack.late++;
+			throw Errors.unknownInteraction();
+		}
 		return record;
 	}
 
-	/** The interaction behind a webhook token, or 10015 Unknown Webhook. */
+	/**
+	 * The interaction behind a webhook token: 10015 Unknown Webhook for a token the emulator never issued, 401
+	 * 50027 Invalid Webhook Token once it is older than 15 minutes, as Discord answers follow-ups and edits then.
+	 */
 	forWebhook(token: string): InteractionRecord {
 		const record = this.#byToken.get(token);
-		if (!record || Date.now() - record.createdAt > TOKEN_TTL_MS) throw Errors.unknownWebhook();
+		if (!record) throw Errors.unknownWebhook();
+		if (this.#now() - record.createdAt > TOKEN_TTL_MS) throw Errors.invalidWebhookToken();
 		return record;
 	}
 
@@ -152,10 +202,11 @@ export class InteractionStore {
 	clear(): void {
 		this.#byId.clear();
 		this.#byToken.clear();
+		this.#ack = { acknowledged: 0, late: 0, max_ack_ms: 0 };
 	}
 
 	#prune(): void {
-		const cutoff = Date.now() - TOKEN_TTL_MS;
+		const cutoff = this.#now() - TOKEN_TTL_MS - EXPIRED_TOKEN_MEMORY_MS;
 		for (const record of this.#byId.values()) {
 			if (record.createdAt >= cutoff) break; // insertion order = creation order
 			this.#byId.delete(record.id);
@@ -524,13 +575,12 @@ export interface InteractionDeps {
 	state: SandboxState;
 	actions: SandboxActions;
 	applicationId: string;
-	ackTimeoutMs: number;
 }
 
 /**
  * Handles `POST /interactions/{id}/{token}/callback`: one acknowledgement per
  * interaction (40060 after that), only the response types Discord allows for the
- * interaction type, within the acknowledgement window (10062 after it).
+ * interaction type; the acknowledgement window (10062 after it) is checked by {@link InteractionStore.forCallback}.
  */
 export function handleCallback(
 	deps: InteractionDeps,
@@ -539,7 +589,6 @@ export function handleCallback(
 	files: UploadedFile[]
 ): MessageRecord | null {
 	if (record.callbackType !== null) throw Errors.alreadyAcknowledged();
-	if (Date.now() - record.createdAt > deps.ackTimeoutMs) throw Errors.unknownInteraction();
 	const body = (typeof json === 'object' && json !== null ? json : {}) as { type?: unknown; data?: unknown };
 	const allowed = ALLOWED_CALLBACKS[record.type] ?? [];
 	if (typeof body.type !== 'number' || !allowed.includes(body.type)) {

@@ -20,7 +20,31 @@ export interface RateLimitResult {
 interface Bucket {
 	remaining: number;
 	resetAt: number;
+	limit: number;
 }
+
+/** The size of one bucket: `limit` requests per `windowMs`. */
+export interface BucketLimit {
+	limit: number;
+	windowMs: number;
+	/** Routes with the same `shares` name count against one bucket (Discord gives them one bucket hash). */
+	shares?: string;
+}
+
+/**
+ * Per-route limits Discord applies (it does not publish them; these are the values its headers show), by route
+ * key; every other route gets the emulator's default bucket. Each is counted per major parameter.
+ */
+export const ROUTE_LIMITS: Readonly<Record<string, BucketLimit>> = {
+	'POST /channels/{channel_id}/messages': { limit: 5, windowMs: 5_000 },
+	'PATCH /channels/{channel_id}/messages/{message_id}': { limit: 5, windowMs: 5_000 },
+	'DELETE /channels/{channel_id}/messages/{message_id}': { limit: 5, windowMs: 1_000 },
+	'PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me': { limit: 1, windowMs: 250, shares: 'reactions' },
+	'DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me': { limit: 1, windowMs: 250, shares: 'reactions' },
+	'PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}': { limit: 10, windowMs: 10_000, shares: 'member-roles' },
+	'DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}': { limit: 10, windowMs: 10_000, shares: 'member-roles' },
+	'PATCH /guilds/{guild_id}/members/{user_id}': { limit: 10, windowMs: 10_000 }
+};
 
 /**
  * Fixed-window per-route buckets, keyed like Discord's: the route template plus its
@@ -29,11 +53,14 @@ interface Bucket {
 export class RateLimiter {
 	readonly #limit: number;
 	readonly #windowMs: number;
+	readonly #sizes: Readonly<Record<string, BucketLimit>>;
 	readonly #buckets = new Map<string, Bucket>();
 
-	constructor(limit = 50, windowMs = 1000) {
+	/** `sizes`: buckets that differ from `limit` per `windowMs`, by route key (Discord's by default). */
+	constructor(limit = 50, windowMs = 1000, sizes: Readonly<Record<string, BucketLimit>> = ROUTE_LIMITS) {
 		this.#limit = limit;
 		this.#windowMs = windowMs;
+		this.#sizes = sizes;
 	}
 
 	/** Opaque bucket hash for a route template, stable across restarts like Discord's. */
@@ -43,10 +70,13 @@ export class RateLimiter {
 
 	/** Counts one request against `routeKey` + `majorParameter` and says whether it is over the limit. */
 	take(routeKey: string, majorParameter: string, now = Date.now()): RateLimitResult {
-		const key = `${routeKey}:${majorParameter}`;
+		const size = this.#sizes[routeKey];
+		const bucketName = size?.shares ?? routeKey;
+		const key = `${bucketName}:${majorParameter}`;
 		let bucket = this.#buckets.get(key);
 		if (!bucket || bucket.resetAt <= now) {
-			bucket = { remaining: this.#limit, resetAt: now + this.#windowMs };
+			const limit = size?.limit ?? this.#limit;
+			bucket = { remaining: limit, resetAt: now + (size?.windowMs ?? this.#windowMs), limit };
 			this.#buckets.set(key, bucket);
 			this.#sweep(now);
 		}
@@ -57,11 +87,11 @@ export class RateLimiter {
 			limited,
 			resetAfter,
 			headers: {
-				'X-RateLimit-Limit': String(this.#limit),
+				'X-RateLimit-Limit': String(bucket.limit),
 				'X-RateLimit-Remaining': String(bucket.remaining),
 				'X-RateLimit-Reset': (bucket.resetAt / 1000).toFixed(3),
 				'X-RateLimit-Reset-After': resetAfter.toFixed(3),
-				'X-RateLimit-Bucket': RateLimiter.hash(routeKey)
+				'X-RateLimit-Bucket': RateLimiter.hash(bucketName)
 			}
 		};
 	}

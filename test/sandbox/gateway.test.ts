@@ -91,7 +91,9 @@ describe('gateway protocol with a bare socket', () => {
 	beforeAll(async () => {
 		emulator = await startEmulator({
 			heartbeatIntervalMs: 200,
-			allowedPrivilegedIntents: GatewayIntentBits.MessageContent | GatewayIntentBits.GuildMembers
+			allowedPrivilegedIntents: GatewayIntentBits.MessageContent | GatewayIntentBits.GuildMembers,
+			// These tests identify many times in a row; the 5-second IDENTIFY spacing has its own test (gateway-identify).
+			identifyBucketMs: 0
 		});
 	});
 	afterEach(() => {

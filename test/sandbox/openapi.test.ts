@@ -637,7 +637,7 @@ describe('REST conformance with the Discord OpenAPI spec', () => {
 	let fx: Fixture;
 
 	beforeAll(async () => {
-		emulator = await startEmulator({ rateLimitPerSecond: 10_000 });
+		emulator = await startEmulator({ rateLimitPerSecond: 10_000, routeLimits: {}, globalRateLimitPerSecond: 10_000 });
 		// A bare gateway session receives the interactions the webhook cases answer.
 		socket = await RawGateway.open(emulator);
 		await socket.identify(emulator.botToken, 1);

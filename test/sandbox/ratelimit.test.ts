@@ -50,7 +50,8 @@ describe('REST rate limits and faults', () => {
 		});
 		expect(res.status).toBe(429);
 		expect(res.body).toEqual({ message: 'You are being rate limited.', retry_after: 1.5, global: false, code: 0 });
-		expect(res.headers.get('retry-after')).toBe('1.5');
+		// Discord's header is whole seconds, rounded up; the body keeps the exact float.
+		expect(res.headers.get('retry-after')).toBe('2');
 		expect(res.headers.get('x-ratelimit-scope')).toBe('user');
 		expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
 		expect(res.headers.get('x-ratelimit-bucket')).toMatch(/^[0-9a-f]{16}$/);

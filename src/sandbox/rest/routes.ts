@@ -103,7 +103,7 @@ function snowflakeParam(errors: FormErrors, query: URLSearchParams, name: string
 }
 
 function interactionDeps(ctx: SandboxContext): InteractionDeps {
-	return { state: ctx.state, actions: ctx.actions, applicationId: ctx.applicationId, ackTimeoutMs: ctx.settings.interactionAckTimeoutMs };
+	return { state: ctx.state, actions: ctx.actions, applicationId: ctx.applicationId };
 }
 
 /** The interaction behind `/webhooks/{application_id}/{interaction_token}`, or 10015. */
@@ -188,12 +188,7 @@ export const routes: readonly RouteDefinition[] = [
 			ok({
 				url: ctx.gatewayUrl(),
 				shards: ctx.settings.recommendedShards,
-				session_start_limit: {
-					total: 1000,
-					remaining: Math.max(0, 1000 - ctx.stats.identifies),
-					reset_after: 86_400_000,
-					max_concurrency: ctx.settings.maxConcurrency
-				}
+				session_start_limit: ctx.gateway.sessionStartLimit()
 			})
 	},
 	{
@@ -389,6 +384,7 @@ export const routes: readonly RouteDefinition[] = [
 		handle: (ctx, req) => {
 			const record = ctx.interactions.forCallback(param(req, 'interaction_id'), param(req, 'interaction_token'));
 			const message = handleCallback(interactionDeps(ctx), record, req.body.json, req.body.files);
+			ctx.interactions.acknowledged(record);
 			if (req.query.get('with_response') !== 'true') return noContent();
 			const resource = message ? { type: record.callbackType, message: toApiMessage(ctx.state, message) } : undefined;
 			return ok({

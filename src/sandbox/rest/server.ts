@@ -64,6 +64,11 @@ export function matchRoute(
 	return { allowed: [...new Set(hits.map((h) => h.entry.route.method))] };
 }
 
+/** Discord's `Retry-After` header: whole seconds, rounded up (the body's `retry_after` keeps the exact float). */
+function wholeSeconds(seconds: number): string {
+	return String(Math.max(1, Math.ceil(seconds)));
+}
+
 /** Serves `/api[/vN]/...`: auth, buckets, fault injection, body parsing and Discord-shaped errors. */
 export class RestServer {
 	readonly #ctx: SandboxContext;
@@ -74,9 +79,10 @@ export class RestServer {
 		this.#limiter = limiter;
 	}
 
-	/** Forgets rate-limit buckets. */
+	/** Forgets rate-limit buckets, the global count and invalid requests, and lifts a ban. */
 	resetBuckets(): void {
 		this.#limiter.clear();
+		this.#ctx.restLimits.clear();
 	}
 
 	/** Handles one request; `path` is relative to the API root (`/channels/1/messages`). */
@@ -89,10 +95,26 @@ export class RestServer {
 			if (error instanceof BodyTooLargeError) return sendJson(res, 413, { code: 40005, message: 'Request entity too large' });
 			throw error;
 		}
+		const now = ctx.now();
+		// A Cloudflare ban answers everything, before Discord sees the request (and is not counted again).
+		const ban = ctx.restLimits.refuseBanned(now);
+		if (ban) {
+			const text = 'error code: 1015';
+			res.writeHead(429, {
+				'Content-Type': 'text/plain; charset=UTF-8',
+				'Content-Length': Buffer.byteLength(text),
+				'Retry-After': String(Math.ceil(ban.retryAfter))
+			});
+			res.end(text);
+			return;
+		}
+		// 401, 403 and 429 answers count towards the ban; shared-scope 429s (a resource's limit, not the bot's) do not.
+		let scope: string | undefined;
+		res.once('finish', () => ctx.restLimits.noteResponse(res.statusCode, scope, ctx.now()));
 		const method = (req.method ?? 'GET').toUpperCase();
 		const match = matchRoute(method, path);
 		if (!('route' in match)) {
-			const limit = this.#limiter.take('unmatched', '');
+			const limit = this.#limiter.take('unmatched', '', now);
 			if (match.allowed.length > 0)
 				return sendJson(res, 405, { message: '405: Method Not Allowed', code: 0 }, { ...limit.headers, Allow: match.allowed.join(', ') });
 			return sendJson(res, 404, { message: '404: Not Found', code: 0 }, { ...limit.headers });
@@ -103,14 +125,30 @@ export class RestServer {
 		ctx.stats.restByRoute[key] = (ctx.stats.restByRoute[key] ?? 0) + 1;
 		ctx.traffic.noteRest();
 
+		// The global limit is per bot token; interaction callbacks and webhook-token routes are not bound by it.
+		if (route.auth !== 'none') {
+			const global = ctx.restLimits.takeGlobal(now);
+			if (global) {
+				ctx.stats.rateLimited++;
+				scope = 'global';
+				return sendJson(
+					res,
+					429,
+					{ message: 'You are being rate limited.', retry_after: global.retryAfter, global: true, code: 0 },
+					{ 'Retry-After': wholeSeconds(global.retryAfter), 'X-RateLimit-Global': 'true', 'X-RateLimit-Scope': 'global' }
+				);
+			}
+		}
+
 		// Discord buckets per major parameter, so each channel/guild/webhook counts separately.
 		const major = params.channel_id ?? params.guild_id ?? params.interaction_token ?? params.application_id ?? '';
-		const limit = this.#limiter.take(key, major);
+		const limit = this.#limiter.take(key, major, now);
 		const headers: Record<string, string> = { ...limit.headers };
 
 		const fault = ctx.faults.take(path);
 		if (fault?.kind === 'rest_429') {
 			ctx.stats.rateLimited++;
+			scope = fault.scope ?? 'user';
 			return sendJson(
 				res,
 				429,
@@ -119,9 +157,8 @@ export class RestServer {
 					...headers,
 					'X-RateLimit-Remaining': '0',
 					'X-RateLimit-Reset-After': fault.retryAfter.toFixed(3),
-					// Discord sends whole seconds here; the exact value keeps sandbox tests from sleeping a full second.
-					'Retry-After': String(fault.retryAfter),
-					'X-RateLimit-Scope': 'user'
+					'Retry-After': wholeSeconds(fault.retryAfter),
+					'X-RateLimit-Scope': scope
 				}
 			);
 		}
@@ -141,7 +178,7 @@ export class RestServer {
 				res,
 				429,
 				{ message: 'You are being rate limited.', retry_after: limit.resetAfter, global: false, code: 0 },
-				{ ...headers, 'Retry-After': String(Math.max(limit.resetAfter, 0.001)), 'X-RateLimit-Scope': 'user' }
+				{ ...headers, 'Retry-After': wholeSeconds(limit.resetAfter), 'X-RateLimit-Scope': 'user' }
 			);
 		}
 
@@ -169,7 +206,8 @@ export class RestServer {
 		if (route.auth === 'none') return { kind: 'anonymous' };
 		const header = req.headers.authorization ?? '';
 		const [scheme, token] = header.split(/\s+/, 2);
-		if (scheme?.toLowerCase() === 'bot' && token === this.#ctx.botToken) return { kind: 'bot' };
+		// Once the session start limit ran out, Discord has reset the token: the old one is refused everywhere.
+		if (scheme?.toLowerCase() === 'bot' && token === this.#ctx.botToken && !this.#ctx.gateway.tokenReset) return { kind: 'bot' };
 		if (route.auth === 'bot-or-bearer' && scheme?.toLowerCase() === 'bearer' && token) {
 			const grant = this.#ctx.oauth.bearer(token);
 			if (grant) return { kind: 'bearer', grant };
