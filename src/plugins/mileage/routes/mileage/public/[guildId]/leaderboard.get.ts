@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { runSafely, sendError, sendFieldErrors } from '../../../../../../core/api/index.ts';
 import type { PublicLeaderboardAnswer } from '../../../../contract.ts';
 import type { MileageSettings } from '../../../../lib/settings.ts';
-import { memberName, pathParam } from '../../../_shared.ts';
+import { loadMembers, memberName, pathParam } from '../../../_shared.ts';
 
 /** Rows per public page (fixed: the page is for reading, not for scraping in bulk). */
 export const PUBLIC_PAGE_SIZE = 25;
@@ -40,6 +40,11 @@ export class MileagePublicLeaderboardGetRoute extends Route {
 			const query = Query.safeParse(request.query);
 			if (!query.success) return sendFieldErrors(response, query.error);
 			const board = await this.container.mileage.publicLeaderboard(guild.id, query.data.page, PUBLIC_PAGE_SIZE);
+			// Discord sends no member list with a guild: the page's members are asked for (names, avatars).
+			await loadMembers(
+				guild,
+				board.entries.map((entry) => entry.userId)
+			);
 			const answer: PublicLeaderboardAnswer = {
 				guild: { name: guild.name, iconUrl: guild.iconURL({ size: 96, extension: 'png' }) },
 				page: board.page,
