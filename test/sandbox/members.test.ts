@@ -46,7 +46,7 @@ describe('large guilds and members', () => {
 	};
 
 	beforeAll(async () => {
-		emulator = await startEmulator();
+		emulator = await startEmulator({ identifyBucketMs: 0 });
 		const res = await call(emulator, 'POST', '/_emulator/guilds', { name: 'Huge', members: LARGE, member_prefix: 'fan' });
 		expect(res.status).toBe(201);
 		large = res.body as typeof large;
@@ -159,7 +159,7 @@ describe('large guilds and members', () => {
 	});
 
 	it('GIVEN the app without the GUILD_MEMBERS switch THEN listing members is 403 50001 and IDENTIFY with it is 4014', async () => {
-		const strict = await startEmulator({ allowedPrivilegedIntents: I.MessageContent });
+		const strict = await startEmulator({ allowedPrivilegedIntents: I.MessageContent, identifyBucketMs: 0 });
 		try {
 			const res = await call(strict, 'GET', `/api/v10/guilds/${strict.seed.guildId}/members?limit=10`, undefined, {
 				Authorization: `Bot ${strict.botToken}`

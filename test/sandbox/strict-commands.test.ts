@@ -26,7 +26,7 @@ describe('strict command and role bodies', () => {
 	let globalCommands: string;
 
 	beforeEach(async () => {
-		emulator = await startEmulator({ rateLimitPerSecond: 10_000 });
+		emulator = await startEmulator({ rateLimitPerSecond: 10_000, routeLimits: {}, globalRateLimitPerSecond: 10_000 });
 		rest = botRest(emulator);
 		guildCommands = `/applications/${emulator.applicationId}/guilds/${emulator.seed.guildId}/commands`;
 		globalCommands = `/applications/${emulator.applicationId}/commands`;

@@ -14,7 +14,7 @@ describe('strict message bodies (POST/PATCH /channels/{id}/messages)', () => {
 	let channel: string;
 
 	beforeAll(async () => {
-		emulator = await startEmulator({ rateLimitPerSecond: 10_000 });
+		emulator = await startEmulator({ rateLimitPerSecond: 10_000, routeLimits: {}, globalRateLimitPerSecond: 10_000 });
 		rest = botRest(emulator);
 		channel = emulator.seed.channels.general;
 	});
