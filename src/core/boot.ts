@@ -133,8 +133,7 @@ export async function startFacet<Target extends DiscordTarget>({
 			if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
 		} else {
 			const pending = await pendingMigrations(ormOptions);
-			if (pending.length)
-				throw new PendingMigrationsError(pending);
+			if (pending.length) throw new PendingMigrationsError(pending);
 		}
 		// A database that does not answer reaches people as "unreachable, try again", not as a bug.
 		registerDatabaseErrors();
