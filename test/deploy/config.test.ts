@@ -76,7 +76,9 @@ describe('the Dockerfiles (dockerfile-utils)', () => {
 
 	it('GIVEN the dashboard and edge images THEN they run nginx unprivileged with a HEALTHCHECK and the config from deploy/', () => {
 		for (const file of ['deploy/dashboard/Dockerfile', 'deploy/nginx/Dockerfile']) {
-			const runtime = read(file).split(/^FROM /m).at(-1)!;
+			const runtime = read(file)
+				.split(/^FROM /m)
+				.at(-1)!;
 			expect(runtime).toMatch(/^nginxinc\/nginx-unprivileged:/);
 			expect(runtime).toMatch(/^USER 101$/m);
 			expect(runtime).toMatch(/^HEALTHCHECK /m);
@@ -180,7 +182,9 @@ describe('.gitea/workflows/ci-cd.yml', () => {
 		expect(deploy!.needs).toEqual(['bot', 'dashboard']);
 		expect(deploy!.if).toContain("github.ref == 'refs/heads/main'");
 		const calls = deploy!.steps.filter((step) => step.run?.includes('coolify-deploy.sh'));
-		expect(calls.map((step) => step.env?.WEBHOOK)).toEqual(['${{ secrets.COOLIFY_WEBHOOK_BACKEND }}', '${{ secrets.COOLIFY_WEBHOOK_DASHBOARD }}']);
+		expect(calls.map((step) => step.env?.WEBHOOK)).toEqual(
+			['BACKEND', 'DASHBOARD'].map((name) => `\${{ secrets.COOLIFY_WEBHOOK_${name} }}`)
+		);
 		for (const step of calls) expect(step.env?.COOLIFY_TOKEN).toMatch(/secrets\.COOLIFY_TOKEN/);
 	});
 
