@@ -251,8 +251,15 @@ describe('the edge (deploy/nginx/edge.conf) in front of the dashboard (deploy/da
 		expect(ready.headers['strict-transport-security']).toBe('max-age=63072000; includeSubDomains');
 		expect((await edge(API_HOST, '/livez')).status).toBe(200);
 		expect((await edge(API_HOST, '/metrics')).status).toBe(404);
-		// The bot's own port still serves it to Prometheus on the internal network.
-		expect((await fetch(`${bot.base}/metrics`)).status).toBe(200);
+		// The bot's own port still serves it to Prometheus on the internal network, with every metric the example
+		// alert rules (deploy/prometheus/facet-alerts.yml) use.
+		const metrics = await fetch(`${bot.base}/metrics`);
+		expect(metrics.status).toBe(200);
+		const exported = new Set([...(await metrics.text()).matchAll(/^# TYPE (\w+) /gm)].map((match) => match[1]!));
+		const rules = readFileSync(join(ROOT, 'deploy', 'prometheus', 'facet-alerts.yml'), 'utf8');
+		const used = [...new Set([...rules.matchAll(/\b(facet_\w+)\{/g)].map((match) => match[1]!))];
+		expect(used.length).toBeGreaterThan(5);
+		expect(used.filter((name) => !exported.has(name))).toEqual([]);
 	});
 
 	it('GIVEN a host the edge does not serve THEN it is refused (421), never handed to an upstream', async () => {
