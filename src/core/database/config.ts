@@ -46,7 +46,9 @@ export function createOrmConfig(options: OrmConfigOptions): Options {
 		entities: [...coreEntities, ...pluginEntities(plugins)] as any[],
 		extensions: [Migrator],
 		pool: { min: 0, max: options.poolMax ?? 10 },
-		...(options.timeouts ? { driverOptions: poolTimeoutOptions(options.timeouts) } : {}),
+		// MikroORM splits clientUrl into host, user and database and drops its query: handing pg the URL itself keeps
+		// `sslmode`, `sslrootcert` and the rest (a DATABASE_URL with sslmode=verify-full must never connect in clear).
+		driverOptions: { connectionString: options.clientUrl, ...(options.timeouts ? poolTimeoutOptions(options.timeouts) : {}) },
 		debug: options.debug ?? false,
 		allowGlobalContext: false,
 		migrations: {
