@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Facet: multi-stage build on Node 26 (Debian trixie). Always the current node:26 tag — never a pinned older
-# patch (26.12.1 fixed four High CVEs in October 2026).
+# Facet's bot image: multi-stage build on Node 26 (Debian trixie). Always the current node:26 tag — never a
+# pinned older patch (26.12.1 fixed four High CVEs in October 2026). The dashboard has its own image:
+# deploy/dashboard/Dockerfile (same build context, the repository root).
 
 FROM node:26-trixie-slim AS build
 WORKDIR /app
@@ -21,7 +22,7 @@ COPY package.json package-lock.json ./
 COPY dashboard/package.json ./dashboard/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:26-trixie-slim
+FROM node:26-trixie-slim AS runtime
 # Node 25+ Linux binaries link against libatomic.
 RUN apt-get update && apt-get install -y --no-install-recommends libatomic1 && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production LOG_FORMAT=json API_HOST=0.0.0.0 API_PORT=8787 DATA_DIR=/app/data
@@ -32,8 +33,10 @@ COPY --chown=node:node package.json ./
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 8787
-# Migrations run at start (src/core/boot.ts); `node dist/migrate.js` runs them alone.
+# Migrations: `node dist/migrate.js` is the one-shot step (compose's `migrate` service, a Coolify pre-deploy
+# command). The start applies pending ones too unless MIGRATE_ON_START=false, when it refuses to start while any
+# is pending.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
-	CMD node -e "fetch('http://127.0.0.1:'+(process.env.API_PORT||8787)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+	CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||8787)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/main.js"]

@@ -11,7 +11,7 @@ import { createClient } from './client.ts';
 import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
 import { registerDatabaseErrors } from './database/errors.ts';
-import { migrateUnlimited } from './database/migrations.ts';
+import { migrateUnlimited, PendingMigrationsError, pendingMigrations } from './database/migrations.ts';
 import type { Env } from './env.ts';
 import { GatewayWatch } from './gateway-watch.ts';
 import { GuildFactsService } from './guild-facts.ts';
@@ -125,9 +125,16 @@ export async function startFacet<Target extends DiscordTarget>({
 			poolMax: embedded?.poolMax ?? 10
 		};
 		// Migrations first, without the statement limits; the bot's own pool gives up on a silent database quickly.
-		const { applied, adopted } = await migrateUnlimited(ormOptions);
-		if (adopted.length) logger.info({ migrations: adopted }, 'migrations recorded under their owner');
-		if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+		// With MIGRATE_ON_START=false a one-shot `node dist/migrate.js` ran them; a start that finds some pending
+		// refuses to run against a schema older than its code.
+		if (env.MIGRATE_ON_START) {
+			const { applied, adopted } = await migrateUnlimited(ormOptions);
+			if (adopted.length) logger.info({ migrations: adopted }, 'migrations recorded under their owner');
+			if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+		} else {
+			const pending = await pendingMigrations(ormOptions);
+			if (pending.length) throw new PendingMigrationsError(pending);
+		}
 		// A database that does not answer reaches people as "unreachable, try again", not as a bug.
 		registerDatabaseErrors();
 		const orm = await MikroORM.init(

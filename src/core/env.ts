@@ -70,6 +70,14 @@ export const EnvSchema = z.object({
 	DATABASE_URL: optionalString.pipe(urlWithProtocol(['postgres:', 'postgresql:']).optional()),
 	/** Longest a query may run (server `statement_timeout`; the client stops waiting 200 ms later and drops the connection). */
 	DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(1_500),
+	/**
+	 * Apply pending migrations at start (default). `false` when a one-shot `node dist/migrate.js` runs them before
+	 * the bot starts (compose's migrate service): the start then refuses to run while any is pending.
+	 */
+	MIGRATE_ON_START: z
+		.enum(['true', 'false', '1', '0', ''])
+		.default('true')
+		.transform((value) => value !== 'false' && value !== '0'),
 	/** Longest wait for a database connection (a free pooled one, or a new one to connect). */
 	DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(1_000),
 	REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),

@@ -44,13 +44,14 @@ export async function run({ plugins: builtIn, discord }: RunOptions): Promise<vo
 	process.on('SIGINT', () => void stop('SIGINT'));
 
 	const { startFacet } = await import('./boot.ts');
+	const { PendingMigrationsError } = await import('./database/migrations.ts');
 	let handle: Awaited<ReturnType<typeof startFacet>>;
 	try {
 		handle = await startFacet({ env, logger, shutdown, plugins, discord });
 	} catch (error) {
 		// A start cut short by a signal fails on a closed part: that is the shutdown, not an error to report.
 		if (exiting) return;
-		if (error instanceof RedisUnavailableError) logger.fatal(error.message);
+		if (error instanceof RedisUnavailableError || error instanceof PendingMigrationsError) logger.fatal(error.message);
 		else logger.fatal({ err: error }, 'Facet failed to start');
 		logger.flush();
 		setTimeout(() => process.exit(1), 100);

@@ -19,7 +19,17 @@ export interface RunningProcess {
 
 /** Spawns `node <args>` in the project folder (or `options.cwd`) with extra env, collecting stdout and stderr. */
 export function runNode(args: string[], env: Record<string, string | undefined>, options: { cwd?: string } = {}): RunningProcess {
-	const child = spawn(NODE, args, {
+	return spawnLogged(NODE, args, env, options);
+}
+
+/** Spawns any program (nginx, a script) like {@link runNode}: output collected line by line, `waitFor`, `exited`. */
+export function spawnLogged(
+	command: string,
+	args: string[],
+	env: Record<string, string | undefined> = {},
+	options: { cwd?: string } = {}
+): RunningProcess {
+	const child = spawn(command, args, {
 		cwd: options.cwd ?? ROOT,
 		env: { ...process.env, VITEST: undefined, VITEST_WORKER_ID: undefined, ...env },
 		stdio: ['ignore', 'pipe', 'pipe']

@@ -46,7 +46,12 @@ export function createOrmConfig(options: OrmConfigOptions): Options {
 		entities: [...coreEntities, ...pluginEntities(plugins)] as any[],
 		extensions: [Migrator],
 		pool: { min: 0, max: options.poolMax ?? 10 },
-		...(options.timeouts ? { driverOptions: poolTimeoutOptions(options.timeouts) } : {}),
+		// MikroORM splits clientUrl into host, user and database and drops its query: a URL with one is handed to pg
+		// as well, which keeps `sslmode`, `sslrootcert` and the rest (sslmode=verify-full must never connect in clear).
+		driverOptions: {
+			...(new URL(options.clientUrl).search ? { connectionString: options.clientUrl } : {}),
+			...(options.timeouts ? poolTimeoutOptions(options.timeouts) : {})
+		},
 		debug: options.debug ?? false,
 		allowGlobalContext: false,
 		migrations: {

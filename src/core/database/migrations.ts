@@ -58,3 +58,26 @@ export async function migrateUnlimited(options: OrmConfigOptions): Promise<{ app
 		await orm.close(true);
 	}
 }
+
+/** A start with `MIGRATE_ON_START=false` found the schema behind the code: the one-shot migrate did not run. */
+export class PendingMigrationsError extends Error {
+	public readonly pending: readonly string[];
+
+	public constructor(pending: readonly string[]) {
+		super(
+			`MIGRATE_ON_START is false and ${pending.length} migration(s) are pending (${pending.join(', ')}): run \`node dist/migrate.js\` (npm run migrate) first`
+		);
+		this.name = 'PendingMigrationsError';
+		this.pending = pending;
+	}
+}
+
+/** Names of the migrations not yet applied, read without writing anything (a start with `MIGRATE_ON_START=false`). */
+export async function pendingMigrations(options: OrmConfigOptions): Promise<string[]> {
+	const orm = await MikroORM.init(createOrmConfig({ ...options, timeouts: null, poolMax: 1 }));
+	try {
+		return (await orm.migrator.getPending()).map((migration) => migration.name);
+	} finally {
+		await orm.close(true);
+	}
+}
