@@ -16,7 +16,12 @@ describe('strict interaction callbacks, follow-ups and webhook edits', () => {
 	beforeAll(async () => {
 		// The 3-second acknowledgement deadline is not under test here; several refused callbacks in a row on a
 		// loaded machine must not run into it.
-		emulator = await startEmulator({ rateLimitPerSecond: 10_000, routeLimits: {}, globalRateLimitPerSecond: 10_000, interactionAckTimeoutMs: 60_000 });
+		emulator = await startEmulator({
+			rateLimitPerSecond: 10_000,
+			routeLimits: {},
+			globalRateLimitPerSecond: 10_000,
+			interactionAckTimeoutMs: 60_000
+		});
 		rest = botRest(emulator);
 		socket = await RawGateway.open(emulator);
 		await socket.identify(emulator.botToken, 1);
