@@ -12,9 +12,12 @@ import { controlRequest, recordOriginalEdits, waitUntil } from '../../helpers/sa
 // reaction listener must work for members the bot has never cached, and stay within Discord's gateway and REST limits.
 
 const MEMBERS = 100_000;
-/** Ledger members: the first REACHED reach the tier, the others stay below it. */
+/**
+ * Ledger members: the first REACHED reach the tier, the others stay below it. Discord lets a bot change member roles
+ * 10 times per 10 s per guild (the emulator's bucket), so REACHED grants take about REACHED seconds: kept small.
+ */
 const LEDGER = 250;
-const REACHED = 150;
+const REACHED = 30;
 /** Discord's limits: 120 gateway sends per 60 s per connection, 50 REST requests per second. */
 const GATEWAY_SENDS_PER_MINUTE = 120;
 const REST_PER_SECOND = 50;
@@ -36,7 +39,7 @@ const finalEdit = (pattern: RegExp) =>
 	waitUntil(
 		() => edits.find((content) => pattern.test(content)),
 		(found) => found !== undefined,
-		30_000
+		90_000
 	);
 /** Roles of the first 1,000 members, as the emulator holds them (the ledger members are among them). */
 async function rolesInEmulator(): Promise<Map<string, string[]>> {
@@ -147,7 +150,7 @@ describe('a guild of 100,000 members', () => {
 		expect(counts.rest_peak_per_second).toBeLessThanOrEqual(REST_PER_SECOND);
 		expect(bot.emulator.stats.restByRoute['GET /guilds/{guild_id}/members/{user_id}'] ?? 0).toBe(0);
 		console.log(`tier sync of ${LEDGER} uncached members in a 100k guild: ${seconds.toFixed(1)} s`, JSON.stringify(counts));
-	}, 60_000);
+	}, 120_000);
 
 	it('GIVEN a CSV import of uncached members and strangers THEN the dry run counts only the strangers as unknown, asking Discord by id', async () => {
 		const browser = (await login(bot, 'ada')).browser;
@@ -156,6 +159,10 @@ describe('a guild of 100,000 members', () => {
 		const strangers = ['100000000000000001', '100000000000000002', '100000000000000003'];
 		const csv = formatImportCsv([...fans, ...strangers].map((userId) => ({ userId, points: 3, note: null })));
 		await control('DELETE', '/_emulator/traffic');
+		// Counted from here. The one read allowed is of the caller herself: the access check re-reads a manager whose
+		// copy Discord has not confirmed within API_ACCESS_RECHECK_SECONDS. Per-member lookups would be 123.
+		const memberReads = () => bot.emulator.stats.restByRoute['GET /guilds/{guild_id}/members/{user_id}'] ?? 0;
+		const readsBefore = memberReads();
 		const response = await browser.fetch(`${bot.base}/mileage/guilds/${guildId}/import?dryRun=1`, {
 			method: 'POST',
 			headers: { origin: DASHBOARD_ORIGIN, 'content-type': 'text/csv' },
@@ -166,7 +173,7 @@ describe('a guild of 100,000 members', () => {
 		expect(answer.preview).toMatchObject({ members: 123, unknownMembers: 3 });
 		const counts = await traffic();
 		expect(counts.gateway_sends_by_op['8']).toBe(2); // 123 ids: two requests of at most 100
-		expect(bot.emulator.stats.restByRoute['GET /guilds/{guild_id}/members/{user_id}'] ?? 0).toBe(0);
+		expect(memberReads() - readsBefore).toBeLessThanOrEqual(1);
 	}, 30_000);
 
 	it('GIVEN the leaderboard of uncached members THEN the dashboard still shows their names (one op 8 for the page)', async () => {
