@@ -148,8 +148,9 @@ export class GatewaySessions {
 	}
 
 	/**
-	 * For `ws.buildStrategy`: wraps the manager's session hooks and watches its events. `inner` is the strategy to
-	 * keep (the gateway watch's), built here after the hooks are in place.
+	 * For `ws.buildStrategy` (discord.js builds the manager at login): wraps the manager's session hooks and watches
+	 * its events. A RESUME by a process that never had READY leaves discord.js waiting for guilds that will not
+	 * come: the shard is marked all-ready on RESUMED (its guilds were loaded over REST before login).
 	 */
 	public attach(manager: GatewayManager): void {
 		this.#manager = manager;
@@ -183,9 +184,10 @@ export class GatewaySessions {
 				this.#live.set(shardId, info);
 				return;
 			}
+			// A shutdown closes resumably (@discordjs/ws still clears its copy): the session stays, for the final save.
+			if (this.#stopping) return;
 			this.#live.delete(shardId);
-			// A shutdown closes resumably and keeps what it saved; anything else means the session is gone.
-			if (!this.#stopping) await this.#redis.del(this.#key(shardId)).catch(() => undefined);
+			await this.#redis.del(this.#key(shardId)).catch(() => undefined);
 		};
 		manager.on('dispatch', ({ data, shardId }) => {
 			if (typeof data.s !== 'number') return;
@@ -213,25 +215,29 @@ export class GatewaySessions {
 		});
 		manager.on('resumed', ({ shardId }) => {
 			resumes.inc({ from: this.#lost.delete(shardId) ? 'redis' : 'memory' });
+			if (!this.#resumedFromStore.delete(shardId)) return;
+			// discord.js marks the shard Ready on RESUMED (in its own listener, right after this one) but counts it
+			// towards the client's READY only once it emits all-ready, which a RESUME never causes: emit it then.
+			queueMicrotask(() => this.#shards?.get(shardId)?.emit(WebSocketShardEvents.AllReady));
 		});
 	}
+
+	/** discord.js' own shards (its WebSocketManager's), known once {@link instrument} ran. */
+	#shards: Map<number, { emit: (event: string, ...args: unknown[]) => boolean }> | null = null;
 
 	/** Sessions offered from Redis whose outcome (RESUMED or a fresh READY) is not known yet. */
 	readonly #lost = new Map<number, StoredSession>();
 
 	/**
 	 * Wraps discord.js' packet handling so the core knows which event runs (participants read {@link current}) and
-	 * when discord.js has handled it. A RESUME by a process that never had READY leaves discord.js waiting for
-	 * guilds that will not come: the shard is marked all-ready on RESUMED (its guilds were loaded over REST first).
+	 * when discord.js has handled it.
 	 */
 	public instrument(client: Client | SapphireClient): void {
 		const ws = client.ws as unknown as {
 			handlePacket: (packet?: { s?: number | null; t?: string }, shard?: { id: number }) => boolean;
-			shards: Map<
-				number,
-				{ status: number; emit: (event: string, ...args: unknown[]) => boolean; on: (event: string, fn: () => void) => void }
-			>;
+			shards: Map<number, { emit: (event: string, ...args: unknown[]) => boolean }>;
 		};
+		this.#shards = ws.shards;
 		const handle = ws.handlePacket.bind(ws);
 		ws.handlePacket = (packet, shard) => {
 			if (!packet || !shard || typeof packet.s !== 'number') return handle(packet, shard);
@@ -248,12 +254,6 @@ export class GatewaySessions {
 				this.#current = previous;
 			}
 		};
-		this.#manager?.on('resumed', ({ shardId }) => {
-			if (!this.#resumedFromStore.delete(shardId)) return;
-			const shard = ws.shards.get(shardId);
-			// discord.js marks the shard Ready on RESUMED but only counts it once it emits all-ready.
-			shard?.emit(WebSocketShardEvents.AllReady);
-		});
 	}
 
 	/** Writes every shard's checkpoint now (one write at a time; a call during a write schedules one more). */

@@ -8,8 +8,8 @@ import { CoreGuild } from './entities/CoreGuild.ts';
 export const DefaultGuildDirectoryOptions = {
 	/** How long a guild fetched over REST (no gateway) is served before it is fetched again. */
 	restTtlMs: 30_000,
-	/** How often a process without a gateway re-reads which guilds the bot is in (`core_guild`). */
-	knownRefreshMs: 30_000
+	/** How often a process without a gateway re-reads which guilds the bot is in (`core_guild`, one indexed read). */
+	knownRefreshMs: 10_000
 };
 
 /**
@@ -73,6 +73,8 @@ export class GuildDirectory {
 			const guild = await this.#client.guilds.fetch({ guild: guildId, force: true });
 			await guild.channels.fetch();
 			await guild.members.fetchMe();
+			// discord.js marks a guild built without a `channels` array (REST's) unavailable; its channels are loaded now.
+			guild.available = true;
 			this.#fetchedAt.set(guildId, Date.now());
 			return guild;
 		} catch (error) {
