@@ -197,6 +197,15 @@ export async function startFacet<Target extends DiscordTarget>({
 		});
 		// A bot or api process must not take jobs off the shared queue: the worker role runs them over every guild.
 		if (!runsQueues(role)) await closeTaskWorker();
+		else {
+			metrics.gauge('facet_queue_jobs', 'Jobs of the task queue (TASKS_QUEUE) by state, read from Redis at scrape time', {
+				labelNames: ['state'],
+				async collect() {
+					const counts = await container.tasks.client.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+					for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+				}
+			});
+		}
 		sessions?.instrument(client);
 		const directory = new GuildDirectory(client, { gateway });
 		Object.assign(container, { guildDirectory: directory, gatewaySessions: sessions });

@@ -30,15 +30,19 @@ describe('FACET_ROLE, SHARD_COUNT and SHARD_IDS', () => {
 	});
 
 	it('GIVEN ids outside the count, ids without a count or with auto THEN one error names each, and no value is echoed', () => {
-		expect(issues({ SHARD_COUNT: '2', SHARD_IDS: '1,2,5' })).toEqual([
-			'SHARD_IDS: 2, 5 outside SHARD_COUNT=2 (ids run from 0 to 1)'
-		]);
+		expect(issues({ SHARD_COUNT: '2', SHARD_IDS: '1,2,5' })).toEqual(['SHARD_IDS: 2, 5 outside SHARD_COUNT=2 (ids run from 0 to 1)']);
 		expect(issues({ SHARD_IDS: '0' })).toEqual(['SHARD_IDS: needs SHARD_COUNT (the number of shards of the whole bot)']);
 		expect(issues({ SHARD_COUNT: 'auto', SHARD_IDS: '0' })[0]).toMatch(/^SHARD_IDS: needs a numeric SHARD_COUNT/);
 	});
 
 	it('GIVEN malformed values THEN each variable is reported with what is expected', () => {
-		const found = issues({ FACET_ROLE: 'shard', SHARD_COUNT: 'two', SHARD_IDS: '4-1', OPS_PORT: '70000', GATEWAY_MIN_SESSION_STARTS: '-1' });
+		const found = issues({
+			FACET_ROLE: 'shard',
+			SHARD_COUNT: 'two',
+			SHARD_IDS: '4-1',
+			OPS_PORT: '70000',
+			GATEWAY_MIN_SESSION_STARTS: '-1'
+		});
 		expect(found.map((issue) => issue.split(':')[0]).sort()).toEqual([
 			'FACET_ROLE',
 			'GATEWAY_MIN_SESSION_STARTS',

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/sandbox/index.ts';
 import { shardOf } from '../../src/sandbox/index.ts';
 import { type ApiBot, Browser, login } from '../api/helpers.ts';
-import { FixtureServer, makeItems } from '../plugins/dailies/fixture-server.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../helpers/postgres.ts';
 import { jsonLines, type RunningProcess, runNode } from '../helpers/process.ts';
 import { waitUntil } from '../helpers/sandbox.ts';
+import { FixtureServer, makeItems } from '../plugins/dailies/fixture-server.ts';
 import { startEmulator } from '../sandbox/helpers.ts';
 
 // Four Facet processes share one emulator, one PostgreSQL database and one Redis: two bot processes holding one
@@ -193,7 +193,11 @@ beforeAll(async () => {
 		timeZone: 'UTC'
 	});
 	expect(post.status, JSON.stringify(post.body)).toBe(201);
-	feeds.routes.set('/scale.xml', { kind: 'rss', items: makeItems(2, { prefix: 'old', base: feeds.base }), etag: false });
+	feeds.routes.set('/scale.xml', {
+		kind: 'rss',
+		items: makeItems(2, { prefix: 'old', base: feeds.base, start: new Date(Date.now() - 3_600_000) }),
+		etag: false
+	});
 	const feed = await apiCall('POST', `/dailies/guilds/${guildB}/feeds`, { url: feeds.url('/scale.xml'), channelId: channelB });
 	expect(feed.status, JSON.stringify(feed.body)).toBe(201);
 }, 300_000);
@@ -211,7 +215,11 @@ const botOf = (guildId: string) => bots.get(shardOf(guildId, 2))!;
 
 /** Waits until a bot process holds no points in memory (everything it counted is written): a double count shows now. */
 async function settled(ops: string): Promise<void> {
-	await waitUntil(async () => metric(ops, 'facet_mileage_buffer_keys'), (keys) => keys === 0, 15_000);
+	await waitUntil(
+		async () => metric(ops, 'facet_mileage_buffer_keys'),
+		(keys) => keys === 0,
+		15_000
+	);
 }
 
 describe('four processes, one deployment', () => {
@@ -219,10 +227,15 @@ describe('four processes, one deployment', () => {
 		expect(shardOf(guildA, 2)).not.toBe(shardOf(guildB, 2));
 		const before = { a: await messagePoints(guildA), b: await messagePoints(guildB) };
 		const eventsBefore = new Map<number, number>();
-		for (const [shard, bot] of bots) eventsBefore.set(shard, await metric(bot.ops, 'facet_gateway_events_total', { type: 'MESSAGE_CREATE' }));
+		for (const [shard, bot] of bots)
+			eventsBefore.set(shard, await metric(bot.ops, 'facet_gateway_events_total', { type: 'MESSAGE_CREATE' }));
 		for (let i = 0; i < 20; i++) say(guildA, emulator.seed.channels.general);
 		for (let i = 0; i < 30; i++) say(guildB, channelB);
-		await waitUntil(async () => (await messagePoints(guildA)) - before.a === 20 && (await messagePoints(guildB)) - before.b === 30, Boolean, 20_000);
+		await waitUntil(
+			async () => (await messagePoints(guildA)) - before.a === 20 && (await messagePoints(guildB)) - before.b === 30,
+			Boolean,
+			20_000
+		);
 		expect((await messagePoints(guildA)) - before.a).toBe(20);
 		expect((await messagePoints(guildB)) - before.b).toBe(30);
 		const handled = async (guildId: string) =>
@@ -241,16 +254,20 @@ describe('four processes, one deployment', () => {
 	}, 60_000);
 
 	it('GIVEN a new feed item THEN the worker posts it once, into the guild of the other shard', async () => {
-		const items = makeItems(1, { from: 10, prefix: 'fresh', base: feeds.base });
+		const items = makeItems(1, { from: 10, prefix: 'fresh', base: feeds.base, start: new Date(Date.now() - 3_600_000) });
 		const route = feeds.routes.get('/scale.xml') as { items: ReturnType<typeof makeItems> };
 		route.items.push(...items);
 		await query(db.url, `update dailies_feed set next_poll_at = now() where guild_id = $1`, [guildB]);
 		const title = items[0]!.title;
-		const posted = () =>
-			emulator.channelMessages(channelB).filter((message) => JSON.stringify(message).includes(title)).length;
+		const posted = () => emulator.channelMessages(channelB).filter((message) => JSON.stringify(message).includes(title)).length;
 		await waitUntil(posted, (n) => n > 0, 30_000);
+		expect(posted(), worker.proc.lines.slice(-30).join('\n')).toBe(1);
 		// Further ticks of the worker do not post it again.
-		await waitUntil(async () => Number((await query(db.url, `select count(*) as n from dailies_feed where next_poll_at > now()`))[0]?.n), (n) => n > 0, 10_000);
+		await waitUntil(
+			async () => Number((await query(db.url, `select count(*) as n from dailies_feed where next_poll_at > now()`))[0]?.n),
+			(n) => n > 0,
+			10_000
+		);
 		expect(posted()).toBe(1);
 		expect(JSON.stringify(emulator.channelMessages(channelB))).not.toContain('old-');
 	}, 60_000);
@@ -281,7 +298,11 @@ describe('four processes, one deployment', () => {
 			say(guildA, emulator.seed.channels.general);
 			total++;
 		}
-		await waitUntil(() => messagePoints(guildA), (points) => points - before >= total, 30_000);
+		await waitUntil(
+			() => messagePoints(guildA),
+			(points) => points - before >= total,
+			30_000
+		);
 		await settled(bot.ops);
 		expect((await messagePoints(guildA)) - before).toBe(total);
 		expect(emulator.stats.identifies).toBe(identifies);
@@ -305,7 +326,11 @@ describe('four processes, one deployment', () => {
 		const restarted = startBot(shardOf(guildA, 2), bot.env);
 		bot.proc = restarted;
 		total += await stream(guildA, emulator.seed.channels.general, restarted.waitFor(/Facet is ready/, 120_000));
-		await waitUntil(() => messagePoints(guildA), (points) => points - before >= total, 30_000);
+		await waitUntil(
+			() => messagePoints(guildA),
+			(points) => points - before >= total,
+			30_000
+		);
 		await settled(bot.ops);
 		expect((await messagePoints(guildA)) - before).toBe(total);
 		expect(emulator.stats.identifies).toBe(identifies);
@@ -317,7 +342,11 @@ describe('four processes, one deployment', () => {
 		// Everything sent so far is written before the kill, so the loss below is only what the down time took.
 		const start = await messagePoints(guildA);
 		for (let i = 0; i < 10; i++) say(guildA, emulator.seed.channels.general);
-		await waitUntil(() => messagePoints(guildA), (points) => points - start === 10, 15_000);
+		await waitUntil(
+			() => messagePoints(guildA),
+			(points) => points - start === 10,
+			15_000
+		);
 		await settled(bot.ops);
 		const before = await messagePoints(guildA);
 		const identifies = emulator.stats.identifies;
@@ -341,21 +370,28 @@ describe('four processes, one deployment', () => {
 			say(guildA, emulator.seed.channels.general);
 			after++;
 		}
-		await waitUntil(() => messagePoints(guildA), (points) => points - before >= after, 20_000);
+		await waitUntil(
+			() => messagePoints(guildA),
+			(points) => points - before >= after,
+			20_000
+		);
 		await settled(bot.ops);
 		// Bounded and measured: exactly the messages sent while the shard had no session are missing.
 		expect((await messagePoints(guildA)) - before).toBe(after);
 		expect(lost).toBe(15);
 		expect(emulator.stats.identifies).toBe(identifies + 1);
 		expect(await metric(bot.ops, 'facet_gateway_sessions_lost_total', { shard: String(shard) })).toBe(1);
-		expect(await metric(bot.ops, 'facet_gateway_last_gap_seconds', { shard: String(shard) })).toBeGreaterThanOrEqual(RESUME_WINDOW_MS / 1_000);
+		expect(await metric(bot.ops, 'facet_gateway_last_gap_seconds', { shard: String(shard) })).toBeGreaterThanOrEqual(
+			RESUME_WINDOW_MS / 1_000
+		);
 		expect(jsonLines(restarted.lines).find((line) => String(line.msg).includes('past the resume window'))).toMatchObject({
 			shardId: shard
 		});
 	}, 240_000);
 
 	it('GIVEN the daily post due this minute THEN it is sent once by the deployment', async () => {
-		const posts = () => emulator.channelMessages(emulator.seed.channels.daily).filter((message) => JSON.stringify(message).includes(dailyMessage));
+		const posts = () =>
+			emulator.channelMessages(emulator.seed.channels.daily).filter((message) => JSON.stringify(message).includes(dailyMessage));
 		await waitUntil(posts, (list) => list.length > 0, 120_000);
 		// Its run is claimed in the database; later ticks (every second, on the worker) see it done.
 		await waitUntil(
