@@ -43,7 +43,6 @@ const common = () => ({
 	NODE_ENV: 'test',
 	LOG_FORMAT: 'json',
 	API_HOST: '127.0.0.1',
-	TASKS_QUEUE: `facet-scale-${process.pid}-${Date.now()}`,
 	SESSION_SECRET,
 	DASHBOARD_ORIGIN: 'http://dashboard.test:5173',
 	MILEAGE_FLUSH_INTERVAL_MS: String(FLUSH_MS),
@@ -56,7 +55,8 @@ const common = () => ({
 
 let queueName = '';
 
-function startBot(shard: number, env: Record<string, string>): RunningProcess {
+/** Starts (or restarts, with the same environment and data folder) a bot process. */
+function startBot(env: Record<string, string>): RunningProcess {
 	return runNode(['src/main.ts'], env);
 }
 
@@ -158,7 +158,7 @@ beforeAll(async () => {
 
 	for (const shard of [0, 1]) {
 		const env = await botEnv(shard);
-		bots.set(shard, { proc: startBot(shard, env), env, ops: `http://127.0.0.1:${env.OPS_PORT}`, apiPort: Number(env.API_PORT) });
+		bots.set(shard, { proc: startBot(env), env, ops: `http://127.0.0.1:${env.OPS_PORT}`, apiPort: Number(env.API_PORT) });
 	}
 	await Promise.all([...bots.values()].map((bot) => bot.proc.waitFor(/Facet is ready/, 120_000)));
 	// The worker last: it learns the bot's guilds from core_guild, which the bots wrote on READY (else within 10 s).
@@ -290,7 +290,7 @@ describe('four processes, one deployment', () => {
 		const killed = bot.proc.exited;
 		bot.proc.child.kill('SIGKILL');
 		// Messages keep flowing while it is down and while it comes back.
-		const restarted = startBot(shardOf(guildA, 2), bot.env);
+		const restarted = startBot(bot.env);
 		bot.proc = restarted;
 		await killed;
 		total += await stream(guildA, emulator.seed.channels.general, restarted.waitFor(/Facet is ready/, 120_000));
@@ -323,7 +323,7 @@ describe('four processes, one deployment', () => {
 		bot.proc.child.kill('SIGTERM');
 		total += await stopped;
 		expect((await exited).code).toBe(0);
-		const restarted = startBot(shardOf(guildA, 2), bot.env);
+		const restarted = startBot(bot.env);
 		bot.proc = restarted;
 		total += await stream(guildA, emulator.seed.channels.general, restarted.waitFor(/Facet is ready/, 120_000));
 		await waitUntil(
@@ -362,7 +362,7 @@ describe('four processes, one deployment', () => {
 		// The emulator forgets the session once the window has passed (waited for, not slept).
 		await waitUntil(sessionOf, (session) => session === undefined, RESUME_WINDOW_MS + 15_000);
 		expect(sessionOf()).toBeUndefined();
-		const restarted = startBot(shard, bot.env);
+		const restarted = startBot(bot.env);
 		bot.proc = restarted;
 		await restarted.waitFor(/Facet is ready/, 120_000);
 		let after = 0;
@@ -400,6 +400,12 @@ describe('four processes, one deployment', () => {
 			10_000
 		);
 		expect(posts()).toHaveLength(1);
+		// Sent by the worker (on time or late: the minute may have turned while the test waited), and counted there.
+		const sentByWorker =
+			(await metric(worker.ops, 'facet_dailies_posts_total', { outcome: 'sent' })) +
+			(await metric(worker.ops, 'facet_dailies_posts_total', { outcome: 'late' }));
+		expect(sentByWorker).toBe(1);
+		for (const bot of bots.values()) expect(await metric(bot.ops, 'facet_dailies_posts_total')).toBe(0);
 	}, 150_000);
 
 	it('GIVEN mileage switched off through the api process THEN both bot processes honour it within 2 s', async () => {
