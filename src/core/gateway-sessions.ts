@@ -1,5 +1,5 @@
 import type { SapphireClient } from '@sapphire/framework';
-import { type Client, type SessionInfo, type SimpleShardingStrategy, WebSocketShardEvents } from 'discord.js';
+import { type Client, type SessionInfo, type SimpleShardingStrategy, Status, WebSocketShardEvents } from 'discord.js';
 import type { Logger } from 'pino';
 import { metrics } from './metrics.ts';
 import type { BoundedRedis } from './redis.ts';
@@ -197,6 +197,8 @@ export class GatewaySessions {
 				this.#unhandled.set(shardId, set);
 			}
 			set.add(data.s);
+			// The first replayed event of a session resumed from Redis (a refused RESUME brings READY instead).
+			if (this.#resumedFromStore.has(shardId) && data.t !== 'READY') this.#markReady(shardId);
 		});
 		manager.on('ready', ({ shardId }) => {
 			const lost = this.#lost.get(shardId);
@@ -215,15 +217,26 @@ export class GatewaySessions {
 		});
 		manager.on('resumed', ({ shardId }) => {
 			resumes.inc({ from: this.#lost.delete(shardId) ? 'redis' : 'memory' });
-			if (!this.#resumedFromStore.delete(shardId)) return;
-			// discord.js marks the shard Ready on RESUMED (in its own listener, right after this one) but counts it
-			// towards the client's READY only once it emits all-ready, which a RESUME never causes: emit it then.
-			queueMicrotask(() => this.#shards?.get(shardId)?.emit(WebSocketShardEvents.AllReady));
+			if (this.#resumedFromStore.has(shardId)) this.#markReady(shardId);
 		});
 	}
 
+	/**
+	 * A process that resumes a session of an earlier one never gets READY, so discord.js would hold its shard in
+	 * "resuming": it queues the replayed messages until a READY that never comes, and it handles the replayed member
+	 * joins and leaves without emitting them. The shard is marked ready before the first replayed event is handled
+	 * (its guilds were loaded over REST before login), so the replay reaches the listeners like live events.
+	 */
+	#markReady(shardId: number): void {
+		this.#resumedFromStore.delete(shardId);
+		const shard = this.#shards?.get(shardId);
+		if (!shard) return;
+		shard.status = Status.Ready;
+		shard.emit(WebSocketShardEvents.AllReady);
+	}
+
 	/** discord.js' own shards (its WebSocketManager's), known once {@link instrument} ran. */
-	#shards: Map<number, { emit: (event: string, ...args: unknown[]) => boolean }> | null = null;
+	#shards: Map<number, { status: number; emit: (event: string, ...args: unknown[]) => boolean }> | null = null;
 
 	/** Sessions offered from Redis whose outcome (RESUMED or a fresh READY) is not known yet. */
 	readonly #lost = new Map<number, StoredSession>();
@@ -235,7 +248,7 @@ export class GatewaySessions {
 	public instrument(client: Client | SapphireClient): void {
 		const ws = client.ws as unknown as {
 			handlePacket: (packet?: { s?: number | null; t?: string }, shard?: { id: number }) => boolean;
-			shards: Map<number, { emit: (event: string, ...args: unknown[]) => boolean }>;
+			shards: Map<number, { status: number; emit: (event: string, ...args: unknown[]) => boolean }>;
 		};
 		this.#shards = ws.shards;
 		const handle = ws.handlePacket.bind(ws);

@@ -51,7 +51,7 @@ function fakeGateway() {
 			this.handled.push(packet.s);
 			return true;
 		},
-		shards: new Map([[0, { emit: (event: string) => event === 'allReady' && allReady.push(0) > 0 }]])
+		shards: new Map([[0, { status: 2, emit: (event: string) => event === 'allReady' && allReady.push(0) > 0 }]])
 	};
 	return { manager, ws, memory, allReady };
 }
@@ -129,9 +129,11 @@ describe('the durable gateway checkpoint', () => {
 			resumeURL: 'ws://resume',
 			sequence: 3
 		});
+		// The first replayed event marks the shard ready (once), before discord.js handles it.
+		await second.dispatch(4);
 		second.gateway.manager.emit('resumed', { shardId: 0 });
-		await Promise.resolve();
 		expect(second.gateway.allReady).toEqual([0]);
+		expect(second.gateway.ws.shards.get(0)!.status).toBe(0);
 
 		// Saved under another shard count: Discord would refuse it; it is not offered.
 		const third = setup(first.prefix);

@@ -285,7 +285,9 @@ describe('four processes, one deployment', () => {
 			say(guildA, emulator.seed.channels.general);
 			total++;
 		}
-		emulator.joinMember({ guild_id: guildA, username: `joiner_${Date.now() % 100_000}` });
+		const joiner = emulator.joinMember({ guild_id: guildA, username: `joiner_${Date.now() % 100_000}` }) as { user: { id: string } };
+		// The join's sequence on the shard's session (the emulator dispatches synchronously).
+		const joinSequence = emulator.snapshot().gateway.sessions.find((session) => session.shard[0] === shardOf(guildA, 2))!.seq;
 		await waitUntil(welcomes, (n) => n === welcomesBefore + 1, 10_000);
 		const killed = bot.proc.exited;
 		bot.proc.child.kill('SIGKILL');
@@ -309,7 +311,17 @@ describe('four processes, one deployment', () => {
 		expect(emulator.stats.resumes).toBeGreaterThan(resumes);
 		expect(jsonLines(restarted.lines).some((line) => String(line.msg).includes('resuming the session of the previous process'))).toBe(true);
 		expect(await metric(bot.ops, 'facet_gateway_resumes_total', { from: 'redis' })).toBe(1);
+		// The join was replayed (its points were still in memory at the kill), and still welcomed once.
+		const resumedFrom = jsonLines(restarted.lines).find((line) => String(line.msg).includes('resuming the session'))!;
+		expect(resumedFrom.sequence as number).toBeLessThan(joinSequence);
 		expect(welcomes()).toBe(welcomesBefore + 1);
+		// Its points (10 per join) counted once too.
+		const joined = await query<{ total: string }>(
+			db.url,
+			`select coalesce(sum(delta), 0) as total from mileage_event where guild_id = $1 and user_id = $2 and reason = 'join'`,
+			[guildA, joiner.user.id]
+		);
+		expect(Number(joined[0]?.total)).toBe(10);
 	}, 180_000);
 
 	it('GIVEN a SIGTERM restart mid-stream THEN the process exits 0, resumes, and nothing is lost or doubled', async () => {
