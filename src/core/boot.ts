@@ -11,7 +11,7 @@ import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
 import { registerDatabaseErrors } from './database/errors.ts';
 import { migrateUnlimited } from './database/migrations.ts';
-import { type Env, holdsGateway, runsQueues, servesApi } from './env.ts';
+import { type Env, holdsGateway, keepsSessions, runsQueues, servesApi } from './env.ts';
 import { GatewaySessions } from './gateway-sessions.ts';
 import { GatewayWatch } from './gateway-watch.ts';
 import { GuildDirectory } from './guild-directory.ts';
@@ -180,7 +180,7 @@ export async function startFacet<Target extends DiscordTarget>({
 			readyTimeoutMs: env.GATEWAY_READY_TIMEOUT_SECONDS * 1_000
 		});
 		const keyPrefix = `facet:gateway:${container.deployment}`;
-		const sessions = gateway
+		const sessions = keepsSessions(env)
 			? new GatewaySessions(redis, logger.child({ source: 'gateway' }), { keyPrefix, saveIntervalMs: env.GATEWAY_CHECKPOINT_MS })
 			: null;
 		if (sessions) {
@@ -272,7 +272,7 @@ export async function startFacet<Target extends DiscordTarget>({
 			if (!drained) logger.error({ pending: work.size }, 'in-flight work did not finish before the deadline');
 		});
 
-		if (sessions) {
+		if (gateway && sessions) {
 			await resolveShards(client, env, target.token);
 			const shardIds = client.options.shards as number[];
 			const restored = await sessions.load(shardIds, client.options.shardCount as number);
@@ -283,6 +283,8 @@ export async function startFacet<Target extends DiscordTarget>({
 			}
 			sessions.start();
 			// Ready from READY (or RESUMED) plus the global scope (core commands); guild command sync goes on in the background.
+			await gatewayWatch.untilReady(client, () => client.login(target.token), [commandSync.globalSettled]);
+		} else if (gateway) {
 			await gatewayWatch.untilReady(client, () => client.login(target.token), [commandSync.globalSettled]);
 		} else {
 			await directory.restLogin(target.token, orm, logger);

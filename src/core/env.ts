@@ -123,6 +123,12 @@ export const EnvSchema = z.object({
 	 * 8788 for the `bot` and `worker` roles (which never bind API_PORT); `all` and `api` serve them on the API only.
 	 */
 	OPS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+	/**
+	 * Keep each shard's gateway session in Redis so a restarted process RESUMEs (docs/scale-out.md). `auto`: on for the
+	 * `bot` role, off for `all` — a RESUME brings no voice states, so a single process would stop crediting members
+	 * already in voice after a restart (a known gap, see the doc); turn it on there when that trade is right.
+	 */
+	GATEWAY_KEEP_SESSIONS: z.enum(['auto', 'true', 'false']).default('auto'),
 	/** A process does not IDENTIFY while Discord reports fewer session starts remaining than this; it waits for the reset. */
 	GATEWAY_MIN_SESSION_STARTS: z.coerce.number().int().min(0).max(1_000_000).default(10),
 	/** How often the durable gateway checkpoint of each shard is written to Redis (it is also written after each mileage flush and at shutdown). */
@@ -273,6 +279,9 @@ function shardProblems(env: z.infer<typeof EnvSchema>): string[] {
 
 /** True for the roles that hold gateway shards (and so handle Discord's events). */
 export const holdsGateway = (role: FacetRole) => role === 'all' || role === 'bot';
+/** Whether gateway sessions are kept in Redis across restarts (see `GATEWAY_KEEP_SESSIONS`). */
+export const keepsSessions = (env: { FACET_ROLE: FacetRole; GATEWAY_KEEP_SESSIONS: 'auto' | 'true' | 'false' }) =>
+	holdsGateway(env.FACET_ROLE) && (env.GATEWAY_KEEP_SESSIONS === 'auto' ? env.FACET_ROLE === 'bot' : env.GATEWAY_KEEP_SESSIONS === 'true');
 /** True for the roles that serve the HTTP API. */
 export const servesApi = (role: FacetRole) => role === 'all' || role === 'api';
 /** True for the roles that run the BullMQ queues (scheduled tasks). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shardOptions } from '../../src/core/client.ts';
-import { EnvError, parseEnv, parseShardIds } from '../../src/core/env.ts';
+import { EnvError, keepsSessions, parseEnv, parseShardIds } from '../../src/core/env.ts';
 
 const issues = (source: NodeJS.ProcessEnv): string[] => {
 	try {
@@ -63,5 +63,14 @@ describe('FACET_ROLE, SHARD_COUNT and SHARD_IDS', () => {
 		]);
 		expect(issues({ FACET_ROLE: 'api', SHARD_COUNT: '2', SHARD_IDS: '0' })).toHaveLength(1);
 		expect(shardOptions(parseEnv({ FACET_ROLE: 'api' }))).toEqual({});
+	});
+
+	it('GIVEN GATEWAY_KEEP_SESSIONS=auto THEN bot processes keep their sessions, the single process does not unless asked, api and worker never', () => {
+		expect(keepsSessions(parseEnv({ FACET_ROLE: 'bot' }))).toBe(true);
+		expect(keepsSessions(parseEnv({}))).toBe(false);
+		expect(keepsSessions(parseEnv({ GATEWAY_KEEP_SESSIONS: 'true' }))).toBe(true);
+		expect(keepsSessions(parseEnv({ FACET_ROLE: 'bot', GATEWAY_KEEP_SESSIONS: 'false' }))).toBe(false);
+		expect(keepsSessions(parseEnv({ FACET_ROLE: 'worker', GATEWAY_KEEP_SESSIONS: 'true' }))).toBe(false);
+		expect(issues({ GATEWAY_KEEP_SESSIONS: 'yes' })[0]).toMatch(/^GATEWAY_KEEP_SESSIONS/);
 	});
 });
