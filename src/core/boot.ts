@@ -3,19 +3,23 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { container, type SapphireClient } from '@sapphire/framework';
-import { Status } from 'discord.js';
+import { Events, RESTEvents, Routes, Status } from 'discord.js';
 import type { Logger } from 'pino';
-import { Counter, register } from 'prom-client';
 import { installStartupGate } from './api/pipeline.ts';
-import { createClient } from './client.ts';
+import { closeTaskWorker, createClient, shardOptions } from './client.ts';
 import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
 import { registerDatabaseErrors } from './database/errors.ts';
 import { migrateUnlimited, PendingMigrationsError, pendingMigrations } from './database/migrations.ts';
-import type { Env } from './env.ts';
+import { type Env, holdsGateway, keepsSessions, runsQueues, servesApi } from './env.ts';
+import { GatewaySessions } from './gateway-sessions.ts';
 import { GatewayWatch } from './gateway-watch.ts';
+import { GuildDirectory } from './guild-directory.ts';
 import { GuildFactsService } from './guild-facts.ts';
 import { Health } from './health.ts';
+import { SessionStartGuard } from './identify.ts';
+import { collectProcessMetrics, metrics } from './metrics.ts';
+import { startOpsServer } from './ops.ts';
 import { CommandSync } from './plugins/command-sync.ts';
 import { installPluginGate, type PluginGateOptions } from './plugins/gate.ts';
 import type { PluginManifest } from './plugins/manifest.ts';
@@ -39,13 +43,21 @@ export function deploymentId(env: Env): string {
 	return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
 
-const gatedSkips =
-	(register.getSingleMetric('facet_plugin_gate_skips_total') as Counter<'plugin' | 'kind'> | undefined) ??
-	new Counter({
-		name: 'facet_plugin_gate_skips_total',
-		help: 'Plugin listener events and task runs the core held back because the plugin is off',
-		labelNames: ['plugin', 'kind']
-	});
+const gatedSkips = metrics.counter(
+	'facet_plugin_gate_skips_total',
+	'Plugin listener events and task runs the core held back because the plugin is off',
+	{ labelNames: ['plugin', 'kind'] }
+);
+const commandRuns = metrics.counter('facet_commands_total', 'Slash commands run, by command and result', {
+	labelNames: ['command', 'result']
+});
+const rest429 = metrics.counter('facet_rest_429_total', 'REST answers 429 (rate limited) from Discord, by route and scope', {
+	labelNames: ['route', 'scope']
+});
+const taskFailures = metrics.counter('facet_task_failures_total', 'Scheduled task runs that threw, by task', { labelNames: ['task'] });
+
+/** Default ops port of the roles that bind no API port (`bot`, `worker`) when OPS_PORT is unset. */
+export const DEFAULT_OPS_PORT = 8788;
 
 /** What {@link startFacet} started, for the entry point and tests. */
 export interface FacetHandle<Target extends DiscordTarget = DiscordTarget> {
@@ -88,7 +100,10 @@ export async function startFacet<Target extends DiscordTarget>({
 	const manifests = [...given];
 	const health = new Health();
 	const work = new WorkTracker();
-	Object.assign(container, { env, log: logger, health, shutdown, work });
+	const role = env.FACET_ROLE;
+	const gateway = holdsGateway(role);
+	collectProcessMetrics();
+	Object.assign(container, { env, log: logger, health, shutdown, work, metrics, gatewaySessions: null });
 
 	try {
 		const target = typeof discord === 'function' ? await discord({ env, logger, shutdown }) : discord;
@@ -99,6 +114,13 @@ export async function startFacet<Target extends DiscordTarget>({
 		});
 		// A round trip, not the socket state: a stalled Redis keeps a 'ready' socket while answering nothing.
 		health.add({ name: 'redis', check: async () => (await redis.ping()) === 'PONG' });
+		// Every role serves /livez, /readyz and /metrics on its own port; `bot` and `worker` bind no other.
+		const opsPort = env.OPS_PORT ?? (servesApi(role) ? null : DEFAULT_OPS_PORT);
+		if (opsPort !== null) {
+			const ops = await startOpsServer({ port: opsPort, host: env.API_HOST, health, metricsToken: env.METRICS_TOKEN });
+			logger.info({ port: ops.port, role }, `ops endpoints (/livez, /readyz, /metrics) on port ${ops.port}`);
+			shutdown.add('ops server', () => ops.close());
+		}
 
 		let embedded: EmbeddedDatabase | null = null;
 		if (!env.DATABASE_URL) {
@@ -164,7 +186,46 @@ export async function startFacet<Target extends DiscordTarget>({
 		const gatewayWatch = new GatewayWatch(logger.child({ source: 'gateway' }), {
 			readyTimeoutMs: env.GATEWAY_READY_TIMEOUT_SECONDS * 1_000
 		});
-		const client = createClient(env, logger, { restUrl: target.restUrl, redisUrl: target.redisUrl }, manifests, gatewayWatch);
+		const keyPrefix = `facet:gateway:${container.deployment}`;
+		const sessions = keepsSessions(env)
+			? new GatewaySessions(redis, logger.child({ source: 'gateway' }), { keyPrefix, saveIntervalMs: env.GATEWAY_CHECKPOINT_MS })
+			: null;
+		if (sessions) {
+			// Registered before the client's step, so it runs after it: the last save, once plugins made their effects durable.
+			shutdown.add('gateway checkpoint', () => sessions.stop());
+		}
+		const client = createClient(env, logger, { restUrl: target.restUrl, redisUrl: target.redisUrl }, manifests, gatewayWatch, {
+			...(sessions ? { attach: (manager) => sessions.attach(manager) } : {}),
+			buildIdentifyThrottler: (manager) =>
+				new SessionStartGuard(manager, redis, logger.child({ source: 'gateway' }), {
+					keyPrefix,
+					minRemaining: env.GATEWAY_MIN_SESSION_STARTS
+				})
+		});
+		// A bot or api process must not take jobs off the shared queue: the worker role runs them over every guild.
+		if (!runsQueues(role)) await closeTaskWorker();
+		else {
+			metrics.gauge('facet_queue_jobs', 'Jobs of the task queue (TASKS_QUEUE) by state, read from Redis at scrape time', {
+				labelNames: ['state'],
+				async collect() {
+					const counts = await container.tasks.client.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+					for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+				}
+			});
+		}
+		sessions?.instrument(client);
+		const directory = new GuildDirectory(client, { gateway });
+		Object.assign(container, { guildDirectory: directory, gatewaySessions: sessions });
+		shutdown.add('guild directory', () => directory.stop());
+		client.rest.on(RESTEvents.Response, (request, response) => {
+			if (response.status === 429) rest429.inc({ route: request.route, scope: response.headers.get('x-ratelimit-scope') ?? 'unknown' });
+		});
+		client.on(Events.InteractionCreate, (interaction) => {
+			if (interaction.isChatInputCommand()) commandRuns.inc({ command: interaction.commandName, result: 'received' });
+		});
+		client.on('scheduledTaskError' as never, (_error: unknown, task: { name: string }) =>
+			taskFailures.inc({ task: task?.name ?? 'unknown' })
+		);
 		// plugin-api binds its port at login, before its routes load: answer 503 + Retry-After until ready, never hang.
 		const apiGate = installStartupGate(container.server.server);
 		// Settings that name channels and roles are checked against this client's guild cache (src/core/references.ts).
@@ -174,7 +235,8 @@ export async function startFacet<Target extends DiscordTarget>({
 			stores: client.stores as unknown as PluginGateOptions['stores'],
 			ownership: pluginOwnership,
 			switches: plugins,
-			guildIds: () => client.guilds.cache.keys(),
+			// Tasks run over every guild this process serves: its shards' guilds, or (worker) every guild the bot is in.
+			guildIds: () => directory.ids(),
 			onSkip: (plugin, kind) => gatedSkips.inc({ plugin, kind })
 		});
 		const commandSync = new CommandSync({
@@ -191,7 +253,8 @@ export async function startFacet<Target extends DiscordTarget>({
 		});
 		Object.assign(container, { orm, redis, commandSync });
 		if (target.fresh) await commandSync.forgetAll();
-		health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
+		if (gateway) health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
+		else health.add({ name: 'discord', check: () => directory.ready() });
 		health.detail('commandSync', () => commandSync.status());
 		shutdown.add('command sync', () => commandSync.stop());
 
@@ -205,6 +268,8 @@ export async function startFacet<Target extends DiscordTarget>({
 		});
 		shutdown.add('client', async () => {
 			await container.server?.disconnect().catch(() => undefined);
+			// A normal close (1000) would end the sessions on Discord's side: close resumably, the next process resumes.
+			await sessions?.closeResumable().catch((error: unknown) => logger.warn({ err: error }, 'gateway close failed'));
 			await client.destroy();
 		});
 		// Registered last, so it runs first: finish accepted work while every connection is still open.
@@ -214,8 +279,25 @@ export async function startFacet<Target extends DiscordTarget>({
 			if (!drained) logger.error({ pending: work.size }, 'in-flight work did not finish before the deadline');
 		});
 
-		// Ready from READY plus the global scope (core commands); guild command sync goes on in the background.
-		await gatewayWatch.untilReady(client, () => client.login(target.token), [commandSync.globalSettled]);
+		if (gateway && sessions) {
+			await resolveShards(client, env, target.token);
+			const shardIds = client.options.shards as number[];
+			const restored = await sessions.load(shardIds, client.options.shardCount as number);
+			if (restored.length) {
+				// A RESUME brings no READY and no guilds: load what READY would have (the bot's user, its guilds) over REST.
+				const hydrated = await directory.hydrate(target.token, orm, shardIds, client.options.shardCount as number);
+				logger.info({ shards: restored.map((info) => info.shardId), guilds: hydrated }, 'saved gateway sessions found: resuming them');
+			}
+			sessions.start();
+			// Ready from READY (or RESUMED) plus the global scope (core commands); guild command sync goes on in the background.
+			await gatewayWatch.untilReady(client, () => client.login(target.token), [commandSync.globalSettled]);
+		} else if (gateway) {
+			await gatewayWatch.untilReady(client, () => client.login(target.token), [commandSync.globalSettled]);
+		} else {
+			await directory.restLogin(target.token, orm, logger);
+			// This process syncs the commands of a guild whose plugins it switched (the bots only refresh their cache).
+			await commandSync.collect(client.stores.get('commands'), client.application!.id);
+		}
 		apiGate.open();
 		const readyMs = Math.round(performance.now() - started);
 		return { client, orm, redis, target, embedded, shutdown, readyMs };
@@ -223,4 +305,21 @@ export async function startFacet<Target extends DiscordTarget>({
 		await shutdown.run('start failed');
 		throw error;
 	}
+}
+
+/**
+ * Fixes the shard list before login, so saved sessions can be looked up: SHARD_COUNT=auto asks `GET /gateway/bot`
+ * once; unset keeps discord.js' own default (one shard, or its `auto`).
+ */
+async function resolveShards(client: SapphireClient, env: Env, token: string): Promise<void> {
+	const options = client.options as { shards?: number[] | 'auto' | number; shardCount?: number };
+	if (Array.isArray(options.shards) && options.shardCount) return;
+	let count = options.shardCount ?? 1;
+	if (options.shards === 'auto' || env.SHARD_COUNT === 'auto') {
+		client.rest.setToken(token);
+		count = ((await client.rest.get(Routes.gatewayBot())) as { shards: number }).shards;
+	}
+	const given = shardOptions({ ...env, SHARD_COUNT: count });
+	options.shards = given.shards ?? [0];
+	options.shardCount = given.shardCount ?? 1;
 }

@@ -1,9 +1,12 @@
 import { ApplicationCommandRegistries, LogLevel, RegisterBehavior, SapphireClient } from '@sapphire/framework';
 import '@sapphire/plugin-api/register';
 import '@sapphire/plugin-scheduled-tasks/register';
-import { GatewayIntentBits, Options, Partials } from 'discord.js';
+import { container } from '@sapphire/framework';
+import type { ScheduledTaskHandler } from '@sapphire/plugin-scheduled-tasks';
+import { GatewayIntentBits, type IIdentifyThrottler, Options, Partials, SimpleShardingStrategy } from 'discord.js';
 import type { Logger } from 'pino';
-import type { Env } from './env.ts';
+import { type Env, holdsGateway, servesApi } from './env.ts';
+import type { GatewayManager } from './gateway-sessions.ts';
 import type { GatewayWatch } from './gateway-watch.ts';
 import { codeRoot } from './paths.ts';
 import type { PluginManifest } from './plugins/manifest.ts';
@@ -41,6 +44,12 @@ export function redisConnectionOptions(url: string) {
 	};
 }
 
+/** What a bot process adds to the gateway manager discord.js builds. */
+export interface GatewayHooks {
+	attach?: (manager: GatewayManager) => void;
+	buildIdentifyThrottler?: (manager: GatewayManager) => IIdentifyThrottler | Promise<IIdentifyThrottler>;
+}
+
 /** Builds the Sapphire client with lean caches: Facet never needs message history or presences. */
 export function createClient(
 	env: Env,
@@ -48,7 +57,9 @@ export function createClient(
 	target: ClientTarget,
 	plugins: readonly PluginManifest[],
 	/** Logs the gateway's disconnects, resumes and errors (see gateway-watch.ts). */
-	gatewayWatch?: GatewayWatch
+	gatewayWatch?: GatewayWatch,
+	/** Gateway hooks of a bot process: session persistence (sees the manager first) and the identify throttler. */
+	gateway?: GatewayHooks
 ): SapphireClient {
 	// One PUT per scope instead of a request per command; identical sets are skipped by Sapphire.
 	ApplicationCommandRegistries.setDefaultBehaviorWhenNotIdentical(RegisterBehavior.BulkOverwrite);
@@ -74,11 +85,24 @@ export function createClient(
 			AutoModerationRuleManager: 0
 		}),
 		rest: target.restUrl ? { api: target.restUrl } : {},
-		...(gatewayWatch ? { ws: { buildStrategy: gatewayWatch.buildStrategy } } : {}),
+		...shardOptions(env),
+		ws: {
+			...(gatewayWatch || gateway?.attach
+				? {
+						buildStrategy: (manager: GatewayManager) => {
+							gateway?.attach?.(manager);
+							return gatewayWatch ? gatewayWatch.buildStrategy(manager) : new SimpleShardingStrategy(manager);
+						}
+					}
+				: {}),
+			...(gateway?.buildIdentifyThrottler ? { buildIdentifyThrottler: gateway.buildIdentifyThrottler } : {})
+		},
 		tasks: { queue: env.TASKS_QUEUE, bull: { connection: redisConnectionOptions(target.redisUrl ?? env.REDIS_URL) } },
 		api: {
 			prefix: '',
 			listenOptions: { port: env.API_PORT, host: env.API_HOST },
+			// Only the roles that serve HTTP bind the API port (the others serve /livez, /readyz and /metrics on OPS_PORT).
+			automaticallyConnect: servesApi(env.FACET_ROLE),
 			maximumBodyLength: 64 * 1024
 		}
 	});
@@ -103,4 +127,33 @@ function removeSapphireCommandRegistration(client: SapphireClient): void {
 	if (!manual?.delete('CoreReady')) {
 		throw new Error("Sapphire's CoreReady listener was not found: @sapphire/framework changed; update removeSapphireCommandRegistration");
 	}
+}
+
+/** discord.js' `shards`/`shardCount` for this process: SHARD_IDS of SHARD_COUNT, every shard of SHARD_COUNT, or Discord's count. */
+export function shardOptions(env: Env): { shards?: number[] | 'auto'; shardCount?: number } {
+	if (!holdsGateway(env.FACET_ROLE) || env.SHARD_COUNT === undefined) return {};
+	if (env.SHARD_COUNT === 'auto') return { shards: 'auto' };
+	const count = env.SHARD_COUNT;
+	return { shards: env.SHARD_IDS ?? Array.from({ length: count }, (_, id) => id), shardCount: count };
+}
+
+/**
+ * For the roles that do not run the queues (`bot`, `api`): the scheduled-tasks plugin starts a BullMQ worker as the
+ * client is built, which would take repeated jobs and run them over this process's guilds only. It is closed before
+ * any piece is loaded (a job it took meanwhile finds no task to run), and `container.tasks` keeps the calls the core
+ * and Sapphire make: repeated jobs are scheduled by the worker role, one-off jobs are refused loudly.
+ */
+export async function closeTaskWorker(): Promise<void> {
+	const handler = container.tasks;
+	await handler.close();
+	const queueless = {
+		queue: handler.queue,
+		options: handler.options,
+		createRepeated: async () => undefined,
+		create: async () => {
+			throw new Error('this process does not run the task queue (FACET_ROLE); a worker process schedules tasks');
+		},
+		close: async () => undefined
+	};
+	container.tasks = queueless as unknown as ScheduledTaskHandler;
 }

@@ -61,9 +61,78 @@ function isAddressOrCidr(entry: string): boolean {
 	return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** What a process does: everything (one process), hold gateway shards, serve the API, or run the BullMQ queues. */
+export const FacetRoles = ['all', 'bot', 'api', 'worker'] as const;
+export type FacetRole = (typeof FacetRoles)[number];
+
+/** Most shards one deployment may declare (Discord assigns far fewer below very large bots). */
+const MAX_SHARDS = 4_096;
+
+/**
+ * Parses `SHARD_IDS`: a comma list of shard ids and inclusive ranges (`0,2,4-7`), sorted, without duplicates.
+ * Returns the ids, or a message naming what is wrong.
+ */
+export function parseShardIds(raw: string): number[] | string {
+	const ids = new Set<number>();
+	for (const part of raw.split(',').map((entry) => entry.trim())) {
+		const match = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(part);
+		if (!match) return 'must be shard ids and ranges, e.g. 0,2,4-7';
+		const from = Number(match[1]);
+		const to = match[2] === undefined ? from : Number(match[2]);
+		if (to < from) return `range ${part} runs backwards`;
+		if (to >= MAX_SHARDS) return `shard ids go up to ${MAX_SHARDS - 1}`;
+		for (let id = from; id <= to; id++) ids.add(id);
+	}
+	return [...ids].sort((a, b) => a - b);
+}
+
 /** The schema of every environment variable Facet reads. Defaults live here and nowhere else. */
 export const EnvSchema = z.object({
 	NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+	/** What this process does (see {@link FacetRole}): `all` is the single-process bot; unset → all. */
+	FACET_ROLE: z.enum(FacetRoles).default('all'),
+	/** Shards of the whole bot: a number, or `auto` (Discord's recommendation from `GET /gateway/bot`). Unset → 1 shard, or auto with SHARD_IDS unset. */
+	SHARD_COUNT: z
+		.string()
+		.optional()
+		.transform((value, context) => {
+			const text = value?.trim().toLowerCase() ?? '';
+			if (text === '') return undefined;
+			if (text === 'auto') return 'auto' as const;
+			if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_SHARDS) {
+				context.addIssue({ code: 'custom', message: `must be auto or a whole number from 1 to ${MAX_SHARDS}` });
+				return z.NEVER;
+			}
+			return Number(text);
+		}),
+	/** Shards this process holds, e.g. `0-3` or `0,2`; unset → every shard of SHARD_COUNT. Needs a numeric SHARD_COUNT. */
+	SHARD_IDS: z
+		.string()
+		.optional()
+		.transform((value, context) => {
+			if (value === undefined || value.trim() === '') return undefined;
+			const ids = parseShardIds(value);
+			if (typeof ids === 'string') {
+				context.addIssue({ code: 'custom', message: ids });
+				return z.NEVER;
+			}
+			return ids;
+		}),
+	/**
+	 * Port of the process's own `/livez`, `/readyz` and `/metrics`, for every role (0 = a free port, logged). Unset →
+	 * 8788 for the `bot` and `worker` roles (which never bind API_PORT); `all` and `api` serve them on the API only.
+	 */
+	OPS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+	/**
+	 * Keep each shard's gateway session in Redis so a restarted process RESUMEs (docs/scale-out.md). `auto`: on for the
+	 * `bot` role, off for `all` — a RESUME brings no voice states, so a single process would stop crediting members
+	 * already in voice after a restart (a known gap, see the doc); turn it on there when that trade is right.
+	 */
+	GATEWAY_KEEP_SESSIONS: z.enum(['auto', 'true', 'false']).default('auto'),
+	/** A process does not IDENTIFY while Discord reports fewer session starts remaining than this; it waits for the reset. */
+	GATEWAY_MIN_SESSION_STARTS: z.coerce.number().int().min(0).max(1_000_000).default(10),
+	/** How often the durable gateway checkpoint of each shard is written to Redis (it is also written after each mileage flush and at shutdown). */
+	GATEWAY_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
 	DISCORD_TOKEN: optionalString,
 	DISCORD_CLIENT_ID: optionalString,
 	DISCORD_CLIENT_SECRET: optionalString,
@@ -201,6 +270,33 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env, plugins: reado
 		mixed.push('EMULATOR_URL: is for the sandbox (no DISCORD_TOKEN); with a token, set DISCORD_API_URL to the server’s REST base');
 	if (!env.DISCORD_TOKEN && env.DISCORD_API_URL)
 		mixed.push('DISCORD_API_URL: needs DISCORD_TOKEN (without a token the sandbox runs; EMULATOR_URL joins a running emulator)');
+	mixed.push(...shardProblems(env));
 	if (mixed.length) throw new EnvError(mixed);
 	return { ...env, mode: env.DISCORD_TOKEN ? 'discord' : 'sandbox' };
 }
+
+/** Sharding variables that are each valid but do not fit together. */
+function shardProblems(env: z.infer<typeof EnvSchema>): string[] {
+	const problems: string[] = [];
+	const { SHARD_COUNT: count, SHARD_IDS: ids, FACET_ROLE: role } = env;
+	if (ids && count === undefined) problems.push('SHARD_IDS: needs SHARD_COUNT (the number of shards of the whole bot)');
+	if (ids && count === 'auto')
+		problems.push('SHARD_IDS: needs a numeric SHARD_COUNT (with auto, Discord could change the count under a fixed list of ids)');
+	if (ids && typeof count === 'number') {
+		const outside = ids.filter((id) => id >= count);
+		if (outside.length) problems.push(`SHARD_IDS: ${outside.join(', ')} outside SHARD_COUNT=${count} (ids run from 0 to ${count - 1})`);
+	}
+	if ((role === 'api' || role === 'worker') && (ids || count !== undefined))
+		problems.push(`SHARD_IDS/SHARD_COUNT: the ${role} role holds no shards; set them on bot processes only`);
+	return problems;
+}
+
+/** True for the roles that hold gateway shards (and so handle Discord's events). */
+export const holdsGateway = (role: FacetRole) => role === 'all' || role === 'bot';
+/** Whether gateway sessions are kept in Redis across restarts (see `GATEWAY_KEEP_SESSIONS`). */
+export const keepsSessions = (env: { FACET_ROLE: FacetRole; GATEWAY_KEEP_SESSIONS: 'auto' | 'true' | 'false' }) =>
+	holdsGateway(env.FACET_ROLE) && (env.GATEWAY_KEEP_SESSIONS === 'auto' ? env.FACET_ROLE === 'bot' : env.GATEWAY_KEEP_SESSIONS === 'true');
+/** True for the roles that serve the HTTP API. */
+export const servesApi = (role: FacetRole) => role === 'all' || role === 'api';
+/** True for the roles that run the BullMQ queues (scheduled tasks). */
+export const runsQueues = (role: FacetRole) => role === 'all' || role === 'worker';

@@ -1,4 +1,5 @@
 import { Route } from '@sapphire/plugin-api';
+import { livez } from '../core/ops.ts';
 
 /** `GET /livez`: the process is up and its event loop answers. */
 export class LivezRoute extends Route {
@@ -7,6 +8,6 @@ export class LivezRoute extends Route {
 	}
 
 	public run(_request: Route.Request, response: Route.Response) {
-		response.json({ status: 'ok' });
+		response.json(JSON.parse(livez().body));
 	}
 }

@@ -1,14 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Route } from '@sapphire/plugin-api';
-import { collectDefaultMetrics, register } from 'prom-client';
-
-collectDefaultMetrics({ prefix: 'facet_' });
-
-function sameSecret(given: string, expected: string): boolean {
-	const a = Buffer.from(given);
-	const b = Buffer.from(expected);
-	return a.length === b.length && timingSafeEqual(a, b);
-}
+import { metricsAnswer } from '../core/ops.ts';
 
 /** `GET /metrics`: Prometheus text format. With `METRICS_TOKEN` set, only `Authorization: Bearer <token>` gets in. */
 export class MetricsRoute extends Route {
@@ -17,11 +8,9 @@ export class MetricsRoute extends Route {
 	}
 
 	public async run(request: Route.Request, response: Route.Response) {
-		const token = this.container.env.METRICS_TOKEN;
-		if (token && !sameSecret(request.headers.authorization ?? '', `Bearer ${token}`)) {
-			return response.status(401).json({ error: 'unauthorized' });
-		}
-		response.setHeader('content-type', register.contentType);
-		response.end(await register.metrics());
+		const answer = await metricsAnswer(this.container.env.METRICS_TOKEN, request.headers.authorization);
+		response.status(answer.status);
+		response.setHeader('content-type', answer.contentType);
+		response.end(answer.body);
 	}
 }

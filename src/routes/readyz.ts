@@ -1,8 +1,9 @@
 import { Route } from '@sapphire/plugin-api';
+import { readyz } from '../core/ops.ts';
 
 /**
- * `GET /readyz`: 200 when gateway, database and Redis all answer; 503 naming what is down otherwise. `details` shows
- * progress that never fails readiness (the background command sync and its failing guilds).
+ * `GET /readyz`: 200 when every dependency answers (gateway or Discord's REST, database, Redis); 503 naming what is
+ * down otherwise. `details` shows progress that never fails readiness (the background command sync and its failing guilds).
  */
 export class ReadyzRoute extends Route {
 	public constructor(context: Route.LoaderContext, options: Route.Options) {
@@ -10,7 +11,7 @@ export class ReadyzRoute extends Route {
 	}
 
 	public async run(_request: Route.Request, response: Route.Response) {
-		const readiness = await this.container.health.readiness();
-		response.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? 'ready' : 'not_ready', ...readiness });
+		const answer = await readyz(this.container.health);
+		response.status(answer.status).json(JSON.parse(answer.body));
 	}
 }

@@ -86,6 +86,8 @@ interface Connection {
 	sends: SendLimiter;
 	/** A zombie (fault injection): the server neither ACKs its heartbeats nor sends it anything any more. */
 	zombie: boolean;
+	/** The emulator closed this socket (its close code says nothing about the client's intent). */
+	closedByServer?: boolean;
 }
 
 /** Snapshot of a session for `GET /_emulator/state`. */
@@ -293,7 +295,13 @@ export class Gateway {
 	#onConnection(ws: WebSocket, request: IncomingMessage): void {
 		const connection: Connection = { ws, session: null, heartbeatTimer: null, sends: new SendLimiter(), zombie: false };
 		this.#connections.add(connection);
-		ws.on('close', () => this.#onClose(connection));
+		const close = ws.close.bind(ws);
+		ws.close = (code?: number, reason?: string | Buffer) => {
+			// ws answers a client's close frame through close() too, after flagging that it received one.
+			if (!(ws as unknown as { _closeFrameReceived?: boolean })._closeFrameReceived) connection.closedByServer = true;
+			close(code, reason);
+		};
+		ws.on('close', (code: number) => this.#onClose(connection, code));
 		ws.on('error', (error) => this.#host.logger.debug({ err: error }, 'gateway socket error'));
 
 		const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
@@ -523,11 +531,18 @@ export class Gateway {
 		}
 	}
 
-	#onClose(connection: Connection): void {
+	#onClose(connection: Connection, code: number): void {
 		this.#connections.delete(connection);
 		if (connection.heartbeatTimer) clearTimeout(connection.heartbeatTimer);
 		const session = connection.session;
 		if (!session || session.connection !== connection || this.#closed) return;
+		// As on Discord: a client that closes with 1000 or 1001 ends its session (a RESUME then gets INVALID_SESSION);
+		// any other close code, or a dropped connection, keeps it resumable for the session's window.
+		if (!connection.closedByServer && (code === 1000 || code === 1001)) {
+			session.connection = null;
+			this.#dropSession(session);
+			return;
+		}
 		session.connection = null;
 		session.expiry = setTimeout(() => this.#dropSession(session), this.#host.sessionTtlMs);
 		session.expiry.unref();

@@ -172,6 +172,24 @@ describe('gateway protocol with a bare socket', () => {
 		}
 	});
 
+	it('GIVEN a client closing with 1000 or 1001 THEN its session ends at once, as on Discord; with 4200 it stays resumable', async () => {
+		for (const [code, resumable] of [
+			// (A WebSocket client may not send 1001 itself; the emulator treats it as Discord does, like 1000.)
+			[1000, false],
+			[4200, true]
+		] as const) {
+			const first = await open();
+			const ready = await first.identify(emulator.botToken, GatewayIntentBits.Guilds);
+			first.ws.close(code, 'bye');
+			await first.closed();
+			const second = await open();
+			second.send({ op: 6, d: { token: emulator.botToken, session_id: ready.session_id, seq: 1 } });
+			const answer = await second.next((p) => p.op === 9 || p.t === 'RESUMED');
+			expect(answer.t === 'RESUMED', `close ${code}`).toBe(resumable);
+			second.close();
+		}
+	});
+
 	it('GIVEN RESUME with an unknown session THEN INVALID_SESSION false', async () => {
 		const socket = await open();
 		socket.send({ op: 6, d: { token: emulator.botToken, session_id: 'nope', seq: 3 } });

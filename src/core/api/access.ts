@@ -160,12 +160,20 @@ export function guildIdOf(request: ApiRequest): string {
 async function checkGuildManager(request: ApiRequest, response: ApiResponse, guildId: string): Promise<GuildContext | null> {
 	const session = await requireSession(request, response);
 	if (!session) return null;
-	const client = container.client;
-	if (!client?.isReady()) {
+	const directory = container.guildDirectory;
+	if (!directory?.ready()) {
 		sendError(response, 'service_unavailable');
 		return null;
 	}
-	const guild = SNOWFLAKE.test(guildId) ? client.guilds.cache.get(guildId) : undefined;
+	let guild: Guild | undefined;
+	try {
+		// From the gateway's cache in a bot process; over REST (cached briefly) in an api process.
+		guild = SNOWFLAKE.test(guildId) ? await directory.get(guildId) : undefined;
+	} catch (error) {
+		getApiServices().logger.error({ err: error, guildId }, 'guild lookup failed');
+		sendError(response, 'service_unavailable');
+		return null;
+	}
 	if (!guild?.available) {
 		sendError(response, 'unknown_guild');
 		return null;

@@ -26,7 +26,10 @@ export async function manageableGuilds(api: ApiServices, session: Session): Prom
 	let candidates: Guild[];
 	try {
 		const ids = await api.userGuildIds(session);
-		candidates = ids.map((id) => client.guilds.cache.get(id)).filter((guild): guild is Guild => guild?.available === true);
+		const directory = container.guildDirectory;
+		// Only guilds the bot is in are looked up (an api process would otherwise ask Discord about every one listed).
+		const found = await Promise.all(ids.filter((id) => directory.has(id)).map((id) => directory.get(id)));
+		candidates = found.filter((guild): guild is Guild => guild?.available === true);
 	} catch (error) {
 		if (error instanceof OAuthError && error.status === 401) throw new SessionRevokedError('OAuth token rejected');
 		if (!(error instanceof OAuthError)) throw error;
@@ -100,7 +103,7 @@ export async function invitableGuilds(api: ApiServices, session: Session): Promi
 		throw error;
 	}
 	return listed
-		.filter((guild) => !container.client.guilds.cache.has(guild.id))
+		.filter((guild) => !container.guildDirectory.has(guild.id))
 		.filter((guild) => guild.owner || (BigInt(guild.permissions) & MANAGE) !== 0n)
 		.map((guild) => {
 			const query = new URLSearchParams({

@@ -54,6 +54,11 @@ export const mileagePlugin = definePlugin({
 		const rankKey = (guildId: string) => `facet:mileage:${container.deployment}:ranks:${guildId}`;
 		const service = new MileageService(orm, logger, {
 			spillDir: join(env.DATA_DIR, 'mileage-pending'),
+			// Restarts lose nothing: the gateway checkpoint stays behind the points still in memory, and moves on once written.
+			eventRef: () => container.gatewaySessions?.current ?? null,
+			onDurable: () => {
+				container.gatewaySessions?.save().catch((error: unknown) => logger.warn({ err: error }, 'gateway checkpoint not saved'));
+			},
 			rankVersions: {
 				bump: (guildId) => redis.incr(rankKey(guildId)),
 				read: async (guildId) => Number((await redis.get(rankKey(guildId))) ?? 0)
@@ -68,6 +73,7 @@ export const mileagePlugin = definePlugin({
 		tiers.removeLowerTiers = (guildId) => settings(guildId).removeLowerTiers;
 		tiers.active = (guildId) => container.plugins.isEnabled(guildId, NAME);
 		await tiers.load();
+		container.gatewaySessions?.register({ lowestPending: (shardId) => service.buffer.lowestPending(shardId) });
 		container.mileage = service;
 		container.mileageTiers = tiers;
 		await service.start();

@@ -1,5 +1,6 @@
 import { container } from '@sapphire/framework';
 import { ScheduledTask } from '@sapphire/plugin-scheduled-tasks';
+import { dailiesMetrics } from '../lib/metrics.ts';
 import { DailiesEnv } from '../lib/settings.ts';
 
 /**
@@ -16,6 +17,10 @@ export class DailiesPollFeedsTask extends ScheduledTask {
 		const guildIds = (payload as { guildIds?: string[] } | undefined)?.guildIds;
 		if (!guildIds?.length) return;
 		const result = await this.container.dailiesPoller.runCycle(guildIds);
+		const { polls } = dailiesMetrics();
+		polls.inc({ result: 'ok' }, result.polled - result.failed);
+		polls.inc({ result: 'failed' }, result.failed);
+		polls.inc({ result: 'items_posted' }, result.posted);
 		if (result.polled > 0) this.container.log.debug({ plugin: 'dailies', ...result }, 'feeds polled');
 	}
 }

@@ -1,5 +1,6 @@
 import { container } from '@sapphire/framework';
 import { ScheduledTask } from '@sapphire/plugin-scheduled-tasks';
+import { dailiesMetrics } from '../lib/metrics.ts';
 import { DailiesPostsEnv } from '../lib/posts/settings.ts';
 
 /**
@@ -15,6 +16,10 @@ export class DailiesPostsTickTask extends ScheduledTask {
 	public async run(payload: { guildIds?: string[] } | undefined) {
 		const guildIds = payload?.guildIds ?? [];
 		if (guildIds.length === 0 || !this.container.dailiesPosts) return;
-		await this.container.work.track(this.container.dailiesPosts.tick(guildIds));
+		const result = await this.container.work.track(this.container.dailiesPosts.tick(guildIds));
+		const { posts } = dailiesMetrics();
+		posts.inc({ outcome: 'sent' }, result.posted);
+		posts.inc({ outcome: 'late' }, result.late);
+		posts.inc({ outcome: 'skipped' }, result.skipped);
 	}
 }

@@ -25,6 +25,14 @@ export interface Batch {
 	voice: VoiceCheckpoint[];
 	createdAt: number;
 	attempts: number;
+	/** Per gateway shard, the lowest event sequence whose points are in this batch (the checkpoint waits for it). */
+	firstSequence?: Record<number, number>;
+}
+
+/** The gateway event an award comes from. */
+export interface EventRef {
+	shardId: number;
+	sequence: number;
 }
 
 /**
@@ -34,6 +42,8 @@ export interface Batch {
 export class AwardBuffer {
 	#open = new Map<string, BatchRow>();
 	#voice = new Map<string, VoiceCheckpoint>();
+	/** Per shard, the lowest event sequence with points in the open rows. */
+	#openFirst = new Map<number, number>();
 	readonly #sealed: Batch[] = [];
 	readonly maxKeys: number;
 	/** Points refused because the buffer was full. */
@@ -54,12 +64,13 @@ export class AwardBuffer {
 		return this.#open.size;
 	}
 
-	/** Adds points. Returns false (and counts the loss) when the buffer is full and the key is new. */
-	public add(guildId: string, userId: string, reason: MileageReason, delta: number): boolean {
+	/** Adds points (from the gateway event `from`, if any). Returns false (and counts the loss) when the buffer is full and the key is new. */
+	public add(guildId: string, userId: string, reason: MileageReason, delta: number, from?: EventRef | null): boolean {
 		const key = `${guildId}:${userId}:${reason}`;
 		const row = this.#open.get(key);
 		if (row) {
 			row.delta += delta;
+			this.#noteEvent(from);
 			return true;
 		}
 		if (this.size >= this.maxKeys) {
@@ -68,7 +79,24 @@ export class AwardBuffer {
 			return false;
 		}
 		this.#open.set(key, { guildId, userId, reason, delta });
+		this.#noteEvent(from);
 		return true;
+	}
+
+	#noteEvent(from: EventRef | null | undefined): void {
+		if (!from) return;
+		const first = this.#openFirst.get(from.shardId);
+		if (first === undefined || from.sequence < first) this.#openFirst.set(from.shardId, from.sequence);
+	}
+
+	/** The lowest gateway sequence of a shard whose points are not written yet (open or sealed), or null. */
+	public lowestPending(shardId: number): number | null {
+		let lowest = this.#openFirst.get(shardId) ?? null;
+		for (const batch of this.#sealed) {
+			const first = batch.firstSequence?.[shardId];
+			if (first !== undefined && (lowest === null || first < lowest)) lowest = first;
+		}
+		return lowest;
 	}
 
 	/** Records a voice checkpoint to persist with the next batch (the latest per member wins). */
@@ -89,9 +117,17 @@ export class AwardBuffer {
 	public seal(now: number): Batch | null {
 		if (this.#open.size === 0 && this.#voice.size === 0) return null;
 		const rows = [...this.#open.values()].filter((row) => row.delta !== 0);
-		const batch: Batch = { id: randomUUID(), rows, voice: [...this.#voice.values()], createdAt: now, attempts: 0 };
+		const batch: Batch = {
+			id: randomUUID(),
+			rows,
+			voice: [...this.#voice.values()],
+			createdAt: now,
+			attempts: 0,
+			firstSequence: Object.fromEntries(this.#openFirst)
+		};
 		this.#open = new Map();
 		this.#voice = new Map();
+		this.#openFirst = new Map();
 		this.#sealed.push(batch);
 		return batch;
 	}

@@ -4,7 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { Counter, Gauge, register } from 'prom-client';
 import type { MileageReason } from '../entities/MileageEvent.ts';
-import { AwardBuffer, type Batch } from './buffer.ts';
+import { AwardBuffer, type Batch, type EventRef } from './buffer.ts';
 import { MAX_ADJUST, MileageError, MileageIdentifiers } from './errors.ts';
 import { hiddenAmong, isHidden, setHidden } from './privacy.ts';
 import { loadRankTable, RankCache, type RankVersions } from './ranks.ts';
@@ -48,6 +48,10 @@ export const DefaultMileageOptions = {
 export type MileageOptions = typeof DefaultMileageOptions & {
 	/** Where batches that could not be written at shutdown are kept until the next start. */
 	spillDir: string;
+	/** The gateway event being handled (the core's gateway sessions), so the checkpoint waits for its points. */
+	eventRef?: () => EventRef | null;
+	/** Called after a batch is durable (written, or spilled to disk): the gateway checkpoint may advance now. */
+	onDurable?: () => void;
 };
 
 function metric<T>(name: string, create: () => T): T {
@@ -120,7 +124,7 @@ export class MileageService {
 	/** Adds points for an activity. Never touches the database. */
 	public award(guildId: string, userId: string, reason: MileageReason, points: number): void {
 		if (points === 0 || this.#stopped) return;
-		if (!this.buffer.add(guildId, userId, reason, points)) {
+		if (!this.buffer.add(guildId, userId, reason, points, this.#options.eventRef?.())) {
 			droppedPoints.inc(points);
 			// Loud on purpose, and rate-limited so an outage does not flood the log.
 			if (this.buffer.droppedEvents === 1 || this.buffer.droppedEvents % 1_000 === 0) {
@@ -164,6 +168,7 @@ export class MileageService {
 				const result = await applyBatch(this.#orm.em.fork(), batch);
 				this.flushTransactions++;
 				this.buffer.applied(batch);
+				this.#options.onDurable?.();
 				flushes.inc({ result: result.applied ? 'applied' : 'duplicate' });
 				this.#failures = 0;
 				this.#retryAt = 0;
@@ -220,13 +225,17 @@ export class MileageService {
 
 	async #spill(): Promise<void> {
 		await mkdir(this.#options.spillDir, { recursive: true });
-		for (const batch of this.buffer.sealed) {
+		const spilled = [...this.buffer.sealed];
+		for (const batch of spilled) {
 			await writeFile(join(this.#options.spillDir, `${batch.id}.json`), JSON.stringify(batch));
 		}
 		this.#logger.error(
 			{ batches: this.buffer.sealed.length, dir: this.#options.spillDir },
 			'database unavailable at shutdown: mileage batches saved to disk, applied at next start'
 		);
+		// On disk is durable (the next start applies it): the gateway checkpoint no longer waits for these events.
+		for (const batch of spilled) this.buffer.applied(batch);
+		this.#options.onDurable?.();
 	}
 
 	async #recoverSpilled(): Promise<void> {
