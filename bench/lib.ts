@@ -85,6 +85,19 @@ export async function startTarget(name: string, options: TargetOptions): Promise
 	}
 }
 
+/** The environment of a Facet target: its database and data folder, a free API port, quiet JSON logs, its own task queue. */
+export async function facetTargetEnv(databaseUrl: string, dataDir: string, queue: string): Promise<Record<string, string>> {
+	return {
+		DATABASE_URL: databaseUrl,
+		API_PORT: String(await freePort()),
+		API_HOST: '127.0.0.1',
+		LOG_LEVEL: 'warn',
+		LOG_FORMAT: 'json',
+		DATA_DIR: dataDir,
+		TASKS_QUEUE: `facet-bench-${queue}-${process.pid}`
+	};
+}
+
 /** The target's memory report (after a forced GC when `gc`). */
 export async function report(target: Target, gc = true): Promise<Record<string, unknown> & { rssMiB: number; heapUsedMiB: number }> {
 	const answer = target.next('report');

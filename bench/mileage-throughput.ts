@@ -8,9 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Emulator } from '../src/sandbox/index.ts';
-import { freePort } from '../test/helpers/ports.ts';
 import { createScratchDatabase, query } from '../test/helpers/postgres.ts';
-import { median, QUICK, report, startTarget, type Target } from './lib.ts';
+import { facetTargetEnv, median, QUICK, report, startTarget, type Target } from './lib.ts';
 import { now } from './targets/protocol.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 10_000 : 20_000));
@@ -68,16 +67,7 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 			script: 'facet',
 			// BENCH_FACET_NODE_FLAGS tries a V8 lever on Facet's process (e.g. --max-semi-space-size=1).
 			execArgv: process.env.BENCH_FACET_NODE_FLAGS?.split(' ').filter(Boolean),
-			env: {
-				DATABASE_URL: db.url,
-				API_PORT: String(await freePort()),
-				API_HOST: '127.0.0.1',
-				LOG_LEVEL: 'warn',
-				LOG_FORMAT: 'json',
-				DATA_DIR: dataDir,
-				TASKS_QUEUE: `facet-bench-${process.pid}`,
-				BENCH_GUILD_ID: seed.guildId
-			}
+			env: { ...(await facetTargetEnv(db.url, dataDir, 'throughput')), BENCH_GUILD_ID: seed.guildId }
 		});
 		targets.push(facet);
 		console.log(`facet: ready in ${facet.startMs} ms`);

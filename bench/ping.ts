@@ -5,9 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../test/helpers/ports.ts';
 import { createScratchDatabase } from '../test/helpers/postgres.ts';
-import { cpuMicros, load, percentile, QUICK, startTarget, type Target } from './lib.ts';
+import { cpuMicros, facetTargetEnv, load, percentile, QUICK, startTarget, type Target } from './lib.ts';
 
 const COMMANDS = Number(process.env.BENCH_PING_COMMANDS ?? (QUICK ? 150 : 400));
 const WARMUP = 50;
@@ -50,15 +49,7 @@ export async function pingBench(): Promise<Record<string, unknown>> {
 	try {
 		const facet = await startTarget('facet', {
 			script: 'facet',
-			env: {
-				DATABASE_URL: db.url,
-				API_PORT: String(await freePort()),
-				API_HOST: '127.0.0.1',
-				LOG_LEVEL: 'warn',
-				LOG_FORMAT: 'json',
-				DATA_DIR: dataDir,
-				TASKS_QUEUE: `facet-bench-ping-${process.pid}`
-			}
+			env: await facetTargetEnv(db.url, dataDir, 'ping')
 		});
 		targets.push(facet);
 		// Facet syncs its guild commands in the background after ready: wait until /ping is there.

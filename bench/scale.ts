@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Emulator } from '../src/sandbox/index.ts';
 import { freePort } from '../test/helpers/ports.ts';
 import { createScratchDatabase } from '../test/helpers/postgres.ts';
-import { load, QUICK, ROOT, report, startTarget, type Target } from './lib.ts';
+import { facetTargetEnv, load, QUICK, ROOT, report, startTarget, type Target } from './lib.ts';
 import { facetIntentsEnv } from './targets/facet-client-options.ts';
 
 const GUILD_COUNTS = (process.env.BENCH_SCALE_GUILDS ?? (QUICK ? '1,200' : '1,250,1000')).split(',').map(Number);
@@ -175,15 +175,7 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
 			points.push(
 				await point('facet', guilds, {
 					script: 'facet',
-					env: {
-						DATABASE_URL: db.url,
-						API_PORT: String(await freePort()),
-						API_HOST: '127.0.0.1',
-						LOG_LEVEL: 'warn',
-						LOG_FORMAT: 'json',
-						DATA_DIR: dataDir,
-						TASKS_QUEUE: `facet-bench-scale-${process.pid}-${guilds}`
-					}
+					env: await facetTargetEnv(db.url, dataDir, `scale-${guilds}`)
 				})
 			);
 		} finally {
