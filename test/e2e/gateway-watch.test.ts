@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Emulator } from '../../src/sandbox/index.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
@@ -10,13 +10,23 @@ let proc: RunningProcess | undefined;
 
 beforeAll(async () => {
 	db = await createScratchDatabase();
+});
+
+// An emulator per test, as a bot per test: on a shared one, the second bot's IDENTIFY comes within the 5 s
+// max_concurrency spacing of the first bot's session start and gets INVALID_SESSION (as on Discord). Its own
+// "session invalidated" line then opens the 10 s log window, and the injected invalidation is folded into it.
+beforeEach(async () => {
 	emulator = new Emulator({ port: await freePort(), heartbeatIntervalMs: 5_000 });
 	await emulator.start();
 });
 
-afterAll(async () => {
+afterEach(async () => {
 	proc?.child.kill('SIGKILL');
+	proc = undefined;
 	await emulator?.stop();
+});
+
+afterAll(async () => {
 	await db?.drop();
 });
 
@@ -66,6 +76,8 @@ describe('never silent about the gateway', () => {
 		// A process of its own: the first test's lines would fold these into its 10 s log window.
 		proc = await spawnBot();
 		await proc.waitFor(/Facet is ready/, 60_000);
+		// Its start was not invalidated (that line would fold the one asserted below into its log window).
+		expect(emulator.snapshot().gateway.limits.identify_concurrency_refused).toBe(0);
 		const before = proc.lines.length;
 		const since = () => jsonLines(proc!.lines.slice(before));
 		expect(emulator.injectFault({ kind: 'gateway_disconnect', close_code: 4000 }).affected).toBe(1);
@@ -75,7 +87,10 @@ describe('never silent about the gateway', () => {
 		);
 		expect(emulator.injectFault({ kind: 'gateway_invalid_session' }).affected).toBe(1);
 		// The Facet line itself (discord.js's own debug lines say "session invalidated" too, earlier).
-		await proc!.waitFor((line) => line.includes('"msg":"gateway shard 0 session invalidated"') && proc!.lines.indexOf(line) >= before, 30_000);
+		await proc!.waitFor(
+			(line) => line.includes('"msg":"gateway shard 0 session invalidated"') && proc!.lines.indexOf(line) >= before,
+			30_000
+		);
 		expect(since().find((line) => line.msg === 'gateway shard 0 session invalidated')).toMatchObject({ level: 40, resumable: false });
 	}, 120_000);
 });
