@@ -1,14 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { container } from '@sapphire/framework';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appRoot } from '../../src/core/paths.ts';
 import { query } from '../helpers/postgres.ts';
 import { controlRequest, waitUntil } from '../helpers/sandbox.ts';
 import { FixtureServer, makeItems } from '../plugins/dailies/fixture-server.ts';
-import { type DashboardBot, startDashboardBot } from './helpers.ts';
+import { type AxeViolation, type DashboardBot, RESULTS, startDashboardBot, snapshot as takeSnapshot } from './helpers.ts';
 
 /*
  * The Dailies pages in Debian's Chromium against the sandbox: a feed added through the page from a local fixture feed
@@ -18,8 +15,6 @@ import { type DashboardBot, startDashboardBot } from './helpers.ts';
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS = join(appRoot, 'test-results');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface EmulatorMessage {
 	id: string;
@@ -42,7 +37,7 @@ let feeds: FixtureServer;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
-const violations: { page: string; id: string; impact: string; help: string; nodes: string[] }[] = [];
+const violations: AxeViolation[] = [];
 
 /** The bot's messages in a channel, read through the emulator's control API. */
 const botMessages = async (channelId: string) =>
@@ -57,29 +52,8 @@ const liveFeeds = async () =>
 const due = (feedId: string) =>
 	query(bot.db.url, "update dailies_feed set next_poll_at = now() - interval '1 second' where id = $1", [Number(feedId)]);
 
-/** Saves a screenshot to test-results/ and runs axe-core on the page; serious and critical findings are kept. */
-async function snapshot(name: string): Promise<void> {
-	await page.screenshot({ path: join(RESULTS, `dailies-${name}.png`), fullPage: true });
-	await page.addScriptTag({ content: axeSource });
-	// Page-side source: this file is type-checked without the DOM library.
-	const found = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as {
-		id: string;
-		impact: string;
-		help: string;
-		nodes: { target: string[] }[];
-	}[];
-	for (const violation of found) {
-		if (violation.impact === 'serious' || violation.impact === 'critical') {
-			violations.push({
-				page: name,
-				id: violation.id,
-				impact: violation.impact,
-				help: violation.help,
-				nodes: violation.nodes.map((n) => n.target.join(' '))
-			});
-		}
-	}
-}
+/** A screenshot of the page in test-results/ (dashboard-dailies-<name>.png) and its axe-core findings. */
+const snapshot = (name: string) => takeSnapshot(page, `dailies-${name}`, violations);
 
 /** The parts of a drawn message preview, as the raw text each part was drawn from. */
 async function previewParts(preview: Locator) {

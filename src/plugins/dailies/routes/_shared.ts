@@ -1,15 +1,17 @@
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { z } from 'zod';
-import { type GuildContext, requireGuildManager, runSafely } from '../../../core/api/index.ts';
+import { type GuildContext, parseBody, requireGuildManager, runSafely, sendError } from '../../../core/api/index.ts';
 import type { FeedItemView, FeedView, PollView } from '../contract.ts';
 import { CATCH_UP_POLICIES, FEED_FORMATS } from '../entities/DailiesFeed.ts';
 import { DailiesError } from '../lib/errors.ts';
 import type { FeedItem } from '../lib/parse.ts';
+import { postChannelProblem } from '../lib/posts/channels.ts';
+import { PostInput, type PostSpec, parsePostInput } from '../lib/posts/input.ts';
 import type { FeedInput } from '../lib/service.ts';
 import type { DeliveryRecord, FeedRow } from '../lib/store.ts';
 
 /*
- * What the dailies feed routes share: body schemas, views and the error mapping. `_`-prefixed, so the route
+ * What the dailies routes share: body schemas, views, reading a post's body and the error mapping. `_`-prefixed, so the route
  * loader skips this file.
  */
 
@@ -145,4 +147,24 @@ export function runFeedRoute(
 			throw error;
 		}
 	});
+}
+
+/**
+ * The post a body describes (an add, an edit or a draft preview), checked as an add checks it: the schema, the
+ * schedule and prompts, and a channel the bot can post in. Null when the 400 was sent.
+ */
+export function readPostSpec(request: ApiRequest, response: ApiResponse, guild: GuildContext['guild']): PostSpec | null {
+	const body = parseBody(request, response, PostInput);
+	if (!body) return null;
+	const parsed = parsePostInput(body);
+	if (!parsed.ok) {
+		sendError(response, 'invalid_body', { fields: parsed.fields });
+		return null;
+	}
+	const problem = parsed.spec.channelId ? postChannelProblem(guild, parsed.spec.channelId) : null;
+	if (problem) {
+		sendError(response, 'invalid_body', { fields: { channelId: [problem] } });
+		return null;
+	}
+	return parsed.spec;
 }

@@ -1,9 +1,7 @@
 import { Route } from '@sapphire/plugin-api';
-import { parseBody, sendError } from '../../../../../../../core/api/index.ts';
 import type { PostAnswer } from '../../../../../contract.ts';
 import { postViewOf, runPostRoute } from '../../../../../lib/posts/api.ts';
-import { postChannelProblem } from '../../../../../lib/posts/channels.ts';
-import { PostInput, parsePostInput } from '../../../../../lib/posts/input.ts';
+import { readPostSpec } from '../../../../_shared.ts';
 
 /**
  * `PUT /dailies/guilds/:guild/posts/:post` `{time, message | prompts, weekdays?, channelId?, timeZone?, missedPolicy?,
@@ -18,15 +16,11 @@ export class DailiesPostPutRoute extends Route {
 
 	public run(request: Route.Request, response: Route.Response) {
 		return runPostRoute('dailies/guilds/[guild]/posts/[post]', request, response, async (ctx, postId) => {
-			const body = parseBody(request, response, PostInput);
-			if (!body) return;
-			const service = this.container.dailiesPosts;
 			// Every check of the body comes before the post is looked up: a bad body is 400 whichever post it names.
-			const parsed = parsePostInput(body);
-			if (!parsed.ok) return sendError(response, 'invalid_body', { fields: parsed.fields });
-			const problem = parsed.spec.channelId ? postChannelProblem(ctx.guild, parsed.spec.channelId) : null;
-			if (problem) return sendError(response, 'invalid_body', { fields: { channelId: [problem] } });
-			const post = await service.update(ctx.guild.id, postId, parsed.spec);
+			const spec = readPostSpec(request, response, ctx.guild);
+			if (!spec) return;
+			const service = this.container.dailiesPosts;
+			const post = await service.update(ctx.guild.id, postId, spec);
 			response.json({ post: postViewOf(service, post, post.enabled ? await service.nextRun(post) : null) } satisfies PostAnswer);
 		});
 	}

@@ -1,8 +1,7 @@
 import { Route } from '@sapphire/plugin-api';
-import { parseBody, requireGuildManager, runSafely, sendError } from '../../../../../../../core/api/index.ts';
+import { requireGuildManager, runSafely } from '../../../../../../../core/api/index.ts';
 import { postViewOf } from '../../../../../lib/posts/api.ts';
-import { postChannelProblem } from '../../../../../lib/posts/channels.ts';
-import { PostInput, parsePostInput } from '../../../../../lib/posts/input.ts';
+import { readPostSpec } from '../../../../_shared.ts';
 
 /**
  * `POST /dailies/guilds/:guild/posts` `{time, message | prompts, weekdays?, channelId?, timeZone?, missedPolicy?,
@@ -19,14 +18,10 @@ export class DailiesPostsCreateRoute extends Route {
 		return runSafely('dailies/guilds/[guild]/posts', response, async () => {
 			const ctx = await requireGuildManager(request, response);
 			if (!ctx) return;
-			const body = parseBody(request, response, PostInput);
-			if (!body) return;
-			const parsed = parsePostInput(body);
-			if (!parsed.ok) return sendError(response, 'invalid_body', { fields: parsed.fields });
-			const problem = parsed.spec.channelId ? postChannelProblem(ctx.guild, parsed.spec.channelId) : null;
-			if (problem) return sendError(response, 'invalid_body', { fields: { channelId: [problem] } });
+			const spec = readPostSpec(request, response, ctx.guild);
+			if (!spec) return;
 			const service = this.container.dailiesPosts;
-			const post = await service.add(ctx.guild.id, parsed.spec, ctx.member.id);
+			const post = await service.add(ctx.guild.id, spec, ctx.member.id);
 			const next = post.enabled ? await service.nextRun(post) : null;
 			response.status(201).json({ post: postViewOf(service, post, next) });
 		});

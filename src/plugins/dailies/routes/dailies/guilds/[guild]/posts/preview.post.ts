@@ -1,9 +1,8 @@
 import { Route } from '@sapphire/plugin-api';
-import { parseBody, requireGuildManager, runSafely, sendError } from '../../../../../../../core/api/index.ts';
+import { requireGuildManager, runSafely } from '../../../../../../../core/api/index.ts';
 import type { PostDraftPreviewAnswer } from '../../../../../contract.ts';
 import { nextRunView } from '../../../../../lib/posts/api.ts';
-import { postChannelProblem } from '../../../../../lib/posts/channels.ts';
-import { PostInput, parsePostInput } from '../../../../../lib/posts/input.ts';
+import { readPostSpec } from '../../../../_shared.ts';
 
 /**
  * `POST /dailies/guilds/:guild/posts/preview` (the body of an add): what that post would send (the sender's renderer),
@@ -19,13 +18,9 @@ export class DailiesPostsDraftPreviewRoute extends Route {
 		return runSafely('dailies/guilds/[guild]/posts/preview', response, async () => {
 			const ctx = await requireGuildManager(request, response);
 			if (!ctx) return;
-			const body = parseBody(request, response, PostInput);
-			if (!body) return;
-			const parsed = parsePostInput(body);
-			if (!parsed.ok) return sendError(response, 'invalid_body', { fields: parsed.fields });
-			const problem = parsed.spec.channelId ? postChannelProblem(ctx.guild, parsed.spec.channelId) : null;
-			if (problem) return sendError(response, 'invalid_body', { fields: { channelId: [problem] } });
-			const view = this.container.dailiesPosts.draftPreview(ctx.guild.id, parsed.spec);
+			const spec = readPostSpec(request, response, ctx.guild);
+			if (!spec) return;
+			const view = this.container.dailiesPosts.draftPreview(ctx.guild.id, spec);
 			response.json({
 				message: view.payload,
 				channelId: view.channelId,
