@@ -39,7 +39,8 @@ async function chat(target: Target, guildIds: string[], count: number): Promise<
 	const stream: Parameters<Target['emulator']['sendMessage']>[0][] = [];
 	for (let i = 0; i < count; i++) {
 		const guild = byId.get(guildIds[i % guildIds.length]!)!;
-		const texts = guild.channels.filter((c) => c.type === 0);
+		// Text channels members may write in: the seed's #welcome is closed to @everyone, as the emulator enforces.
+		const texts = guild.channels.filter((c) => c.type === 0 && c.id !== target.emulator.seed.channels.welcome);
 		const humans = guild.members.map((m) => m.user_id ?? m.userId!).filter((id) => id !== target.emulator.botUserId);
 		stream.push({
 			guild_id: guild.id,
@@ -51,6 +52,8 @@ async function chat(target: Target, guildIds: string[], count: number): Promise<
 	target.tell({ type: 'expect', round: 'scale', count });
 	await target.next('armed');
 	const done = target.next('done');
+	// A send that throws stops the target in `point`: that error is the one to report, not this wait's.
+	done.catch(() => undefined);
 	// In slices, so the emulator's replay buffer and the socket are not asked to hold all of it at once.
 	for (let i = 0; i < stream.length; i += 2_000) {
 		target.emulator.sendMessages(stream.slice(i, i + 2_000));

@@ -1,4 +1,5 @@
 import { ChannelType } from 'discord-api-types/v10';
+import { EVERYONE_PERMISSIONS } from './seed.ts';
 import type { GuildRecord, SandboxState } from './state.ts';
 
 /** The shape of a bulk world: how many guilds, and text channels and human members in each. */
@@ -26,6 +27,9 @@ export function populateWorld(state: SandboxState, world: BulkWorld): string[] {
 		}
 		const guildId = state.ids.next();
 		const guild: GuildRecord = state.addGuild(guildId, `Bulk guild ${g + 1}`, users[0] ?? state.botUserId);
+		// @everyone with Discord's defaults for a new server, as `createGuild` gives it.
+		const everyone = guild.roles.get(guildId);
+		if (everyone) everyone.permissions = EVERYONE_PERMISSIONS;
 		for (const userId of [state.botUserId, ...users]) guild.members.set(userId, { userId, roles: [], nick: null, joinedAt });
 		for (let c = 0; c < world.channelsPerGuild; c++) {
 			state.addChannel({
