@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FeedRequest } from '../contract.ts';
 import type { DeliveryItem } from '../entities/DailiesDeliveryLog.ts';
-import type { CatchUpPolicy, FeedFormat } from '../entities/DailiesFeed.ts';
 import { DailiesError, DailiesIdentifiers } from './errors.ts';
 import { type FeedFetcher, FetchError } from './fetch.ts';
 import { buildOpml, type OpmlFeed, parseOpml } from './opml.ts';
@@ -37,18 +37,8 @@ export interface FeedServiceOptions {
 	now: () => Date;
 }
 
-/** What an admin gives to add a feed (commands and routes). */
-export interface FeedInput {
-	url: string;
-	channelId: string;
-	template?: string | null;
-	format?: FeedFormat;
-	include?: string[];
-	exclude?: string[];
-	catchUp?: CatchUpPolicy;
-	maxPerPoll?: number;
-	intervalMinutes?: number;
-}
+/** What an admin gives to add a feed (commands and routes): the route's body without its `dryRun` switch. */
+export type FeedInput = Omit<FeedRequest, 'dryRun'>;
 
 /** A URL fetched once: what it is, and its newest item rendered as it would be posted. */
 export interface Inspection {
