@@ -121,8 +121,8 @@ async function productionPoint(): Promise<{ facetMiB: number; bareMiB: number; r
 		env: {
 			PATH: process.env.PATH,
 			NODE_ENV: 'production',
-			// BENCH_PROD_NODE_OPTIONS tries a lever (e.g. --max-semi-space-size=2) on the production process.
-			...(process.env.BENCH_PROD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_PROD_NODE_OPTIONS } : {}),
+			// As the image runs it (its NODE_OPTIONS); BENCH_PROD_NODE_OPTIONS tries another lever ('' for none).
+			NODE_OPTIONS: process.env.BENCH_PROD_NODE_OPTIONS ?? '--max-semi-space-size=1',
 			DISCORD_TOKEN: emulator.botToken,
 			DISCORD_API_URL: emulator.restUrl,
 			DATABASE_URL: db.url,
