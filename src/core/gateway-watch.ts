@@ -71,11 +71,16 @@ export class GatewayWatch {
 			onReady = resolve;
 		});
 		client.once(Events.ClientReady, onReady);
+		let ticks = 0;
 		const timer = setInterval(() => {
 			const last = this.#lastClose;
+			// libuv's timer clock is whole milliseconds and may run up to 1 ms ahead of Date.now(): the tick itself
+			// marks that the deadline passed, so the wait is never reported as shorter than it.
+			ticks++;
+			const waitedMs = Math.max(Date.now() - started, ticks * this.#options.readyTimeoutMs);
 			this.#logger.error(
 				{
-					waitedMs: Date.now() - started,
+					waitedMs,
 					lastCloseCode: last?.code ?? null,
 					lastCloseName: last ? closeCodeName(last.code) : null,
 					lastCloseShard: last?.shardId ?? null,
@@ -83,8 +88,8 @@ export class GatewayWatch {
 					shards: client.ws.shards.map((shard) => ({ id: shard.id, status: shard.status }))
 				},
 				last
-					? `the gateway is not READY after ${Math.round((Date.now() - started) / 1000)} s (last close ${last.code} ${closeCodeName(last.code)}); still retrying`
-					: `the gateway is not READY after ${Math.round((Date.now() - started) / 1000)} s (no close seen: the connection or IDENTIFY is not answered); still retrying`
+					? `the gateway is not READY after ${Math.round(waitedMs / 1000)} s (last close ${last.code} ${closeCodeName(last.code)}); still retrying`
+					: `the gateway is not READY after ${Math.round(waitedMs / 1000)} s (no close seen: the connection or IDENTIFY is not answered); still retrying`
 			);
 		}, this.#options.readyTimeoutMs);
 		timer.unref();

@@ -116,10 +116,9 @@ describe('plugin state across processes that miss an announcement', () => {
 		const converged = await secondUntil((switches) => !switches.hooked && !switches.mileage, RECONNECT_BOUND_MS + 5_000);
 		expect(converged).toMatchObject({ hooked: false, mileage: false });
 		expect(Date.now() - restored).toBeLessThan(RECONNECT_BOUND_MS);
-		expect(jsonLines(second.lines.slice(secondLinesBefore)).find((line) => line.msg === 'plugin state resynchronised')).toMatchObject({
-			reason: 'subscription reconnected',
-			changed: 2
-		});
+		// The process logs asynchronously: its line may reach the pipe after its API already answers the new state.
+		const resyncLine = (line: string) => line.includes('plugin state resynchronised') && second.lines.indexOf(line) >= secondLinesBefore;
+		expect(JSON.parse(await second.waitFor(resyncLine, 5_000))).toMatchObject({ reason: 'subscription reconnected', changed: 2 });
 
 		// Once per change, cluster-wide: the hook ran where the change was made, the second process ran none.
 		expect(
