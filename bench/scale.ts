@@ -132,7 +132,9 @@ async function productionPoint(): Promise<{ facetMiB: number; bareMiB: number; r
 			LOG_LEVEL: 'warn',
 			LOG_FORMAT: 'json',
 			SESSION_SECRET: 'a-benchmark-session-secret-of-32-characters-or-more',
-			TASKS_QUEUE: `facet-bench-prod-${process.pid}`
+			TASKS_QUEUE: `facet-bench-prod-${process.pid}`,
+			// More environment to try a lever with, as JSON (e.g. '{"MALLOC_ARENA_MAX":"2"}').
+			...(JSON.parse(process.env.BENCH_PROD_ENV ?? '{}') as Record<string, string>)
 		},
 		stdio: ['ignore', 'ignore', 'inherit']
 	});
