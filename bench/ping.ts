@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { createScratchDatabase } from '../test/helpers/postgres.ts';
 import { cpuMicros, facetTargetEnv, load, percentile, QUICK, startTarget, type Target } from './lib.ts';
 
-const COMMANDS = Number(process.env.BENCH_PING_COMMANDS ?? (QUICK ? 150 : 400));
+const COMMANDS = Number(process.env.BENCH_PING_COMMANDS ?? (QUICK ? 400 : 2_000));
 const WARMUP = 50;
+// The commands run in segments, Facet and bare in turns (A B B A, repeated), so a machine whose speed drifts during
+// the run (this one's CPU time per command moved by up to 2x between runs) weighs on both targets alike.
+const SEGMENTS = QUICK ? 4 : 8;
 
 interface PingStats {
 	p50: number;
@@ -17,8 +20,13 @@ interface PingStats {
 	cpuMicrosPerCommand: number;
 }
 
+interface Segment {
+	latencies: number[];
+	cpuMicros: number;
+}
+
 /** Runs `count` commands one after another (a member waiting for each answer) and times each. */
-async function measure(target: Target, count: number): Promise<PingStats> {
+async function measure(target: Target, count: number): Promise<Segment> {
 	const { seed } = target.emulator;
 	const run = () =>
 		target.emulator.runInteraction({
@@ -27,7 +35,6 @@ async function measure(target: Target, count: number): Promise<PingStats> {
 			user_id: seed.users.grace,
 			command: 'ping'
 		});
-	for (let i = 0; i < WARMUP; i++) await run();
 	const cpuBefore = await cpuMicros(target);
 	const latencies: number[] = [];
 	for (let i = 0; i < count; i++) {
@@ -37,9 +44,14 @@ async function measure(target: Target, count: number): Promise<PingStats> {
 		if (!('content' in reply) || !String(reply.content ?? '').startsWith('Pong!'))
 			throw new Error(`${target.name} answered /ping with ${JSON.stringify(reply)}`);
 	}
-	const cpu = (await cpuMicros(target)) - cpuBefore;
-	latencies.sort((a, b) => a - b);
-	return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpuMicrosPerCommand: cpu / count };
+	return { latencies, cpuMicros: (await cpuMicros(target)) - cpuBefore };
+}
+
+/** The statistics of a target's segments taken together. */
+function combine(segments: readonly Segment[]): PingStats {
+	const latencies = segments.flatMap((s) => s.latencies).sort((a, b) => a - b);
+	const cpu = segments.reduce((sum, s) => sum + s.cpuMicros, 0);
+	return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpuMicrosPerCommand: cpu / latencies.length };
 }
 
 export async function pingBench(): Promise<Record<string, unknown>> {
@@ -59,22 +71,19 @@ export async function pingBench(): Promise<Record<string, unknown>> {
 		}
 		const bare = await startTarget('bare', { script: 'bare', env: { BENCH_PING: '1', DATABASE_URL: db.url } });
 		targets.push(bare);
-		// Alternate halves so neither always runs on a machine the other just heated.
-		const half = Math.ceil(COMMANDS / 2);
-		const f1 = await measure(facet, half);
-		const b1 = await measure(bare, half);
-		const b2 = await measure(bare, half);
-		const f2 = await measure(facet, half);
-		const mean = (a: PingStats, b: PingStats): PingStats => ({
-			p50: (a.p50 + b.p50) / 2,
-			p99: Math.max(a.p99, b.p99),
-			cpuMicrosPerCommand: (a.cpuMicrosPerCommand + b.cpuMicrosPerCommand) / 2
-		});
-		const facetStats = mean(f1, f2);
-		const bareStats = mean(b1, b2);
+		// Warm both up (JIT, pools), then alternate segments so neither always runs on a machine the other just heated.
+		for (const target of [facet, bare]) await measure(target, WARMUP);
+		const perSegment = Math.ceil(COMMANDS / SEGMENTS);
+		const segments = { facet: [] as Segment[], bare: [] as Segment[] };
+		for (let i = 0; i < SEGMENTS; i++) {
+			const order = i % 2 === 0 ? (['facet', 'bare'] as const) : (['bare', 'facet'] as const);
+			for (const name of order) segments[name].push(await measure(name === 'facet' ? facet : bare, perSegment));
+		}
+		const facetStats = combine(segments.facet);
+		const bareStats = combine(segments.bare);
 		const result = {
 			benchmark: 'ping',
-			commands: half * 2,
+			commands: perSegment * SEGMENTS,
 			facet: round(facetStats),
 			bare: round(bareStats),
 			p50Ratio: Number((facetStats.p50 / bareStats.p50).toFixed(2)),

@@ -11,6 +11,7 @@ import { createOrmConfig } from './database/config.ts';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded.ts';
 import { registerDatabaseErrors } from './database/errors.ts';
 import { migrateUnlimited, PendingMigrationsError, pendingMigrations } from './database/migrations.ts';
+import { databaseRoundTrip } from './database/timeouts.ts';
 import { type Env, holdsGateway, keepsSessions, runsQueues, servesApi } from './env.ts';
 import { GatewaySessions } from './gateway-sessions.ts';
 import { GatewayWatch } from './gateway-watch.ts';
@@ -169,7 +170,7 @@ export async function startFacet<Target extends DiscordTarget>({
 		health.add({
 			name: 'database',
 			check: async () => {
-				await orm.em.fork().getConnection().execute('select 1');
+				await databaseRoundTrip(orm);
 				return true;
 			}
 		});

@@ -19,9 +19,9 @@ const DATABASE_ERROR_NAMES = /^(ConnectionException|DriverException|DatabaseErro
 /**
  * Whether an error (or one of its causes; MikroORM wraps driver errors) means the database could not be reached
  * or did not answer in time, as opposed to a query that failed on its own. Redis errors do not count.
+ * `fromDatabase`: the error is known to come from the database driver (a raw `pg` error, which no wrapper names).
  */
-export function isDatabaseUnavailable(error: unknown): boolean {
-	let fromDatabase = false;
+export function isDatabaseUnavailable(error: unknown, fromDatabase = false): boolean {
 	for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
 		const { code, message, name } = current as { code?: unknown; message?: unknown; name?: unknown };
 		if (typeof name === 'string' && DATABASE_ERROR_NAMES.test(name)) fromDatabase = true;

@@ -1,3 +1,4 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 
 /** How long the bot waits on its database before it gives up and says the database is unreachable. */
@@ -51,4 +52,15 @@ export function poolTimeoutOptions(timeouts: DatabaseTimeouts) {
 		idle_in_transaction_session_timeout: Math.max(5_000, timeouts.statementMs * 4),
 		query_timeout: timeouts.statementMs + CLIENT_READ_GRACE_MS
 	};
+}
+
+/**
+ * One `select 1` on the bot's own pool (its timeouts apply), straight through `pg`: the database's round trip, not
+ * the ORM's. An EntityManager fork costs more CPU than the query here (MikroORM's fork rewrites its configuration
+ * and an environment variable each time), and /ping and /readyz need no identity map. Driver errors come raw: pass
+ * `fromDatabase` to {@link isDatabaseUnavailable} when classifying them.
+ */
+export async function databaseRoundTrip(orm: MikroORM): Promise<void> {
+	const pool = await orm.driver.getConnection().getNativeClient();
+	await pool.query('select 1');
 }
