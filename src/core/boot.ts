@@ -19,6 +19,7 @@ import { GuildDirectory } from './guild-directory.ts';
 import { GuildFactsService } from './guild-facts.ts';
 import { Health } from './health.ts';
 import { SessionStartGuard } from './identify.ts';
+import { installListenerRunner } from './listener-runner.ts';
 import { collectProcessMetrics, metrics } from './metrics.ts';
 import { startOpsServer } from './ops.ts';
 import { CommandSync } from './plugins/command-sync.ts';
@@ -231,7 +232,9 @@ export async function startFacet<Target extends DiscordTarget>({
 		const apiGate = installStartupGate(container.server.server);
 		// Settings that name channels and roles are checked against this client's guild cache (src/core/references.ts).
 		plugins.guildLookup = (guildId) => client.guilds.cache.get(guildId);
-		// Before any piece loads (at login): every plugin listener and task is gated by its plugin's switch.
+		// Before any piece loads (at login): listeners run without Sapphire's per-event async wrappers, and every plugin
+		// listener and task is gated by its plugin's switch.
+		installListenerRunner(client.stores.get('listeners'));
 		installPluginGate({
 			stores: client.stores as unknown as PluginGateOptions['stores'],
 			ownership: pluginOwnership,

@@ -66,9 +66,20 @@ const flushes = metric(
 	'facet_mileage_flushes_total',
 	() => new Counter({ name: 'facet_mileage_flushes_total', help: 'Mileage flush attempts by result', labelNames: ['result'] })
 );
-const bufferKeys = metric(
+/** The award buffers of this process's running services: the gauge below reads them when scraped, not per award. */
+const liveBuffers = new Set<AwardBuffer>();
+metric(
 	'facet_mileage_buffer_keys',
-	() => new Gauge({ name: 'facet_mileage_buffer_keys', help: 'Award keys held in memory (open and awaiting retry)' })
+	() =>
+		new Gauge({
+			name: 'facet_mileage_buffer_keys',
+			help: 'Award keys held in memory (open and awaiting retry)',
+			collect() {
+				let keys = 0;
+				for (const buffer of liveBuffers) keys += buffer.size;
+				this.set(keys);
+			}
+		})
 );
 
 /**
@@ -119,6 +130,7 @@ export class MileageService {
 		await this.#recoverSpilled();
 		this.#timer = setInterval(() => void this.flush(), Math.min(this.#options.flushIntervalMs, 1_000));
 		this.#timer.unref();
+		liveBuffers.add(this.buffer);
 	}
 
 	/** Adds points for an activity. Never touches the database. */
@@ -134,7 +146,6 @@ export class MileageService {
 				);
 			}
 		}
-		bufferKeys.set(this.buffer.size);
 		if (this.buffer.openSize >= this.#options.flushAtKeys) void this.flush();
 	}
 
@@ -187,7 +198,6 @@ export class MileageService {
 				break;
 			}
 		}
-		bufferKeys.set(this.buffer.size);
 	}
 
 	#creditVoice(now: number): void {
@@ -221,6 +231,7 @@ export class MileageService {
 			if (this.buffer.sealed.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
 		}
 		if (this.buffer.sealed.length > 0) await this.#spill();
+		liveBuffers.delete(this.buffer);
 	}
 
 	async #spill(): Promise<void> {
