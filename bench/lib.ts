@@ -1,5 +1,6 @@
 // What the benchmarks share: forking a target process with an emulator of its own, and the statistics.
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Emulator, type EmulatorOptions } from '../src/sandbox/index.ts';
@@ -127,3 +128,27 @@ export const load = (): number => Number(loadavg()[0]!.toFixed(2));
 
 /** `--quick` on the command line or BENCH_QUICK=1: smaller inputs, for a check before a change. */
 export const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+
+/**
+ * The NODE_OPTIONS the image runs the bot with (the Dockerfile's `ENV … NODE_OPTIONS=…`), so that what the memory
+ * and readiness benchmarks measure is the process a host runs, and follows the image when its flags change.
+ */
+export function imageNodeOptions(): string {
+	const match = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+	if (!match) throw new Error('the Dockerfile sets no NODE_OPTIONS');
+	return match[1] ?? match[2]!;
+}
+
+/** Builds the production output (tsup, into dist/) so a benchmark of the build measures the code as it is now. */
+export function buildProduction(): void {
+	execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: ROOT, stdio: 'ignore' });
+}
+
+/** Applies every migration to a database with the built one-shot command (`node dist/migrate.js`), as the image's migrate service does. */
+export function migrateWithBuild(databaseUrl: string): void {
+	execFileSync(process.execPath, [join(ROOT, 'dist', 'migrate.js')], {
+		cwd: ROOT,
+		env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+		stdio: ['ignore', 'ignore', 'inherit']
+	});
+}

@@ -3,15 +3,25 @@
 // after a forced GC at ready and after MESSAGES messages spread over every guild (P4). Targets: Facet (every
 // plugin) and a bare discord.js client with Facet's intents and discord.js's default caches (what a bot on plain
 // discord.js keeps), which loads no Facet code. The guild counts of the RSS curve are BENCH_SCALE_GUILDS (default 1,250,1000; quick 1,200).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Emulator } from '../src/sandbox/index.ts';
 import { freePort } from '../test/helpers/ports.ts';
 import { createScratchDatabase } from '../test/helpers/postgres.ts';
-import { facetTargetEnv, load, QUICK, ROOT, report, startTarget, type Target } from './lib.ts';
+import {
+	buildProduction,
+	facetTargetEnv,
+	imageNodeOptions,
+	load,
+	migrateWithBuild,
+	QUICK,
+	ROOT,
+	report,
+	startTarget,
+	type Target
+} from './lib.ts';
 import { facetIntentsEnv } from './targets/facet-client-options.ts';
 
 const GUILD_COUNTS = (process.env.BENCH_SCALE_GUILDS ?? (QUICK ? '1,200' : '1,250,1000')).split(',').map(Number);
@@ -105,24 +115,27 @@ async function rssOf(pid: number): Promise<number> {
 }
 
 /**
- * The production build (`dist/main.js`, built first when missing) with a token against an emulator of one guild,
+ * The production build (`dist/main.js`, built by {@link scaleBench}) with a token against an emulator of one guild,
  * as a host runs it: its RSS 10 s after /readyz answered, against the bare client's in the same state.
  */
 async function productionPoint(): Promise<{ facetMiB: number; bareMiB: number; readyMs: number }> {
-	if (!existsSync(join(ROOT, 'dist', 'main.js')))
-		execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: ROOT, stdio: 'ignore' });
 	const emulator = new Emulator({ port: await freePort(), heartbeatIntervalMs: 30_000 });
 	await emulator.start();
 	const db = await createScratchDatabase('facet_bench');
+	// As the compose file runs it: the one-shot migrate first, then the bot with MIGRATE_ON_START=false.
+	migrateWithBuild(db.url);
 	const port = await freePort();
 	const started = performance.now();
-	const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+	// V8 flags Node refuses in NODE_OPTIONS (e.g. --optimize-for-size) are tried as arguments: BENCH_PROD_NODE_FLAGS.
+	const flags = (process.env.BENCH_PROD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+	const child = spawn(process.execPath, [...flags, join(ROOT, 'dist', 'main.js')], {
 		cwd: ROOT,
 		env: {
 			PATH: process.env.PATH,
 			NODE_ENV: 'production',
+			MIGRATE_ON_START: 'false',
 			// As the image runs it (its NODE_OPTIONS); BENCH_PROD_NODE_OPTIONS tries another lever ('' for none).
-			NODE_OPTIONS: process.env.BENCH_PROD_NODE_OPTIONS ?? '--max-semi-space-size=1',
+			NODE_OPTIONS: process.env.BENCH_PROD_NODE_OPTIONS ?? imageNodeOptions(),
 			DISCORD_TOKEN: emulator.botToken,
 			DISCORD_API_URL: emulator.restUrl,
 			DATABASE_URL: db.url,
@@ -171,16 +184,28 @@ async function productionPoint(): Promise<{ facetMiB: number; bareMiB: number; r
 export { productionPoint };
 
 export async function scaleBench(): Promise<Record<string, unknown>> {
+	buildProduction();
 	const production = await productionPoint();
 	const points: ScalePoint[] = [];
+	// Facet as a host runs it: the production build, the image's NODE_OPTIONS, a database the one-shot migrate
+	// prepared (MIGRATE_ON_START=false, as in the compose file). BENCH_SCALE_FROM=source and BENCH_FACET_NODE_FLAGS
+	// measure the sources or other flags.
+	const fromSource = process.env.BENCH_SCALE_FROM === 'source';
+	const flags = (process.env.BENCH_FACET_NODE_FLAGS ?? imageNodeOptions()).split(' ').filter(Boolean);
 	for (const guilds of GUILD_COUNTS) {
 		const db = await createScratchDatabase('facet_bench');
 		const dataDir = await mkdtemp(join(tmpdir(), 'facet-bench-'));
 		try {
+			migrateWithBuild(db.url);
 			points.push(
 				await point('facet', guilds, {
 					script: 'facet',
-					env: await facetTargetEnv(db.url, dataDir, `scale-${guilds}`)
+					execArgv: flags,
+					env: {
+						...(await facetTargetEnv(db.url, dataDir, `scale-${guilds}`)),
+						MIGRATE_ON_START: 'false',
+						...(fromSource ? {} : { BENCH_FACET_BUILD: 'dist' })
+					}
 				})
 			);
 		} finally {

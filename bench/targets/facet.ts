@@ -1,19 +1,26 @@
 // Facet itself (every plugin, mileage on with no cooldown and no minimum length, so every message goes the whole
-// award path), against the driver's emulator and a scratch database.
-process.env.TS_NODE_DEV ??= 'true';
+// award path), against the driver's emulator and a scratch database. BENCH_FACET_BUILD=dist runs the production
+// build (tsup's dist/, one module per source file, as the image runs it) instead of the TypeScript sources.
+// It meets the emulator as a bot with a token meets Discord (DISCORD_TOKEN, DISCORD_API_URL): the sandbox's own
+// modules (the emulator, its request schemas) stay out of the measured process, as they do in production.
+const fromDist = process.env.BENCH_FACET_BUILD === 'dist';
+if (!fromDist) process.env.TS_NODE_DEV ??= 'true';
+/** A module of Facet by its path under src/, from the sources or from the build (same exports). */
+const facetModule = <T>(path: string): Promise<T> => import(fromDist ? `../../dist/${path}.js` : `../../src/${path}.ts`) as Promise<T>;
 
 const { container } = await import('@sapphire/framework');
-const { startFacet } = await import('../../src/core/boot.ts');
-const { startSandboxTarget } = await import('../../src/sandbox/target.ts');
-const { parseEnv } = await import('../../src/core/env.ts');
-const { createLogger } = await import('../../src/core/logger.ts');
+const { startFacet } = await facetModule<typeof import('../../src/core/boot.ts')>('core/boot');
+const { tokenTarget } = await facetModule<typeof import('../../src/core/target.ts')>('core/target');
+const { parseEnv } = await facetModule<typeof import('../../src/core/env.ts')>('core/env');
+const { createLogger } = await facetModule<typeof import('../../src/core/logger.ts')>('core/logger');
 const { answerCpu, memoryStats, now, roundCounter, send } = await import('./protocol.ts');
 
 const started = now();
-const { plugins } = await import('../../src/plugins/index.ts');
-const env = parseEnv(process.env, plugins);
+const { plugins } = await facetModule<typeof import('../../src/plugins/index.ts')>('plugins/index');
+const { EMULATOR_URL: emulatorUrl, ...environment } = process.env;
+const env = parseEnv({ ...environment, DISCORD_TOKEN: process.env.BOT_TOKEN, DISCORD_API_URL: `${emulatorUrl}/api` }, plugins);
 const logger = createLogger({ level: env.LOG_LEVEL, format: 'json' });
-const handle = await startFacet({ env, logger, plugins, discord: (context) => startSandboxTarget(context) });
+const handle = await startFacet({ env, logger, plugins, discord: tokenTarget(env) });
 const guildId = process.env.BENCH_GUILD_ID;
 if (guildId)
 	await container.plugins.updateSettings(

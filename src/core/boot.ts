@@ -155,9 +155,6 @@ export async function startFacet<Target extends DiscordTarget>({
 			const { applied, adopted } = await migrateUnlimited(ormOptions);
 			if (adopted.length) logger.info({ migrations: adopted }, 'migrations recorded under their owner');
 			if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
-		} else {
-			const pending = await pendingMigrations(ormOptions);
-			if (pending.length) throw new PendingMigrationsError(pending);
 		}
 		// A database that does not answer reaches people as "unreachable, try again", not as a bug.
 		registerDatabaseErrors();
@@ -168,6 +165,10 @@ export async function startFacet<Target extends DiscordTarget>({
 			})
 		);
 		shutdown.add('database', () => orm.close());
+		if (!env.MIGRATE_ON_START) {
+			const pending = await pendingMigrations(orm);
+			if (pending.length) throw new PendingMigrationsError(pending);
+		}
 		health.add({
 			name: 'database',
 			check: async () => {

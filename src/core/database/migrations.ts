@@ -72,12 +72,10 @@ export class PendingMigrationsError extends Error {
 	}
 }
 
-/** Names of the migrations not yet applied, read without writing anything (a start with `MIGRATE_ON_START=false`). */
-export async function pendingMigrations(options: OrmConfigOptions): Promise<string[]> {
-	const orm = await MikroORM.init(createOrmConfig({ ...options, timeouts: null, poolMax: 1 }));
-	try {
-		return (await orm.migrator.getPending()).map((migration) => migration.name);
-	} finally {
-		await orm.close(true);
-	}
+/**
+ * Names of the migrations not yet applied, read with the bot's own ORM (a start with `MIGRATE_ON_START=false`):
+ * no second ORM and metadata discovery just to list them.
+ */
+export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
+	return (await orm.migrator.getPending()).map((migration) => migration.name);
 }
