@@ -272,6 +272,8 @@ export async function startFacet<Target extends DiscordTarget>({
 			await container.tasks?.close().catch(() => undefined);
 		});
 		shutdown.add('client', async () => {
+			// No guild command sync may start once the client's token is gone (the sweep goes on in the background).
+			commandSync.stop();
 			await container.server?.disconnect().catch(() => undefined);
 			// A normal close (1000) would end the sessions on Discord's side: close resumably, the next process resumes.
 			await sessions?.closeResumable().catch((error: unknown) => logger.warn({ err: error }, 'gateway close failed'));

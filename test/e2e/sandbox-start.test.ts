@@ -52,6 +52,8 @@ describe('npm start with no token (the sandbox)', () => {
 		expect(hostLine.match(/"pid":/g)).toHaveLength(1);
 		expect(JSON.parse(hostLine).hostPid).not.toBe(JSON.parse(hostLine).pid);
 		expect(output).toContain(`http://127.0.0.1:${first.emulatorPort}`);
+		// The one URL to open: the dashboard the API serves at `/`.
+		expect(output).toContain(`Dashboard (log in as ada, the owner):  http://localhost:${first.apiPort}/`);
 		expect(output).toMatch(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/_emulator\/interactions/);
 
 		const state = (await (await fetch(`http://127.0.0.1:${first.emulatorPort}/_emulator/state`)).json()) as {

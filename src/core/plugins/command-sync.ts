@@ -389,7 +389,8 @@ export class CommandSync {
 			}
 			return sent;
 		} catch (error) {
-			this.#recordFailure(scope, error);
+			// Cut short by the shutdown (the client's token is gone): not a failure, the next start resumes the sweep.
+			if (!this.#stopped) this.#recordFailure(scope, error);
 			return false;
 		}
 	}
