@@ -1,6 +1,7 @@
 import type { ChatInputCommandInteraction, Client, TextChannel } from 'discord.js';
 import { DiscordAPIError, Events, MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identify } from '../../src/core/errors.ts';
 import type { Emulator } from '../../src/sandbox/index.ts';
 import { call, connectClient, startEmulator } from './helpers.ts';
 
@@ -40,6 +41,26 @@ describe('strict bodies through a stock discord.js client', () => {
 		expect(emulator.channelMessages(channel.id).length).toBe(before);
 		const sent = await channel.send({ content: 'x'.repeat(2000), embeds: [{ title: 't'.repeat(256) }] });
 		expect(sent.content.length).toBe(2000);
+	});
+
+	it("GIVEN the emulator's real 50035 THEN Facet's error renderer names Discord's fields to the user, at most three", async () => {
+		const two = identify(await refusal(channel.send({ content: 'x'.repeat(2001), embeds: [{ title: 't'.repeat(257) }] })));
+		expect(two).toMatchObject({ identifier: 'discord_refused', status: 502 });
+		// Discord's own words, at the field paths of its error tree.
+		expect(two!.message).toMatch(/^Discord refused Facet's answer as invalid \(/);
+		expect(two!.message).toContain('content: Must be 2000 or fewer in length.');
+		expect(two!.message).toContain('embeds.0.title: Must be 256 or fewer in length.');
+		const four = identify(
+			await refusal(
+				channel.send({
+					content: 'x'.repeat(2001),
+					embeds: [{ title: 't'.repeat(257), description: 'd'.repeat(4097), footer: { text: 'f'.repeat(2049) } }]
+				})
+			)
+		);
+		// Three fields, then an ellipsis for the rest.
+		expect(four!.message.match(/Must be \d+ or fewer in length\./g)).toHaveLength(3);
+		expect(four!.message).toContain('; …)');
 	});
 
 	it('GIVEN a role edit discord.js sends with a bad color THEN DiscordAPIError 50035 at color', async () => {
