@@ -59,7 +59,7 @@ describe('strict bodies through a stock discord.js client', () => {
 			)
 		);
 		// Three fields, then an ellipsis for the rest.
-		expect(four!.message.match(/Must be \d+ or fewer in length\./g)).toHaveLength(3);
+		expect(four?.message?.match(/Must be \d+ or fewer in length\./g)).toHaveLength(3);
 		expect(four!.message).toContain('; …)');
 	});
 
