@@ -7,7 +7,7 @@ export default defineConfig({
 	// Migrations are imported by src/core/database/config.ts, so they are bundled into chunks.
 	entry: [
 		// Library modules are imported, never loaded by path: they are bundled into chunks rather than emitted as a
-		// file each (413 → 222 files; 4–6 MiB less RSS at 1,000 guilds, docs/benchmarks.md). Pieces — in any
+		// file each (413 → 222 files; about 3 MiB less RSS at 1,000 guilds, docs/benchmarks.md). Pieces — in any
 		// folder outside src/core, a new one included — stay one file each. From src/core, only what is loaded by
 		// path (pglite-host is forked) or imported from dist/ by the benchmarks.
 		'src/*.ts',
