@@ -86,6 +86,9 @@ export interface StartOptions<Target extends DiscordTarget = DiscordTarget> {
 	discord: Target | ((...args: Parameters<DiscordTargetFactory>) => Promise<Target>);
 }
 
+/** How long the shutdown waits for the database pool to close before it goes on with the remaining steps. */
+const DATABASE_CLOSE_MS = 2_000;
+
 /**
  * Starts everything in dependency order: the Discord target, Redis, the database (embedded when no
  * DATABASE_URL), migrations, then the client and the API. Every started part registers its own shutdown step,
@@ -164,7 +167,23 @@ export async function startFacet<Target extends DiscordTarget>({
 				timeouts: { statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS, acquireMs: env.DATABASE_ACQUIRE_TIMEOUT_MS }
 			})
 		);
-		shutdown.add('database', () => orm.close());
+		// Closing the pool waits for every checked-out connection; against a database that went away (whose work the
+		// plugins already spilled) that wait can outlast the shutdown budget and skip the steps after it.
+		shutdown.add('database', async () => {
+			let timer: NodeJS.Timeout | undefined;
+			const closed = await Promise.race([
+				orm.close().then(() => true),
+				new Promise<false>((resolve) => {
+					timer = setTimeout(() => resolve(false), DATABASE_CLOSE_MS);
+				})
+			]);
+			clearTimeout(timer);
+			if (!closed)
+				logger.warn(
+					{ waitedMs: DATABASE_CLOSE_MS },
+					'the database pool did not close in time (connections stuck on an unreachable server); going on'
+				);
+		});
 		if (!env.MIGRATE_ON_START) {
 			const pending = await pendingMigrations(orm);
 			if (pending.length) throw new PendingMigrationsError(pending);

@@ -141,6 +141,9 @@ describe('switching a plugin off and on', () => {
 	it('GIVEN a stale invocation of a disabled plugin command THEN the core precondition refuses it, naming the plugin and how to enable it', async () => {
 		const { plugins } = container;
 		await plugins.setEnabled(seed.guildId, 'echo', false, { id: seed.users.grace, source: 'api' });
+		// The switch re-syncs the guild's commands in the background: wait for that PUT, or it could land after the
+		// stale registration below and remove it again (CI saw the invocation refused as an unknown command).
+		await waitUntil(guildCommandNames, (names) => !names.includes('echo'));
 		// Register the command again behind the bot's back, as a client with a stale command list would still show it.
 		await fetch(`${bot.emulator.restUrl}/v10/applications/${bot.emulator.applicationId}/guilds/${seed.guildId}/commands`, {
 			method: 'POST',
@@ -151,11 +154,15 @@ describe('switching a plugin off and on', () => {
 				options: [{ type: 3, name: 'text', description: 'What', required: true }]
 			})
 		});
-		const refused = await run(seed.users.linus, 'echo', { text: 'sneaky' });
-		expect(refused.body.ephemeral).toBe(true);
-		expect(refused.body.content).toContain('**echo** plugin is turned off');
-		expect(refused.body.content).toContain('/plugins enable echo');
-		await plugins.setEnabled(seed.guildId, 'echo', true, { id: seed.users.grace, source: 'api' });
+		try {
+			const refused = await run(seed.users.linus, 'echo', { text: 'sneaky' });
+			expect(refused.body.ephemeral).toBe(true);
+			expect(refused.body.content).toContain('**echo** plugin is turned off');
+			expect(refused.body.content).toContain('/plugins enable echo');
+		} finally {
+			// Back on whatever happened, so the next test does not start from this one's state.
+			await plugins.setEnabled(seed.guildId, 'echo', true, { id: seed.users.grace, source: 'api' });
+		}
 	});
 });
 
