@@ -169,21 +169,7 @@ export async function startFacet<Target extends DiscordTarget>({
 		);
 		// Closing the pool waits for every checked-out connection; against a database that went away (whose work the
 		// plugins already spilled) that wait can outlast the shutdown budget and skip the steps after it.
-		shutdown.add('database', async () => {
-			let timer: NodeJS.Timeout | undefined;
-			const closed = await Promise.race([
-				orm.close().then(() => true),
-				new Promise<false>((resolve) => {
-					timer = setTimeout(() => resolve(false), DATABASE_CLOSE_MS);
-				})
-			]);
-			clearTimeout(timer);
-			if (!closed)
-				logger.warn(
-					{ waitedMs: DATABASE_CLOSE_MS },
-					'the database pool did not close in time (connections stuck on an unreachable server); going on'
-				);
-		});
+		shutdown.add('database', () => orm.close(), { limitMs: DATABASE_CLOSE_MS });
 		if (!env.MIGRATE_ON_START) {
 			const pending = await pendingMigrations(orm);
 			if (pending.length) throw new PendingMigrationsError(pending);
@@ -280,7 +266,6 @@ export async function startFacet<Target extends DiscordTarget>({
 		if (gateway) health.add({ name: 'gateway', check: () => client.ws.status === Status.Ready });
 		else health.add({ name: 'discord', check: () => directory.ready() });
 		health.detail('commandSync', () => commandSync.status());
-		shutdown.add('command sync', () => commandSync.stop());
 
 		for (const manifest of manifests) {
 			await manifest.start?.({ env, orm, redis, client, logger: logger.child({ plugin: manifest.name }) });
@@ -291,13 +276,14 @@ export async function startFacet<Target extends DiscordTarget>({
 			await container.tasks?.close().catch(() => undefined);
 		});
 		shutdown.add('client', async () => {
-			// No guild command sync may start once the client's token is gone (the sweep goes on in the background).
-			commandSync.stop();
 			await container.server?.disconnect().catch(() => undefined);
 			// A normal close (1000) would end the sessions on Discord's side: close resumably, the next process resumes.
 			await sessions?.closeResumable().catch((error: unknown) => logger.warn({ err: error }, 'gateway close failed'));
 			await client.destroy();
 		});
+		// Registered after the client's step, so it runs before it: no guild command sync may start once the client's
+		// token is gone (the sweep goes on in the background).
+		shutdown.add('command sync', () => commandSync.stop());
 		// Registered last, so it runs first: finish accepted work while every connection is still open.
 		shutdown.add('in-flight work', async () => {
 			health.shuttingDown = true;

@@ -4,6 +4,11 @@ import type { Logger } from 'pino';
 export interface ShutdownStep {
 	name: string;
 	run(): Promise<void> | void;
+	/**
+	 * Longest the step may take before the shutdown goes on without it (a warning, not a failure): for a step whose
+	 * wait can outlast the budget without anything being lost, such as closing a pool to a database that went away.
+	 */
+	limitMs?: number;
 }
 
 /**
@@ -27,8 +32,8 @@ export class Shutdown {
 	}
 
 	/** Adds a step; it runs before every step added earlier. */
-	public add(name: string, run: ShutdownStep['run']): void {
-		this.#steps.unshift({ name, run });
+	public add(name: string, run: ShutdownStep['run'], options: Pick<ShutdownStep, 'limitMs'> = {}): void {
+		this.#steps.unshift({ name, run, ...options });
 	}
 
 	/** Runs every step once. Resolves true if all steps finished cleanly within the deadline. */
@@ -48,13 +53,20 @@ export class Shutdown {
 				return false;
 			}
 			let timer: NodeJS.Timeout | undefined;
+			const limited = step.limitMs !== undefined && step.limitMs < remaining;
 			try {
-				await Promise.race([
-					Promise.resolve().then(step.run),
-					new Promise((_, reject) => {
-						timer = setTimeout(() => reject(new Error(`step "${step.name}" exceeded the shutdown deadline`)), remaining);
+				const finished = await Promise.race([
+					Promise.resolve()
+						.then(step.run)
+						.then(() => true),
+					new Promise<false>((resolve, reject) => {
+						timer = limited
+							? setTimeout(() => resolve(false), step.limitMs)
+							: setTimeout(() => reject(new Error(`step "${step.name}" exceeded the shutdown deadline`)), remaining);
 					})
 				]);
+				if (!finished)
+					this.#logger.warn({ step: step.name, limitMs: step.limitMs }, 'shutdown step did not finish within its limit; going on');
 			} catch (error) {
 				clean = false;
 				this.#logger.error({ err: error, step: step.name }, 'shutdown step failed');

@@ -52,6 +52,29 @@ describe('Shutdown', () => {
 		expect(order).toEqual(['last']);
 	});
 
+	it('GIVEN a step that outlasts its own limit THEN the later steps still run and the shutdown stays clean', async () => {
+		const order: string[] = [];
+		const shutdown = new Shutdown(pino({ level: 'silent' }), 5_000);
+		shutdown.add('after', () => void order.push('after'));
+		shutdown.add(
+			'slow pool',
+			async () => {
+				await sleep(10_000);
+			},
+			{ limitMs: 100 }
+		);
+		const started = Date.now();
+		expect(await shutdown.run('test')).toBe(true);
+		expect(order).toEqual(['after']);
+		expect(Date.now() - started).toBeLessThan(1_000);
+	});
+
+	it('GIVEN a limited step that fails within its limit THEN the result is unclean', async () => {
+		const shutdown = new Shutdown(pino({ level: 'silent' }), 1_000);
+		shutdown.add('fails', () => Promise.reject(new Error('nope')), { limitMs: 500 });
+		expect(await shutdown.run('test')).toBe(false);
+	});
+
 	it('GIVEN a hanging step THEN the shutdown ends at its deadline, unclean', async () => {
 		const shutdown = new Shutdown(pino({ level: 'silent' }), 300);
 		shutdown.add('hangs', async () => {
