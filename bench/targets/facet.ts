@@ -1,6 +1,6 @@
 // Facet itself (every plugin, mileage on with no cooldown and no minimum length, so every message goes the whole
 // award path), against the driver's emulator and a scratch database. BENCH_FACET_BUILD=dist runs the production
-// build (tsup's dist/, one module per source file, as the image runs it) instead of the TypeScript sources.
+// build (tsup's dist/, as the image runs it) instead of the TypeScript sources.
 // It meets the emulator as a bot with a token meets Discord (DISCORD_TOKEN, DISCORD_API_URL): the sandbox's own
 // modules (the emulator, its request schemas) stay out of the measured process, as they do in production.
 const fromDist = process.env.BENCH_FACET_BUILD === 'dist';
