@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { container } from '@sapphire/pieces';
+import { container } from '@sapphire/framework';
 import type { ApiRequest, ApiResponse } from '@sapphire/plugin-api';
 import { DiscordAPIError, type Guild, type GuildMember, PermissionFlagsBits, RESTJSONErrorCodes } from 'discord.js';
 import { appendSetCookie, parseCookies, serializeCookie } from './cookies.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { container } from '@sapphire/pieces';
+import { container } from '@sapphire/framework';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from '../env.ts';

@@ -1,4 +1,4 @@
-import { container } from '@sapphire/pieces';
+import { container } from '@sapphire/framework';
 import { ChannelType, type Guild, PermissionFlagsBits } from 'discord.js';
 import { canManageGuild, currentMember, dashboardRolesOf, manageFactsOf } from './access.ts';
 import type { GuildDetail, GuildSummary, InvitableGuild, ManageAccess, UserView } from './contract.ts';
