@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SANDBOX_SEED } from '../../src/sandbox/index.ts';
 import { freePort } from '../helpers/ports.ts';
 import { createScratchDatabase, query, type ScratchDatabase } from '../helpers/postgres.ts';
-import { ROOT, type RunningProcess, runNode } from '../helpers/process.ts';
+import { NODE, ROOT, type RunningProcess, runNode } from '../helpers/process.ts';
 import { waitUntil } from '../helpers/sandbox.ts';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'packages', 'facet-plugin-hello');
@@ -14,7 +14,24 @@ const FIXTURE = join(ROOT, 'test', 'fixtures', 'packages', 'facet-plugin-hello')
  * A plugin published as an npm package, installed the way a host installs one (a real `npm install`, packed
  * and copied, not linked), loaded by naming it in FACET_PLUGINS: no change to Facet's code.
  */
-describe('a plugin from an npm package', () => {
+// The production build bundles the libraries a plugin shares with Facet (tsup.config.ts); a plugin loaded from
+// outside it must still get Facet's copies of them, so it runs from the build as from the sources.
+const BUILD_DIR = 'dist-test-plugin-package';
+const entries = [
+	{ from: 'the sources', main: () => join(ROOT, 'src', 'main.ts') },
+	{
+		from: 'the production build',
+		main: () => {
+			execFileSync(NODE, [join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'), '--silent', '--out-dir', BUILD_DIR], {
+				cwd: ROOT,
+				stdio: 'pipe'
+			});
+			return join(ROOT, BUILD_DIR, 'main.js');
+		}
+	}
+];
+
+describe.each(entries)('a plugin from an npm package, Facet run from $from', ({ main }) => {
 	// Inside the project, as a host's install would be: the package's own imports (@sapphire/framework, zod,
 	// MikroORM) resolve to Facet's copies, so there is one container and one ORM.
 	const host = join(ROOT, '.scratch', `plugin-package-${process.pid}`);
@@ -27,6 +44,7 @@ describe('a plugin from an npm package', () => {
 		}
 		await db?.drop();
 		rmSync(host, { recursive: true, force: true });
+		rmSync(join(ROOT, BUILD_DIR), { recursive: true, force: true });
 	});
 
 	it('GIVEN FACET_PLUGINS=facet-plugin-hello THEN its table is migrated, its command runs through the emulator, and it switches off', async () => {
@@ -46,7 +64,7 @@ describe('a plugin from an npm package', () => {
 		db = await createScratchDatabase('facet_pkg');
 		const emulatorPort = await freePort();
 		bot = runNode(
-			[join(ROOT, 'src', 'main.ts')],
+			[main()],
 			{
 				DISCORD_TOKEN: undefined,
 				FACET_PLUGINS: 'facet-plugin-hello',
