@@ -20,6 +20,7 @@ import { GuildFactsService } from './guild-facts.ts';
 import { Health } from './health.ts';
 import { SessionStartGuard } from './identify.ts';
 import { installListenerRunner } from './listener-runner.ts';
+import { compactAfterStart } from './memory.ts';
 import { collectProcessMetrics, metrics } from './metrics.ts';
 import { startOpsServer } from './ops.ts';
 import { CommandSync } from './plugins/command-sync.ts';
@@ -311,6 +312,7 @@ export async function startFacet<Target extends DiscordTarget>({
 			await commandSync.collect(client.stores.get('commands'), client.application!.id);
 		}
 		apiGate.open();
+		shutdown.add('memory compaction', compactAfterStart(env.MEMORY_COMPACT_AFTER_MS, logger));
 		const readyMs = Math.round(performance.now() - started);
 		return { client, orm, redis, target, embedded, shutdown, readyMs };
 	} catch (error) {

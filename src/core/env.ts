@@ -178,6 +178,8 @@ export const EnvSchema = z.object({
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 	SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+	/** Milliseconds after ready when the process runs one memory-reducing GC (src/core/memory.ts); 0 = never. */
+	MEMORY_COMPACT_AFTER_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
 	/** A start not READY after this long is logged as an error (with the last close code), again every period; it keeps retrying. */
 	GATEWAY_READY_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3_600).default(60),
 	/** How often each process compares the plugin-state version in Redis with its own (a missed announcement converges within this). */
