@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScratchDatabase } from '../test/helpers/postgres.ts';
-import { cpuMicros, facetTargetEnv, load, percentile, QUICK, startTarget, type Target } from './lib.ts';
+import { cpuMicros, facetTargetEnv, load, percentile, QUICK, STEADY_STATE_ENV, startTarget, type Target } from './lib.ts';
 
 const COMMANDS = Number(process.env.BENCH_PING_COMMANDS ?? (QUICK ? 400 : 2_000));
 const WARMUP = 50;
@@ -61,7 +61,7 @@ export async function pingBench(): Promise<Record<string, unknown>> {
 	try {
 		const facet = await startTarget('facet', {
 			script: 'facet',
-			env: await facetTargetEnv(db.url, dataDir, 'ping')
+			env: { ...(await facetTargetEnv(db.url, dataDir, 'ping')), ...STEADY_STATE_ENV }
 		});
 		targets.push(facet);
 		// Facet syncs its guild commands in the background after ready: wait until /ping is there.

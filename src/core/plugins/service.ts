@@ -100,6 +100,41 @@ export interface PluginServiceEvents {
 }
 
 const stateKey = (guildId: string, plugin: string) => `${guildId}:${plugin}`;
+const splitKey = (key: string): [guildId: string, plugin: string] => {
+	const at = key.indexOf(':');
+	return [key.slice(0, at), key.slice(at + 1)];
+};
+
+/**
+ * The cached states, by plugin then guild: listeners read it on every event (the gate's switch, then the settings),
+ * and two lookups by the strings the event already holds cost less than building and hashing a `guild:plugin` key
+ * each time. Bookkeeping that works on keys (the resync's diff) goes through the key methods.
+ */
+class StateCache {
+	readonly #byPlugin = new Map<string, Map<string, CachedState>>();
+
+	public get(guildId: string, plugin: string): CachedState | undefined {
+		return this.#byPlugin.get(plugin)?.get(guildId);
+	}
+
+	public set(guildId: string, plugin: string, state: CachedState): void {
+		let guilds = this.#byPlugin.get(plugin);
+		if (!guilds) this.#byPlugin.set(plugin, (guilds = new Map()));
+		guilds.set(guildId, state);
+	}
+
+	public delete(guildId: string, plugin: string): void {
+		this.#byPlugin.get(plugin)?.delete(guildId);
+	}
+
+	public getKey(key: string): CachedState | undefined {
+		return this.get(...splitKey(key));
+	}
+
+	public *keys(): IterableIterator<string> {
+		for (const [plugin, guilds] of this.#byPlugin) for (const guildId of guilds.keys()) yield stateKey(guildId, plugin);
+	}
+}
 
 /**
  * Per-guild plugin switches and settings. Reads come from an in-process cache loaded once at start, so
@@ -111,7 +146,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 	readonly #orm: MikroORM;
 	readonly #redis: Redis;
 	readonly #logger: Logger;
-	readonly #cache = new Map<string, CachedState>();
+	readonly #cache = new StateCache();
 	/** Each plugin's default settings, parsed once. */
 	readonly #defaults = new Map<string, unknown>();
 	readonly #instance = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -241,7 +276,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		for (const key of new Set([...this.#cache.keys(), ...fresh.keys()])) {
 			// Replaced after the reload began (by an announcement or a write here): that value is newer than the rows read.
 			if ((this.#touched.get(key) ?? 0) > mark) continue;
-			const before = this.#cache.get(key);
+			const before = this.#cache.getKey(key);
 			const after = fresh.get(key);
 			// A row written here after those rows were read (its version is higher) stays.
 			if (before && after && before.version > after.version) continue;
@@ -250,15 +285,12 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 					? before.enabled === after.enabled && JSON.stringify(before.settings) === JSON.stringify(after.settings)
 					: before === after;
 			if (same) continue;
-			if (after) this.#cache.set(key, after);
-			else this.#cache.delete(key);
+			if (after) this.#cache.set(...splitKey(key), after);
+			else this.#cache.delete(...splitKey(key));
 			changed.push(key);
 		}
 		this.#accountFor(version);
-		for (const key of changed) {
-			const [guildId = '', plugin = ''] = key.split(':');
-			this.emit('changed', guildId, plugin, false);
-		}
+		for (const key of changed) this.emit('changed', ...splitKey(key), false);
 		this.#logger.info({ reason, rows: rows.length, changed: changed.length, ms: Date.now() - started }, 'plugin state resynchronised');
 	}
 
@@ -305,7 +337,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		const manifest = this.#manifests.get(plugin);
 		if (!manifest) return false;
 		if (manifest.required) return true;
-		return this.#cache.get(stateKey(guildId, plugin))?.enabled ?? manifest.defaultEnabled;
+		return this.#cache.get(guildId, plugin)?.enabled ?? manifest.defaultEnabled;
 	}
 
 	/**
@@ -314,7 +346,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 	 */
 	public settings<T = Record<string, unknown>>(guildId: string, plugin: string): T {
 		const manifest = this.#requireManifest(plugin);
-		const cached = this.#cache.get(stateKey(guildId, plugin));
+		const cached = this.#cache.get(guildId, plugin);
 		if (cached?.parsed !== undefined) return cached.parsed as T;
 		if (!cached) {
 			if (!this.#defaults.has(plugin)) this.#defaults.set(plugin, deepFreeze(manifest.settings.parse({})));
@@ -424,11 +456,10 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 		plugin: string,
 		row: { enabled?: boolean | null; settings: Record<string, unknown>; version?: number | string }
 	) {
-		const key = stateKey(guildId, plugin);
 		const version = Number(row.version ?? 0);
-		const cached = this.#cache.get(key);
+		const cached = this.#cache.get(guildId, plugin);
 		if (cached && cached.version > version) return;
-		this.#cache.set(key, { enabled: row.enabled ?? null, settings: row.settings, version });
+		this.#cache.set(guildId, plugin, { enabled: row.enabled ?? null, settings: row.settings, version });
 	}
 
 	/**
@@ -586,7 +617,7 @@ export class PluginService extends EventEmitter<PluginServiceEvents> {
 			return;
 		}
 		if (row) this.#remember(row.guildId, row.plugin, row);
-		else this.#cache.delete(stateKey(parsed.guildId, parsed.plugin));
+		else this.#cache.delete(parsed.guildId, parsed.plugin);
 		this.#touch(stateKey(parsed.guildId, parsed.plugin));
 		// Only now heard of: a reload that failed above leaves a gap the version check repairs.
 		if (typeof parsed.version === 'number') this.#heard.add(parsed.version);

@@ -15,6 +15,7 @@ export class MileageMessageListener extends Listener<typeof Events.MessageCreate
 		const guildId = message.guildId;
 		if (!guildId || message.author.bot || message.webhookId) return;
 		const settings = this.container.plugins.settings<MileageSettings>(guildId, 'mileage');
+		const now = Date.now();
 		const points = basePoints(
 			{
 				kind: 'message',
@@ -25,11 +26,14 @@ export class MileageMessageListener extends Listener<typeof Events.MessageCreate
 				// Building a member's role collection costs more than the rest of this listener: only when a role is ignored.
 				roleIds: settings.ignoredRoles.length > 0 ? (message.member?.roles.cache.map((role) => role.id) ?? []) : [],
 				length: message.content.length,
-				now: Date.now()
+				now
 			},
 			settings
 		);
-		if (points === 0 || !cooldowns.take(`${guildId}:${message.author.id}:message`, Date.now(), settings.cooldownSeconds * 1_000)) return;
+		if (points === 0) return;
+		// The key is built only when there is a cooldown to look up (it is a string per event otherwise).
+		if (settings.cooldownSeconds > 0 && !cooldowns.take(`${guildId}:${message.author.id}:message`, now, settings.cooldownSeconds * 1_000))
+			return;
 		this.container.mileage.award(guildId, message.author.id, 'message', points);
 	}
 }
