@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { addErrorMapper } from './errors.ts';
@@ -73,12 +74,42 @@ export class BoundedRedis extends Redis {
 	}
 }
 
+interface ReplyRouter {
+	redis: { commandQueue: { shift(): unknown }; emit(event: 'error', error: Error): boolean };
+	shiftCommand(reply: unknown): unknown;
+}
+
+/**
+ * ioredis (5.11) reports a reply that arrives with no command waiting for it ("Command queue state error") by
+ * formatting `reply.toString()`: a nil reply makes that a TypeError thrown inside the socket's data handler, an
+ * uncaught exception that ends the process with the mileage buffer unflushed (seen once in the Redis-paused outage
+ * test; upstream redis/ioredis#1981 is open, no reproduction). Installed on ioredis' reply router once per process,
+ * for every connection (BullMQ's too): the same error is emitted on the connection, as ioredis means to, and the
+ * process lives.
+ */
+export function guardReplyWithoutCommand(): void {
+	const { default: DataHandler } = createRequire(import.meta.url)('ioredis/built/DataHandler.js') as {
+		default: { prototype: ReplyRouter & { facetGuarded?: true } };
+	};
+	const router = DataHandler.prototype;
+	if (router.facetGuarded) return;
+	router.facetGuarded = true;
+	router.shiftCommand = function shiftCommand(this: ReplyRouter, reply: unknown) {
+		const item = this.redis.commandQueue.shift();
+		if (item) return item;
+		const last = reply instanceof Error ? `Last error: ${reply.message}` : `Last reply: ${String(reply)}`;
+		this.redis.emit('error', new Error(`Command queue state error. If you can reproduce this, please report it. ${last}`));
+		return null;
+	};
+}
+
 /**
  * Connects to Redis and waits until it answers. Unreachable at start → one {@link RedisUnavailableError};
  * later outages are logged once when they begin and once when they end, not per retry.
  */
 export async function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<BoundedRedis> {
 	registerRedisErrors();
+	guardReplyWithoutCommand();
 	let firstConnect = true;
 	let down = false;
 	const redis = new BoundedRedis(url, {

@@ -51,3 +51,23 @@ describe('Redis connection', () => {
 		await redis.del('facet:test:bounded', ...Array.from({ length: 20 }, (_, i) => `facet:test:bounded:${i}`));
 	});
 });
+
+describe('a reply with no command waiting for it (ioredis "Command queue state error")', () => {
+	it('GIVEN a nil reply arriving when no command waits THEN the connection reports the error and nothing throws out of its data handler', async () => {
+		const errors: Error[] = [];
+		const onError = (error: Error) => errors.push(error);
+		redis.on('error', onError);
+		try {
+			const socket = (redis as unknown as { stream: { emit(event: 'data', chunk: Buffer): boolean } }).stream;
+			// What the socket would deliver: RESP's nil bulk string, for a command no longer in the queue.
+			expect(() => socket.emit('data', Buffer.from('$-1\r\n'))).not.toThrow();
+			expect(errors.map((error) => error.message)).toEqual([
+				'Command queue state error. If you can reproduce this, please report it. Last reply: null'
+			]);
+			// The connection still answers.
+			expect(await redis.ping()).toBe('PONG');
+		} finally {
+			redis.off('error', onError);
+		}
+	});
+});
