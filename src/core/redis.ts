@@ -74,6 +74,8 @@ export class BoundedRedis extends Redis {
 	}
 }
 
+const QUEUE_STATE_ERROR = 'Command queue state error';
+
 interface ReplyRouter {
 	redis: { commandQueue: { shift(): unknown }; emit(event: 'error', error: Error): boolean };
 	shiftCommand(reply: unknown): unknown;
@@ -98,7 +100,7 @@ export function guardReplyWithoutCommand(): void {
 		const item = this.redis.commandQueue.shift();
 		if (item) return item;
 		const last = reply instanceof Error ? `Last error: ${reply.message}` : `Last reply: ${String(reply)}`;
-		this.redis.emit('error', new Error(`Command queue state error. If you can reproduce this, please report it. ${last}`));
+		this.redis.emit('error', new Error(`${QUEUE_STATE_ERROR}. If you can reproduce this, please report it. ${last}`));
 		return null;
 	};
 }
@@ -122,6 +124,11 @@ export async function connectRedis(url: string, logger: Logger, options: RedisOp
 		...options
 	});
 	redis.on('error', (error: Error) => {
+		// Not an outage (see guardReplyWithoutCommand): the connection stays up.
+		if (error.message.startsWith(QUEUE_STATE_ERROR)) {
+			logger.error({ err: { message: error.message } }, 'Redis sent a reply no command waited for');
+			return;
+		}
 		if (firstConnect || down) return;
 		down = true;
 		logger.error({ err: { message: error.message } }, 'Redis connection lost; retrying');
