@@ -9,6 +9,7 @@ import { type Env, holdsGateway, servesApi } from './env.ts';
 import type { GatewayManager } from './gateway-sessions.ts';
 import type { GatewayWatch } from './gateway-watch.ts';
 import { codeRoot } from './paths.ts';
+import { installPieceBundle } from './piece-bundle.ts';
 import type { PluginManifest } from './plugins/manifest.ts';
 import { emitReplayedJoins } from './replayed-joins.ts';
 import { PinoSapphireLogger } from './sapphire-logger.ts';
@@ -61,6 +62,8 @@ export function createClient(
 	/** Gateway hooks of a bot process: session persistence (sees the manager first) and the identify throttler. */
 	gateway?: GatewayHooks
 ): SapphireClient {
+	// The production build's pieces come from one module (empty from the sources): before the stores are made.
+	installPieceBundle(() => import('./bundled-pieces.ts').then((module) => module.bundledPieces));
 	// One PUT per scope instead of a request per command; identical sets are skipped by Sapphire.
 	ApplicationCommandRegistries.setDefaultBehaviorWhenNotIdentical(RegisterBehavior.BulkOverwrite);
 	const client = new SapphireClient({

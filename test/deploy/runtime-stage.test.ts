@@ -112,6 +112,10 @@ describe('the runtime stage outside Docker (production install, migrate, start)'
 		expect(proc.lines.some((line) => line.includes('"migrations applied"'))).toBe(false);
 		expect(await query(db.url, 'select name from core_migrations order by name')).toEqual(applied);
 
+		// The build has no piece files: Sapphire took every command, listener, route and precondition used below from
+		// the one bundle (src/core/piece-bundle.ts).
+		expect(existsSync(join(app, 'dist', 'core', 'bundled-pieces.js'))).toBe(true);
+		expect(existsSync(join(app, 'dist', 'commands', 'ping.js'))).toBe(false);
 		// The build bundles the ORM, pg, zod and prom-client into its chunks (tsup.config.ts): the paths that use
 		// them work from the build as from the sources. A command through the database, a message through mileage's
 		// award and flush (the ORM's unit of work and raw SQL on pg), a command option refused by zod, /metrics.

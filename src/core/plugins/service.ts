@@ -118,9 +118,9 @@ class StateCache {
 	}
 
 	public set(guildId: string, plugin: string, state: CachedState): void {
-		let guilds = this.#byPlugin.get(plugin);
-		if (!guilds) this.#byPlugin.set(plugin, (guilds = new Map()));
-		guilds.set(guildId, state);
+		const guilds = this.#byPlugin.get(plugin);
+		if (guilds) guilds.set(guildId, state);
+		else this.#byPlugin.set(plugin, new Map([[guildId, state]]));
 	}
 
 	public delete(guildId: string, plugin: string): void {
