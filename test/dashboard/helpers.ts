@@ -88,6 +88,17 @@ export interface AxeViolation {
 
 /** Saves a screenshot to test-results/ and runs axe-core on the page; serious and critical findings go to `into`. */
 export async function snapshot(target: Page, name: string, into: AxeViolation[]): Promise<void> {
+	// A drawer or modal fades in: axe run mid-transition measures the contrast of half-transparent text (it did on a
+	// faster machine). Wait until no animation or transition runs, two frames apart.
+	await target.evaluate(`new Promise((resolve) => {
+		const running = () => document.getAnimations().filter((animation) => animation.playState === 'running');
+		const settle = () => {
+			const now = running();
+			if (now.length > 0) return void Promise.all(now.map((animation) => animation.finished.catch(() => null))).then(settle);
+			requestAnimationFrame(() => requestAnimationFrame(() => (running().length > 0 ? settle() : resolve(null))));
+		};
+		settle();
+	})`);
 	await target.screenshot({ path: join(RESULTS, `dashboard-${name}.png`), fullPage: true });
 	await target.addScriptTag({ content: axeSource });
 	// Written as page-side source: this file is type-checked without the DOM library.
