@@ -11,7 +11,7 @@ import { defineConfig, type Options } from 'tsup';
  * src/core/piece-bundle.ts makes Sapphire's loader take them from there (one module to load instead of 84, about
  * 100 ms less between the start and the gateway connection). From the sources, Sapphire loads the files.
  *
- * Dependencies Facet alone uses are bundled into those chunks, whitespace- and syntax-minified and ASCII-escaped
+ * Dependencies Facet alone uses and loads at start are bundled into those chunks, whitespace- and syntax-minified and ASCII-escaped
  * (esbuild's default charset). A process holds the source of every module it loaded as a heap string, and a file
  * with a single character beyond Latin-1 (a "—" in a comment) is held at two bytes a character: @mikro-orm/*,
  * zod and kysely load as about 600 files and 3 MiB of source, most of it two-byte. Bundled, they are a few chunks
@@ -23,24 +23,15 @@ import { defineConfig, type Options } from 'tsup';
  *   (discord.js, @discordjs/*, @sapphire/*, bullmq and its ioredis, plugin-api's undici and tldts, ws);
  * - what resolves files of its own at run time: pino (transports run in worker threads), pglite (its WebAssembly
  *   and data files);
+ * - what is loaded only when first used, with a require at that point: the feed parser and fast-xml-parser
+ *   (src/plugins/dailies/lib/parse.ts, opml.ts);
  * - every other dependency package.json declares (tsup leaves declared dependencies external).
  * A package is bundled when it is listed here, or when only a bundled package imports it (kysely from @mikro-orm/sql).
  * So that no second copy of an external package's own dependency is bundled by accident (a `container` from
  * @sapphire/pieces would be another container than Sapphire's), the build refuses a module of src/ that imports a
  * package package.json does not declare.
  */
-const BUNDLED = [
-	/^@mikro-orm\//,
-	'kysely',
-	'zod',
-	'pg',
-	'prom-client',
-	'ajv',
-	'ajv-formats',
-	'fast-xml-parser',
-	'@rowanmanning/feed-parser',
-	'html-entities'
-];
+const BUNDLED = [/^@mikro-orm\//, 'kysely', 'zod', 'pg', 'prom-client', 'ajv', 'ajv-formats', 'html-entities'];
 
 /** Sapphire's stores, whose folder names hold pieces (in src/ and in each plugin's folder). */
 const STORES = ['arguments', 'commands', 'interaction-handlers', 'listeners', 'middlewares', 'preconditions', 'routes', 'scheduled-tasks'];

@@ -1,4 +1,5 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as FastXmlParser from 'fast-xml-parser';
 import { CATCH_UP_POLICIES, type CatchUpPolicy, FEED_FORMATS, type FeedFormat } from '../entities/DailiesFeed.ts';
 
 /** Facet's OPML namespace: per-feed channel, template, format and filters, ignored by other readers. */
@@ -66,10 +67,18 @@ export function buildOpml(title: string, feeds: readonly OpmlFeed[], now: Date):
 
 type Node = Record<string, unknown>;
 
+let fastXmlParser: typeof FastXmlParser | undefined;
+/** fast-xml-parser is loaded by the first OPML import, not at start (see parse.ts: the feed parser loads it the same way). */
+const xml = () => {
+	fastXmlParser ??= createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
+	return fastXmlParser;
+};
+
 /** The feeds of an OPML document (outlines with `xmlUrl`, nested ones included); throws on anything malformed. */
-export function parseOpml(xml: string): OpmlFeed[] {
-	if (xml.trim() === '') throw new Error('the file is empty');
-	const valid = XMLValidator.validate(xml);
+export function parseOpml(source: string): OpmlFeed[] {
+	if (source.trim() === '') throw new Error('the file is empty');
+	const { XMLParser, XMLValidator } = xml();
+	const valid = XMLValidator.validate(source);
 	if (valid !== true) throw new Error(`${valid.err.msg} (line ${valid.err.line})`);
 	const parser = new XMLParser({
 		ignoreAttributes: false,
@@ -78,7 +87,7 @@ export function parseOpml(xml: string): OpmlFeed[] {
 		processEntities: true,
 		htmlEntities: true
 	});
-	const doc = parser.parse(xml) as Node;
+	const doc = parser.parse(source) as Node;
 	const opml = doc.opml as Node | undefined;
 	if (!opml || typeof opml !== 'object') throw new Error('there is no <opml> element');
 	const body = opml.body as Node | undefined;
