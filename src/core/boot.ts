@@ -171,10 +171,15 @@ export async function startFacet<Target extends DiscordTarget>({
 		// Closing the pool waits for every checked-out connection; against a database that went away (whose work the
 		// plugins already spilled) that wait can outlast the shutdown budget and skip the steps after it.
 		shutdown.add('database', () => orm.close(), { limitMs: DATABASE_CLOSE_MS });
-		if (!env.MIGRATE_ON_START) {
-			const pending = await pendingMigrations(orm);
+		// With MIGRATE_ON_START=false the pending list is read while the plugin service loads its state (both wait on
+		// the database; about 20 ms each). Nothing writes before the answer: pending migrations stop the start with
+		// their names, ahead of whatever the plugin service ran into on a schema that is not there yet.
+		const pendingCheck = env.MIGRATE_ON_START ? Promise.resolve([]) : pendingMigrations(orm);
+		pendingCheck.catch(() => undefined);
+		const refuseIfPending = async () => {
+			const pending = await pendingCheck;
 			if (pending.length) throw new PendingMigrationsError(pending);
-		}
+		};
 		health.add({
 			name: 'database',
 			check: async () => {
@@ -187,8 +192,12 @@ export async function startFacet<Target extends DiscordTarget>({
 		const plugins = new PluginService(manifests, orm, redis, logger.child({ source: 'plugins' }), container.deployment, {
 			checkIntervalMs: env.PLUGIN_STATE_CHECK_SECONDS * 1_000
 		});
-		await plugins.start();
 		shutdown.add('plugin state', () => plugins.stop());
+		await plugins.start().catch(async (error: unknown) => {
+			await refuseIfPending();
+			throw error;
+		});
+		await refuseIfPending();
 		const pluginOwnership = new PluginOwnership(manifests);
 		Object.assign(container, { plugins, pluginOwnership, guildFacts: new GuildFactsService(manifests) });
 
