@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Emulator } from '../src/sandbox/index.ts';
 import { createScratchDatabase, query } from '../test/helpers/postgres.ts';
-import { facetTargetEnv, median, QUICK, report, startTarget, type Target } from './lib.ts';
+import { facetTargetEnv, median, QUICK, report, STEADY_STATE_ENV, startTarget, type Target } from './lib.ts';
 import { now } from './targets/protocol.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 10_000 : 20_000));
@@ -67,7 +67,7 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 			script: 'facet',
 			// BENCH_FACET_NODE_FLAGS tries a V8 lever on Facet's process (e.g. --max-semi-space-size=1).
 			execArgv: process.env.BENCH_FACET_NODE_FLAGS?.split(' ').filter(Boolean),
-			env: { ...(await facetTargetEnv(db.url, dataDir, 'throughput')), BENCH_GUILD_ID: seed.guildId }
+			env: { ...(await facetTargetEnv(db.url, dataDir, 'throughput')), ...STEADY_STATE_ENV, BENCH_GUILD_ID: seed.guildId }
 		});
 		targets.push(facet);
 		console.log(`facet: ready in ${facet.startMs} ms`);
