@@ -33,11 +33,16 @@ import { defineConfig, type Options } from 'tsup';
  */
 const BUNDLED = [/^@mikro-orm\//, 'kysely', 'zod', 'pg', 'prom-client', 'ajv', 'ajv-formats', 'html-entities'];
 
-/** Sapphire's stores, whose folder names hold pieces (in src/ and in each plugin's folder). */
-const STORES = ['arguments', 'commands', 'interaction-handlers', 'listeners', 'middlewares', 'preconditions', 'routes', 'scheduled-tasks'];
 const SRC = join(import.meta.dirname, 'src');
+/** Folders of src/ (and of a plugin's folder) that hold no pieces; every other one is a store's folder. */
+const NOT_PIECES = new Set(['core', 'sandbox', 'plugins', 'lib', 'entities']);
 
-/** Every piece file Sapphire would load from this tree: what its own filter accepts (no `_` prefix, no `.d.ts`). */
+/**
+ * Every piece file of this tree: the files in the folders of src/ and of each plugin's folder, except the core, the
+ * sandbox and a plugin's lib/ and entities/ (manifests, contract.ts and the entry points sit beside those folders,
+ * not in them), less what Sapphire's own filter skips (`_` prefix, `.d.ts`). No list of store names: a folder
+ * Sapphire does not walk costs its code at load, while a store left out of a list would lose its pieces.
+ */
 function pieceFiles(): string[] {
 	const found: string[] = [];
 	const walk = (folder: string) => {
@@ -47,15 +52,9 @@ function pieceFiles(): string[] {
 			else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !entry.name.startsWith('_')) found.push(path);
 		}
 	};
-	const plugins = readdirSync(join(SRC, 'plugins'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
-	for (const root of [SRC, ...plugins.map((plugin) => join(SRC, 'plugins', plugin.name))])
-		for (const store of STORES) {
-			try {
-				walk(join(root, store));
-			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-			}
-		}
+	const folders = (root: string) => readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+	const plugins = folders(join(SRC, 'plugins')).map((plugin) => join(SRC, 'plugins', plugin.name));
+	for (const root of [SRC, ...plugins]) for (const folder of folders(root)) if (!NOT_PIECES.has(folder.name)) walk(join(root, folder.name));
 	return found.sort();
 }
 
@@ -96,7 +95,6 @@ const declaredImportsOnly: NonNullable<Options['esbuildPlugins']>[number] = {
 };
 
 export default defineConfig({
-	// Migrations are imported by src/core/database/config.ts, so they are bundled into chunks.
 	entry: [
 		// The entry points, the plugins' manifests (the benchmarks import dist/plugins/index.js), the pieces' bundle,
 		// and from src/core only what is loaded by path (pglite-host is forked) or imported from dist/ by the
