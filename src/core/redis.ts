@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { addErrorMapper } from './errors.ts';
+import { onFirstUse } from './on-first-use.ts';
 
 /** Defaults of the Redis connection. */
 export const DefaultRedisOptions = {
@@ -76,6 +76,9 @@ export class BoundedRedis extends Redis {
 
 const QUEUE_STATE_ERROR = 'Command queue state error';
 
+/** ioredis' internal reply router, which no public export reaches. */
+const replyRouter = onFirstUse<{ default: { prototype: ReplyRouter & { facetGuarded?: true } } }>('ioredis/built/DataHandler.js');
+
 interface ReplyRouter {
 	redis: { commandQueue: { shift(): unknown }; emit(event: 'error', error: Error): boolean };
 	shiftCommand(reply: unknown): unknown;
@@ -90,11 +93,11 @@ interface ReplyRouter {
  * process lives.
  */
 export function guardReplyWithoutCommand(): void {
-	const { default: DataHandler } = createRequire(import.meta.url)('ioredis/built/DataHandler.js') as {
-		default: { prototype: ReplyRouter & { facetGuarded?: true } };
-	};
-	const router = DataHandler.prototype;
+	const router = replyRouter().default.prototype;
 	if (router.facetGuarded) return;
+	if (typeof router.shiftCommand !== 'function') {
+		throw new Error("ioredis' DataHandler has no shiftCommand: ioredis changed; update guardReplyWithoutCommand");
+	}
 	router.facetGuarded = true;
 	router.shiftCommand = function shiftCommand(this: ReplyRouter, reply: unknown) {
 		const item = this.redis.commandQueue.shift();

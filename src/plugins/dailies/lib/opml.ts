@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type * as FastXmlParser from 'fast-xml-parser';
+import { onFirstUse } from '../../../core/on-first-use.ts';
 import { CATCH_UP_POLICIES, type CatchUpPolicy, FEED_FORMATS, type FeedFormat } from '../entities/DailiesFeed.ts';
 
 /** Facet's OPML namespace: per-feed channel, template, format and filters, ignored by other readers. */
@@ -67,12 +67,8 @@ export function buildOpml(title: string, feeds: readonly OpmlFeed[], now: Date):
 
 type Node = Record<string, unknown>;
 
-let fastXmlParser: typeof FastXmlParser | undefined;
-/** fast-xml-parser is loaded by the first OPML import, not at start (see parse.ts: the feed parser loads it the same way). */
-const xml = () => {
-	fastXmlParser ??= createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
-	return fastXmlParser;
-};
+/** fast-xml-parser is loaded by the first OPML import, not at start (the feed parser loads it the same way). */
+const xml = onFirstUse<typeof FastXmlParser>('fast-xml-parser');
 
 /** The feeds of an OPML document (outlines with `xmlUrl`, nested ones included); throws on anything malformed. */
 export function parseOpml(source: string): OpmlFeed[] {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type { parseFeed as ParseFeed } from '@rowanmanning/feed-parser';
+import type * as FeedParser from '@rowanmanning/feed-parser';
+import { onFirstUse } from '../../../core/on-first-use.ts';
 import type { FeedKind } from '../entities/DailiesFeed.ts';
 
 /** One item of a feed, normalised across RSS, Atom and JSON Feed. */
@@ -51,17 +51,13 @@ function date(value: unknown): Date | null {
 	return Number.isNaN(parsed.getTime()) ? null : parsed;
 }
 
-let xmlFeedParser: typeof ParseFeed | undefined;
-
 /**
  * The RSS/Atom parser (@rowanmanning/feed-parser, with fast-xml-parser under it) is loaded on the first XML feed,
  * not at start: a bot that follows no feed never holds it (about 390 KB of source, most of what the dailies plugin
  * loaded at start, and 15–20 ms of it).
  */
-const parseXmlFeed: typeof ParseFeed = (body) => {
-	xmlFeedParser ??= (createRequire(import.meta.url)('@rowanmanning/feed-parser') as { parseFeed: typeof ParseFeed }).parseFeed;
-	return xmlFeedParser(body);
-};
+const feedParser = onFirstUse<typeof FeedParser>('@rowanmanning/feed-parser');
+const parseXmlFeed: typeof FeedParser.parseFeed = (body) => feedParser().parseFeed(body);
 
 /** Parses an RSS 2.0, Atom or JSON Feed body; a web page or garbage is a {@link FeedParseError}. */
 export function parseFeedBody(body: string, contentType = '', baseUrl?: string): ParsedFeed {
