@@ -58,7 +58,14 @@ describe('compactAfterStart', () => {
 		compactAfterStart(0, logger);
 		const cancel = compactAfterStart(50, logger);
 		cancel();
-		await new Promise((resolve) => setTimeout(resolve, 300));
+		// A later one that runs: once it has, the two above had their chance (timers fire in order of their delays).
+		const { lines: later, logger: laterLogger } = capture();
+		compactAfterStart(200, laterLogger);
+		await waitUntil(
+			() => later.filter((line) => line.msg === 'memory compacted after start'),
+			(found) => found.length === 1,
+			5_000
+		);
 		expect(lines.filter((line) => line.msg === 'memory compacted after start')).toEqual([]);
 	});
 });
