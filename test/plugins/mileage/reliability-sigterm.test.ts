@@ -90,10 +90,16 @@ async function startBot(name: string): Promise<RunningProcess> {
 const connected = () => emulator.snapshot().gateway.connected_shards.length > 0;
 
 /**
- * Streams messages from five members (20 every 40 ms, so flushes happen on the way) and sends SIGTERM once `signalAfter` are out, then keeps
- * streaming while the bot's socket is open, up to `total`. Returns how many were sent while it was connected.
+ * Streams messages from five members (20 every 40 ms, so flushes happen on the way) and sends SIGTERM once `signalAfter` are out and
+ * `signalWhen` (if given) holds, then keeps streaming while the bot's socket is open, up to `total`. Returns how many were sent while it
+ * was connected.
  */
-async function streamAndTerminate(proc: RunningProcess, total: number, signalAfter: number, beforeSignal?: () => void) {
+async function streamAndTerminate(
+	proc: RunningProcess,
+	total: number,
+	signalAfter: number,
+	{ signalWhen, beforeSignal }: { signalWhen?: () => Promise<boolean>; beforeSignal?: () => void } = {}
+) {
 	const { seed } = emulator;
 	const members = [seed.users.ada, seed.users.grace, seed.users.linus, seed.users.margaret, seed.users.alan];
 	let sent = 0;
@@ -102,12 +108,16 @@ async function streamAndTerminate(proc: RunningProcess, total: number, signalAft
 		for (let i = 0; i < 20 && sent < total; i++, sent++) {
 			emulator.sendMessage({ guild_id: seed.guildId, channel_id: seed.channels.general, user_id: members[sent % 5]!, content: `m${sent}` });
 		}
-		if (!signalled && sent >= signalAfter) {
+		if (!signalled && sent >= signalAfter && (!signalWhen || (await signalWhen()))) {
 			beforeSignal?.();
 			proc.child.kill('SIGTERM');
 			signalled = performance.now();
 		}
 		await sleep(40);
+	}
+	if (!signalled) {
+		proc.child.kill('SIGKILL');
+		throw new Error(`the condition for SIGTERM never held while ${sent} messages went out`);
 	}
 	const exit = await proc.exited;
 	return { sent, exit, exitMs: performance.now() - signalled };
@@ -154,7 +164,12 @@ describe('SIGTERM while messages stream in', () => {
 	it('GIVEN the database cut at SIGTERM THEN the batch is spilled to DATA_DIR/mileage-pending, exit 0, and the next start applies it exactly once', async () => {
 		const before = await ledgerPoints();
 		const proc = await startBot('cut');
-		const { sent, exit } = await streamAndTerminate(proc, 1_000, 500, () => proxy.cut());
+		// The cut waits for a flush to have reached the ledger (under load the first can come late), so that the test
+		// sees both halves: points written before the cut and the rest spilled.
+		const { sent, exit } = await streamAndTerminate(proc, 1_000, 500, {
+			signalWhen: async () => (await ledgerPoints()) > before,
+			beforeSignal: () => proxy.cut()
+		});
 		expect(exit.code, proc.lines.slice(-30).join('\n')).toBe(0);
 		const counts = probe(proc);
 		expect(counts.handled).toBe(counts.raw);
