@@ -15,6 +15,23 @@ import { now } from './targets/protocol.ts';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 10_000 : 20_000));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 11));
 const WARMUP_ROUNDS = QUICK ? 1 : 2;
+/**
+ * A round is cut into this many slices, sent to Facet and bare in turn (F B F B …), so both sides of a round's
+ * ratio run within tens of milliseconds of each other: this shared machine's speed moves by up to 1.7x from one
+ * 200 ms stretch to the next, and a whole round per side let that drift into the ratio.
+ */
+const SLICES = Number(process.env.BENCH_SLICES ?? 10);
+
+type Stream = Parameters<Emulator['sendMessage']>[0][];
+
+/** One slice sent to one target: times from the first dispatch to the last event its client handled. */
+interface Slice {
+	events: number;
+	elapsedMs: number;
+	buildMs: number;
+	cpuMicros: number;
+	mainMicros: number;
+}
 
 interface Round {
 	target: string;
@@ -23,12 +40,14 @@ interface Round {
 	/** How fast the emulator built the stream (before the clock starts; shown to prove it is not the limit). */
 	dispatchPerSecond: number;
 	elapsedMs: number;
-	/** CPU time the target process spent per event during the round. */
+	/** CPU time the target process spent per event during the round (every thread). */
 	cpuMicrosPerEvent: number;
+	/** The same, of the main thread alone (the rest is V8's GC helpers and libuv's threads). */
+	mainMicrosPerEvent: number;
 }
 
-/** Sends the stream to one target and times it from the first dispatch to the last event its client handled. */
-async function runRound(target: Target, round: string, stream: Parameters<Emulator['sendMessage']>[0][]): Promise<Round> {
+/** Sends a slice of the stream to one target. */
+async function runSlice(target: Target, round: string, stream: Stream): Promise<Slice> {
 	target.tell({ type: 'expect', round, count: stream.length });
 	await target.next('armed');
 	const done = target.next('done');
@@ -39,13 +58,36 @@ async function runRound(target: Target, round: string, stream: Parameters<Emulat
 	const start = now();
 	const result = await done;
 	return {
-		target: target.name,
-		round,
-		eventsPerSecond: stream.length / ((result.lastAt - start) / 1_000),
-		dispatchPerSecond: stream.length / ((start - built) / 1_000),
+		events: stream.length,
 		elapsedMs: result.lastAt - start,
-		cpuMicrosPerEvent: result.cpuMicros / stream.length
+		buildMs: start - built,
+		cpuMicros: result.cpuMicros,
+		mainMicros: result.mainMicros
 	};
+}
+
+/** One round: the stream in {@link SLICES} slices, each sent to every target in turn (`order` first). */
+async function runRound(order: Target[], round: string, stream: Stream): Promise<Round[]> {
+	const slices = new Map<Target, Slice[]>(order.map((target) => [target, []]));
+	const size = Math.ceil(stream.length / SLICES);
+	for (let from = 0; from < stream.length; from += size) {
+		const slice = stream.slice(from, from + size);
+		for (const target of order) slices.get(target)!.push(await runSlice(target, round, slice));
+	}
+	return order.map((target) => {
+		const done = slices.get(target)!;
+		const sum = (pick: (slice: Slice) => number) => done.reduce((total, slice) => total + pick(slice), 0);
+		const events = sum((slice) => slice.events);
+		return {
+			target: target.name,
+			round,
+			eventsPerSecond: events / (sum((slice) => slice.elapsedMs) / 1_000),
+			dispatchPerSecond: events / (sum((slice) => slice.buildMs) / 1_000),
+			elapsedMs: sum((slice) => slice.elapsedMs),
+			cpuMicrosPerEvent: sum((slice) => slice.cpuMicros) / events,
+			mainMicrosPerEvent: sum((slice) => slice.mainMicros) / events
+		};
+	});
 }
 
 export async function mileageThroughput(): Promise<Record<string, unknown>> {
@@ -81,12 +123,12 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 			const name = warm ? `warm-up ${r + 1}` : `round ${r - WARMUP_ROUNDS + 1}`;
 			// Alternate who goes first, so neither always runs on a machine the other just heated.
 			const order = r % 2 === 0 ? [facet, bare] : [bare, facet];
-			for (const target of order) {
-				const result = await runRound(target, name, stream);
+			for (const result of await runRound(order, name, stream)) {
 				if (!warm) rounds.push(result);
 				console.log(
-					`${name.padEnd(9)} ${target.name.padEnd(5)} ${Math.round(result.eventsPerSecond).toLocaleString('en').padStart(7)} events/s` +
-						`  ${result.cpuMicrosPerEvent.toFixed(1).padStart(5)} µs CPU/event  (emulator built ${Math.round(result.dispatchPerSecond).toLocaleString('en')}/s)`
+					`${name.padEnd(9)} ${result.target.padEnd(5)} ${Math.round(result.eventsPerSecond).toLocaleString('en').padStart(7)} events/s` +
+						`  ${result.cpuMicrosPerEvent.toFixed(1).padStart(5)} µs CPU/event (main thread ${result.mainMicrosPerEvent.toFixed(1).padStart(5)})` +
+						`  (emulator built ${Math.round(result.dispatchPerSecond).toLocaleString('en')}/s)`
 				);
 			}
 		}
@@ -108,11 +150,14 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 		const bareRate = of('bare', (r) => r.eventsPerSecond);
 		const facetCpu = of('facet', (r) => r.cpuMicrosPerEvent);
 		const bareCpu = of('bare', (r) => r.cpuMicrosPerEvent);
-		// The ratio is the median of each round's own ratio (Facet and bare ran back to back in it), so a machine whose
-		// speed drifts between rounds (CPU per event moved up to 2x between runs here) moves both sides of a ratio alike.
+		// The ratio is the median of each round's own ratio (Facet and bare ran slice by slice in it), so a machine whose
+		// speed drifts (CPU per event moved up to 2x between runs here) moves both sides of a ratio alike.
 		const facetRounds = rounds.filter((r) => r.target === 'facet');
 		const bareRounds = rounds.filter((r) => r.target === 'bare');
-		const cpuRatio = median(facetRounds.map((f, i) => bareRounds[i]!.cpuMicrosPerEvent / f.cpuMicrosPerEvent));
+		const roundRatios = facetRounds.map((f, i) => bareRounds[i]!.cpuMicrosPerEvent / f.cpuMicrosPerEvent);
+		const cpuRatio = median(roundRatios);
+		const mainRatio = median(facetRounds.map((f, i) => bareRounds[i]!.mainMicrosPerEvent / f.mainMicrosPerEvent));
+		const sortedRatios = [...roundRatios].sort((a, b) => a - b);
 		const summary = {
 			benchmark: 'mileage-throughput',
 			events: EVENTS,
@@ -125,6 +170,13 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 			bareCpuMicrosPerEvent: Number(bareCpu.toFixed(2)),
 			/** The same ratio from CPU cost per event (median of the rounds' ratios): steadier on a machine doing other work. */
 			cpuRatio: Number(cpuRatio.toFixed(3)),
+			/** Lowest and highest round ratio: how far one round strays on this machine. */
+			cpuRatioRange: [Number(sortedRatios[0]!.toFixed(3)), Number(sortedRatios.at(-1)!.toFixed(3))],
+			slices: SLICES,
+			facetMainMicrosPerEvent: Number(of('facet', (r) => r.mainMicrosPerEvent).toFixed(2)),
+			bareMainMicrosPerEvent: Number(of('bare', (r) => r.mainMicrosPerEvent).toFixed(2)),
+			/** The ratio by the main thread's CPU alone. */
+			mainRatio: Number(mainRatio.toFixed(3)),
 			loadAverage: loadavg().map((n) => Number(n.toFixed(2))),
 			emulatorDispatchPerSecond: Math.round(median(rounds.map((r) => r.dispatchPerSecond))),
 			ledgerPoints: Number(ledger?.points ?? 0),
@@ -139,7 +191,8 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 				eventsPerSecond: Math.round(r.eventsPerSecond),
 				dispatchPerSecond: Math.round(r.dispatchPerSecond),
 				elapsedMs: Number(r.elapsedMs.toFixed(1)),
-				cpuMicrosPerEvent: Number(r.cpuMicrosPerEvent.toFixed(2))
+				cpuMicrosPerEvent: Number(r.cpuMicrosPerEvent.toFixed(2)),
+				mainMicrosPerEvent: Number(r.mainMicrosPerEvent.toFixed(2))
 			}))
 		};
 		console.log(
@@ -147,8 +200,9 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 				`bare discord.js ${summary.bareEventsPerSecond.toLocaleString('en')}/s, ratio Facet/bare ${summary.ratio} (target ≥ 0.8)`
 		);
 		console.log(
-			`CPU per event: Facet ${summary.facetCpuMicrosPerEvent} µs, bare ${summary.bareCpuMicrosPerEvent} µs, ratio bare/Facet ${summary.cpuRatio}; ` +
-				`load average ${summary.loadAverage.join(' ')}`
+			`CPU per event: Facet ${summary.facetCpuMicrosPerEvent} µs, bare ${summary.bareCpuMicrosPerEvent} µs, ratio bare/Facet ${summary.cpuRatio} ` +
+				`(rounds ${summary.cpuRatioRange.join('–')}); main thread ${summary.facetMainMicrosPerEvent} / ${summary.bareMainMicrosPerEvent} µs, ` +
+				`${summary.mainRatio}; load average ${summary.loadAverage.join(' ')}`
 		);
 		console.log(
 			`ledger: ${summary.ledgerPoints.toLocaleString('en')} points for ${sent.toLocaleString('en')} messages in ${summary.ledgerRows} rows; ` +

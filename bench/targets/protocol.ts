@@ -14,7 +14,7 @@ export type DriverMessage =
 export type TargetMessage =
 	| { type: 'ready'; startMs: number }
 	| { type: 'armed'; round: string }
-	| { type: 'done'; round: string; firstAt: number; lastAt: number; handled: number; cpuMicros: number }
+	| { type: 'done'; round: string; firstAt: number; lastAt: number; handled: number; cpuMicros: number; mainMicros: number }
 	| { type: 'report'; stats: Record<string, unknown> }
 	| { type: 'cpu'; micros: number };
 
@@ -26,10 +26,10 @@ export const now = (): number => performance.timeOrigin + performance.now();
  * Attach it after every other `messageCreate` listener: it then runs once they all returned for that event.
  */
 export function roundCounter(send: (message: TargetMessage) => void) {
-	let round: { name: string; count: number; seen: number; firstAt: number; cpu: NodeJS.CpuUsage } | null = null;
+	let round: { name: string; count: number; seen: number; firstAt: number; cpu: NodeJS.CpuUsage; main: NodeJS.CpuUsage } | null = null;
 	process.on('message', (message: DriverMessage) => {
 		if (message.type !== 'expect') return;
-		round = { name: message.round, count: message.count, seen: 0, firstAt: 0, cpu: process.cpuUsage() };
+		round = { name: message.round, count: message.count, seen: 0, firstAt: 0, cpu: process.cpuUsage(), main: process.threadCpuUsage() };
 		send({ type: 'armed', round: message.round });
 	});
 	return () => {
@@ -40,7 +40,16 @@ export function roundCounter(send: (message: TargetMessage) => void) {
 			// CPU time of the whole process (every thread) while the round ran: what the events cost, whatever else
 			// the machine was doing meanwhile.
 			const cpu = process.cpuUsage(round.cpu);
-			send({ type: 'done', round: round.name, firstAt: round.firstAt, lastAt, handled: round.seen, cpuMicros: cpu.user + cpu.system });
+			const main = process.threadCpuUsage(round.main);
+			send({
+				type: 'done',
+				round: round.name,
+				firstAt: round.firstAt,
+				lastAt,
+				handled: round.seen,
+				cpuMicros: cpu.user + cpu.system,
+				mainMicros: main.user + main.system
+			});
 			round = null;
 		}
 	};

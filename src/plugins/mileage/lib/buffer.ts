@@ -40,7 +40,13 @@ export interface EventRef {
  * Bounded: past `maxKeys` (counting sealed batches awaiting retry), new keys are refused and counted.
  */
 export class AwardBuffer {
-	#open = new Map<string, BatchRow>();
+	/**
+	 * Open rows by guild, then member, then reason. Every award looks its row up here: three lookups by strings the
+	 * event already holds (their hashes are cached on the strings) cost less than building and hashing a joined key.
+	 */
+	#open = new Map<string, Map<string, Map<MileageReason, BatchRow>>>();
+	#openRows = 0;
+	#sealedRows = 0;
 	#voice = new Map<string, VoiceCheckpoint>();
 	/** Per shard, the lowest event sequence with points in the open rows. */
 	#openFirst = new Map<number, number>();
@@ -56,21 +62,22 @@ export class AwardBuffer {
 
 	/** Keys held: open plus sealed-but-unapplied. */
 	public get size(): number {
-		return this.#open.size + this.#sealed.reduce((sum, batch) => sum + batch.rows.length, 0);
+		return this.#openRows + this.#sealedRows;
 	}
 
 	/** Points added since the last seal, per key. */
 	public get openSize(): number {
-		return this.#open.size;
+		return this.#openRows;
 	}
 
 	/** Adds points (from the gateway event `from`, if any). Returns false (and counts the loss) when the buffer is full and the key is new. */
 	public add(guildId: string, userId: string, reason: MileageReason, delta: number, from?: EventRef | null): boolean {
-		const key = `${guildId}:${userId}:${reason}`;
-		const row = this.#open.get(key);
+		let members = this.#open.get(guildId);
+		let reasons = members?.get(userId);
+		const row = reasons?.get(reason);
 		if (row) {
 			row.delta += delta;
-			this.#noteEvent(from);
+			if (from) this.#noteEvent(from);
 			return true;
 		}
 		if (this.size >= this.maxKeys) {
@@ -78,13 +85,31 @@ export class AwardBuffer {
 			this.droppedEvents++;
 			return false;
 		}
-		this.#open.set(key, { guildId, userId, reason, delta });
-		this.#noteEvent(from);
+		if (!members) {
+			members = new Map();
+			this.#open.set(guildId, members);
+		}
+		if (!reasons) {
+			reasons = new Map();
+			members.set(userId, reasons);
+		}
+		reasons.set(reason, { guildId, userId, reason, delta });
+		this.#openRows++;
+		if (from) this.#noteEvent(from);
 		return true;
 	}
 
-	#noteEvent(from: EventRef | null | undefined): void {
-		if (!from) return;
+	*#openRowsOf(guildId?: string, userId?: string): IterableIterator<BatchRow> {
+		for (const [guild, members] of this.#open) {
+			if (guildId !== undefined && guild !== guildId) continue;
+			for (const [user, reasons] of members) {
+				if (userId !== undefined && user !== userId) continue;
+				yield* reasons.values();
+			}
+		}
+	}
+
+	#noteEvent(from: EventRef): void {
 		const first = this.#openFirst.get(from.shardId);
 		if (first === undefined || from.sequence < first) this.#openFirst.set(from.shardId, from.sequence);
 	}
@@ -107,16 +132,15 @@ export class AwardBuffer {
 	/** Points of a member not yet applied (open and sealed), for an up-to-date `/mileage show`. */
 	public pending(guildId: string, userId: string): number {
 		let sum = 0;
-		const prefix = `${guildId}:${userId}:`;
-		for (const [key, row] of this.#open) if (key.startsWith(prefix)) sum += row.delta;
+		for (const row of this.#openRowsOf(guildId, userId)) sum += row.delta;
 		for (const batch of this.#sealed) for (const row of batch.rows) if (row.guildId === guildId && row.userId === userId) sum += row.delta;
 		return sum;
 	}
 
 	/** Closes the open rows into a batch with a fresh id (or returns null when there is nothing to write). */
 	public seal(now: number): Batch | null {
-		if (this.#open.size === 0 && this.#voice.size === 0) return null;
-		const rows = [...this.#open.values()].filter((row) => row.delta !== 0);
+		if (this.#openRows === 0 && this.#voice.size === 0) return null;
+		const rows = [...this.#openRowsOf()].filter((row) => row.delta !== 0);
 		const batch: Batch = {
 			id: randomUUID(),
 			rows,
@@ -126,6 +150,8 @@ export class AwardBuffer {
 			firstSequence: Object.fromEntries(this.#openFirst)
 		};
 		this.#open = new Map();
+		this.#openRows = 0;
+		this.#sealedRows += rows.length;
 		this.#voice = new Map();
 		this.#openFirst = new Map();
 		this.#sealed.push(batch);
@@ -140,6 +166,8 @@ export class AwardBuffer {
 	/** Forgets a batch once it is applied. */
 	public applied(batch: Batch): void {
 		const index = this.#sealed.indexOf(batch);
-		if (index !== -1) this.#sealed.splice(index, 1);
+		if (index === -1) return;
+		this.#sealed.splice(index, 1);
+		this.#sealedRows -= batch.rows.length;
 	}
 }

@@ -17,7 +17,7 @@ export interface Activity {
 export function basePoints(activity: Activity, settings: MileageSettings): number {
 	if (activity.bot) return 0;
 	if (activity.channelId && settings.ignoredChannels.includes(activity.channelId)) return 0;
-	if (activity.roleIds.some((role) => settings.ignoredRoles.includes(role))) return 0;
+	if (settings.ignoredRoles.length > 0 && activity.roleIds.some((role) => settings.ignoredRoles.includes(role))) return 0;
 	switch (activity.kind) {
 		case 'message':
 			return (activity.length ?? 0) >= settings.minMessageLength ? settings.perMessage : 0;
