@@ -4,6 +4,22 @@ import { ClientApplication, ClientUser, DiscordAPIError, type Guild, RESTJSONErr
 import type { Logger } from 'pino';
 import { CoreGuild } from './entities/CoreGuild.ts';
 
+/**
+ * Records guilds the bot is in, in one statement for any number of them: new ones are inserted, known ones get their
+ * current name and are marked present again (`left_at` cleared); `joined_at` stays the first join's. The rows travel
+ * as one JSON parameter, so 1,000 guilds cost one short statement to build rather than 1,000 entities to diff.
+ */
+export async function recordGuilds(orm: MikroORM, guilds: readonly { id: string; name: string }[]): Promise<void> {
+	if (guilds.length === 0) return;
+	await orm.em.fork().execute(
+		`insert into core_guild (id, name, left_at, updated_at)
+		 select id, name, null, now() from json_to_recordset(?::json) as joined(id varchar(20), name varchar(100))
+		 on conflict (id) do update set name = excluded.name, left_at = null, updated_at = excluded.updated_at`,
+		[JSON.stringify(guilds.map(({ id, name }) => ({ id, name })))],
+		'run'
+	);
+}
+
 /** Defaults of {@link GuildDirectory}. */
 export const DefaultGuildDirectoryOptions = {
 	/** How long a guild fetched over REST (no gateway) is served before it is fetched again. */

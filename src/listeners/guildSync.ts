@@ -1,6 +1,6 @@
 import { Events, Listener } from '@sapphire/framework';
 import type { Client } from 'discord.js';
-import { CoreGuild } from '../core/entities/CoreGuild.ts';
+import { recordGuilds } from '../core/guild-directory.ts';
 
 /** On ready, records every guild the bot is in (one statement for all of them). */
 export class CoreReadyGuildSync extends Listener<typeof Events.ClientReady> {
@@ -9,13 +9,13 @@ export class CoreReadyGuildSync extends Listener<typeof Events.ClientReady> {
 	}
 
 	public run(client: Client<true>) {
-		const rows = client.guilds.cache.map((guild) => ({ id: guild.id, name: guild.name, leftAt: null, updatedAt: new Date() }));
+		const rows = client.guilds.cache.map((guild) => ({ id: guild.id, name: guild.name }));
 		this.container.log.info({ guilds: rows.length, user: client.user.tag }, 'gateway ready');
 		if (rows.length === 0) return;
 		return this.container.work.track(async () => {
 			// After the global command scope: readiness waits for that, not for these rows (one big statement to build).
 			await this.container.commandSync.globalSettled;
-			await this.container.orm.em.fork().upsertMany(CoreGuild, rows);
+			await recordGuilds(this.container.orm, rows);
 		});
 	}
 }
