@@ -139,9 +139,9 @@ if (s) {
 	});
 	figure({
 		id: 'P7',
-		measure: `ready, ${scope}`,
-		facet: facet.readyMs,
-		baseline: bare.readyMs,
+		measure: `ready, ${scope} (median of ${s.readyTrials.length} starts each)`,
+		facet: s.readyFacetMs,
+		baseline: s.readyBareMs,
 		unit: 'ms',
 		ratio: s.readyRatio,
 		target: '≤ 2',

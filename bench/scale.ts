@@ -15,6 +15,7 @@ import {
 	facetTargetEnv,
 	imageNodeOptions,
 	load,
+	median,
 	migrateWithBuild,
 	QUICK,
 	ROOT,
@@ -28,6 +29,11 @@ const GUILD_COUNTS = (process.env.BENCH_SCALE_GUILDS ?? (QUICK ? '1,200' : '1,25
 const CHANNELS = 25;
 const MEMBERS = 50;
 const MESSAGES = Number(process.env.BENCH_SCALE_MESSAGES ?? (QUICK ? 5_000 : 20_000));
+/**
+ * Starts of each target at the largest guild count, P4's included: P7 is the median of their ratios. One start of
+ * the bare client took 223–391 ms on this machine within an hour, so a single pair decided P7 by luck.
+ */
+const READY_TRIALS = Number(process.env.BENCH_READY_TRIALS ?? (QUICK ? 1 : 3));
 
 export interface ScalePoint {
 	target: string;
@@ -72,7 +78,10 @@ async function chat(target: Target, guildIds: string[], count: number): Promise<
 	await done;
 }
 
-async function point(name: string, guilds: number, options: Parameters<typeof startTarget>[1]): Promise<ScalePoint> {
+type TargetOptions = Parameters<typeof startTarget>[1];
+
+/** Starts a target against an emulator of `guilds` guilds (its ready time is `startMs`). */
+async function startAtScale(name: string, guilds: number, options: TargetOptions): Promise<{ target: Target; guildIds: string[] }> {
 	let guildIds: string[] = [];
 	const target = await startTarget(name, {
 		...options,
@@ -84,6 +93,18 @@ async function point(name: string, guilds: number, options: Parameters<typeof st
 			];
 		}
 	});
+	return { target, guildIds };
+}
+
+/** One more start of a target, for P7 alone: its ready time. */
+async function readyTrial(name: string, guilds: number, options: TargetOptions): Promise<number> {
+	const { target } = await startAtScale(name, guilds, options);
+	await target.stop();
+	return target.startMs;
+}
+
+async function point(name: string, guilds: number, options: TargetOptions): Promise<ScalePoint> {
+	const { target, guildIds } = await startAtScale(name, guilds, options);
 	try {
 		const atReady = await report(target);
 		await chat(target, guildIds, MESSAGES);
@@ -192,39 +213,61 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
 	// measure the sources or other flags.
 	const fromSource = process.env.BENCH_SCALE_FROM === 'source';
 	const flags = (process.env.BENCH_FACET_NODE_FLAGS ?? imageNodeOptions()).split(' ').filter(Boolean);
-	for (const guilds of GUILD_COUNTS) {
+	/** Runs `run` against Facet's options on a freshly migrated scratch database. */
+	const withFacet = async <T>(guilds: number, run: (options: TargetOptions) => Promise<T>): Promise<T> => {
 		const db = await createScratchDatabase('facet_bench');
 		const dataDir = await mkdtemp(join(tmpdir(), 'facet-bench-'));
 		try {
 			migrateWithBuild(db.url);
-			points.push(
-				await point('facet', guilds, {
-					script: 'facet',
-					execArgv: flags,
-					env: {
-						...(await facetTargetEnv(db.url, dataDir, `scale-${guilds}`)),
-						MIGRATE_ON_START: 'false',
-						...(fromSource ? {} : { BENCH_FACET_BUILD: 'dist' })
-					}
-				})
-			);
+			return await run({
+				script: 'facet',
+				execArgv: flags,
+				env: {
+					...(await facetTargetEnv(db.url, dataDir, `scale-${guilds}`)),
+					MIGRATE_ON_START: 'false',
+					...(fromSource ? {} : { BENCH_FACET_BUILD: 'dist' })
+				}
+			});
 		} finally {
 			await db.drop();
 			await rm(dataDir, { recursive: true, force: true });
 		}
-		points.push(await point('bare', guilds, { script: 'bare', env: { BENCH_BARE_CACHES: 'default', ...facetIntentsEnv() } }));
+	};
+	const bareOptions: TargetOptions = { script: 'bare', env: { BENCH_BARE_CACHES: 'default', ...facetIntentsEnv() } };
+	for (const guilds of GUILD_COUNTS) {
+		points.push(await withFacet(guilds, (options) => point('facet', guilds, options)));
+		points.push(await point('bare', guilds, bareOptions));
 	}
 	const at = (target: string, guilds: number) => points.find((p) => p.target === target && p.guilds === guilds)!;
 	const most = Math.max(...GUILD_COUNTS);
 	const facet = at('facet', most);
 	const bare = at('bare', most);
+	// More starts at the largest count, alternating who goes first: P7 is the median of the pairs' ratios.
+	const trials = [{ facetMs: facet.readyMs, bareMs: bare.readyMs }];
+	for (let i = 1; i < READY_TRIALS; i++) {
+		const trial = { facetMs: 0, bareMs: 0 };
+		const runFacet = async () => {
+			trial.facetMs = await withFacet(most, (options) => readyTrial('facet', most, options));
+		};
+		const runBare = async () => {
+			trial.bareMs = await readyTrial('bare', most, bareOptions);
+		};
+		if (i % 2 === 1) await runBare().then(runFacet);
+		else await runFacet().then(runBare);
+		console.log(`ready trial ${i + 1}/${READY_TRIALS}, ${most} guilds: Facet ${trial.facetMs} ms, bare ${trial.bareMs} ms (load ${load()})`);
+		trials.push(trial);
+	}
+	const ratios = trials.map((trial) => trial.facetMs / trial.bareMs);
 	return {
 		benchmark: 'scale',
 		channelsPerGuild: CHANNELS,
 		membersPerGuild: MEMBERS,
 		messages: MESSAGES,
 		guilds: most,
-		readyRatio: Number((facet.readyMs / bare.readyMs).toFixed(2)),
+		readyRatio: Number(median(ratios).toFixed(2)),
+		readyFacetMs: median(trials.map((trial) => trial.facetMs)),
+		readyBareMs: median(trials.map((trial) => trial.bareMs)),
+		readyTrials: trials,
 		rssReadyRatio: Number((facet.rssReadyMiB / bare.rssReadyMiB).toFixed(2)),
 		rssAfterRatio: Number((facet.rssAfterMiB / bare.rssAfterMiB).toFixed(2)),
 		production: { ...production, ratio: Number((production.facetMiB / production.bareMiB).toFixed(2)) },
