@@ -16,6 +16,8 @@ export interface Target {
 	child: ChildProcess;
 	/** Milliseconds from the process's start to its client's READY (and Facet's own readiness). */
 	startMs: number;
+	/** Facet's start, phase by phase (its `phasesMs`); empty for the bare client. */
+	phasesMs: Record<string, number>;
 	next<T extends TargetMessage['type']>(type: T): Promise<Extract<TargetMessage, { type: T }>>;
 	tell(message: DriverMessage): void;
 	exited: Promise<number | null>;
@@ -70,6 +72,7 @@ export async function startTarget(name: string, options: TargetOptions): Promise
 			exited,
 			next,
 			startMs: ready.startMs,
+			phasesMs: ready.phasesMs ?? {},
 			tell: (message) => child.send(message),
 			stop: async () => {
 				if (child.exitCode === null && child.connected) child.send({ type: 'exit' } satisfies DriverMessage);

@@ -44,6 +44,8 @@ export interface ScalePoint {
 	rssAfterMiB: number;
 	heapAfterMiB: number;
 	load: number;
+	/** Facet's start phases (empty for bare). */
+	phasesMs: Record<string, number>;
 }
 
 /** Sends `count` messages round-robin over the emulator's guilds and channels, and waits until the target handled them. */
@@ -96,10 +98,19 @@ async function startAtScale(name: string, guilds: number, options: TargetOptions
 	return { target, guildIds };
 }
 
+/** Facet's start phases, as one line. */
+const phasesOf = (target: Target) =>
+	Object.keys(target.phasesMs).length
+		? ` (${Object.entries(target.phasesMs)
+				.map(([phase, ms]) => `${phase} ${ms}`)
+				.join(', ')} ms)`
+		: '';
+
 /** One more start of a target, for P7 alone: its ready time. */
 async function readyTrial(name: string, guilds: number, options: TargetOptions): Promise<number> {
 	const { target } = await startAtScale(name, guilds, options);
 	await target.stop();
+	if (name === 'facet') console.log(`  facet start${phasesOf(target)}`);
 	return target.startMs;
 }
 
@@ -117,11 +128,12 @@ async function point(name: string, guilds: number, options: TargetOptions): Prom
 			heapReadyMiB: atReady.heapUsedMiB,
 			rssAfterMiB: after.rssMiB,
 			heapAfterMiB: after.heapUsedMiB,
-			load: load()
+			load: load(),
+			phasesMs: target.phasesMs
 		};
 		console.log(
 			`${name.padEnd(18)} ${String(guilds).padStart(5)} guilds: ready ${result.readyMs} ms; RSS ${result.rssReadyMiB} MiB at ready, ` +
-				`${result.rssAfterMiB} MiB after ${MESSAGES.toLocaleString('en')} messages (heap ${result.heapReadyMiB} → ${result.heapAfterMiB} MiB; load ${result.load})`
+				`${result.rssAfterMiB} MiB after ${MESSAGES.toLocaleString('en')} messages (heap ${result.heapReadyMiB} → ${result.heapAfterMiB} MiB; load ${result.load})${phasesOf(target)}`
 		);
 		return result;
 	} finally {
@@ -254,7 +266,9 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
 		};
 		if (i % 2 === 1) await runBare().then(runFacet);
 		else await runFacet().then(runBare);
-		console.log(`ready trial ${i + 1}/${READY_TRIALS}, ${most} guilds: Facet ${trial.facetMs} ms, bare ${trial.bareMs} ms (load ${load()})`);
+		console.log(
+			`ready trial ${i + 1}/${READY_TRIALS}, ${most} guilds: Facet ${trial.facetMs} ms, bare ${trial.bareMs} ms (load ${load()})`
+		);
 		trials.push(trial);
 	}
 	const ratios = trials.map((trial) => trial.facetMs / trial.bareMs);

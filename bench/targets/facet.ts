@@ -45,4 +45,4 @@ process.on('message', (message: { type: string; gc?: boolean }) => {
 	}
 	if (message.type === 'exit') void handle.shutdown.run('benchmark finished').then(() => process.exit(0));
 });
-send({ type: 'ready', startMs: Math.round(now() - started) });
+send({ type: 'ready', startMs: Math.round(now() - started), phasesMs: handle.phasesMs });

@@ -12,7 +12,7 @@ export type DriverMessage =
 
 /** Messages a target sends back. */
 export type TargetMessage =
-	| { type: 'ready'; startMs: number }
+	| { type: 'ready'; startMs: number; phasesMs?: Record<string, number> }
 	| { type: 'armed'; round: string }
 	| { type: 'done'; round: string; firstAt: number; lastAt: number; handled: number; cpuMicros: number; mainMicros: number }
 	| { type: 'report'; stats: Record<string, unknown> }

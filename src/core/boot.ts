@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { container, type SapphireClient } from '@sapphire/framework';
-import { Events, RESTEvents, Routes, Status } from 'discord.js';
+import { Events, GatewayDispatchEvents, RESTEvents, Routes, Status } from 'discord.js';
 import type { Logger } from 'pino';
 import { installStartupGate } from './api/pipeline.ts';
 import { closeTaskWorker, createClient, shardOptions } from './client.ts';
@@ -73,6 +73,22 @@ export interface FacetHandle<Target extends DiscordTarget = DiscordTarget> {
 	shutdown: Shutdown;
 	/** Milliseconds from the call to the gateway being ready. */
 	readyMs: number;
+	/** Where those milliseconds went, phase by phase in start order (logged with 'Facet is ready'). */
+	phasesMs: Record<string, number>;
+}
+
+/** Times the start's phases: each mark closes the phase that ran since the previous one. */
+function phaseClock(started: number) {
+	const phasesMs: Record<string, number> = {};
+	let last = started;
+	return {
+		phasesMs,
+		mark(phase: string) {
+			const at = performance.now();
+			phasesMs[phase] = Math.round((phasesMs[phase] ?? 0) + at - last);
+			last = at;
+		}
+	};
 }
 
 /** Options for {@link startFacet}: the core is given its plugins and its Discord; it names neither. */
@@ -103,6 +119,7 @@ export async function startFacet<Target extends DiscordTarget>({
 	shutdown = new Shutdown(logger, env.SHUTDOWN_TIMEOUT_MS)
 }: StartOptions<Target>): Promise<FacetHandle<Target>> {
 	const started = performance.now();
+	const phases = phaseClock(started);
 	const manifests = [...given];
 	const health = new Health();
 	const work = new WorkTracker();
@@ -114,6 +131,7 @@ export async function startFacet<Target extends DiscordTarget>({
 	try {
 		const target = typeof discord === 'function' ? await discord({ env, logger, shutdown }) : discord;
 		container.discordTarget = target;
+		phases.mark('target');
 		const redis = await connectRedis(target.redisUrl ?? env.REDIS_URL, logger);
 		shutdown.add('redis', async () => {
 			await redis.quit().catch(() => redis.disconnect());
@@ -127,6 +145,7 @@ export async function startFacet<Target extends DiscordTarget>({
 			logger.info({ port: ops.port, role }, `ops endpoints (/livez, /readyz, /metrics) on port ${ops.port}`);
 			shutdown.add('ops server', () => ops.close());
 		}
+		phases.mark('redis');
 
 		let embedded: EmbeddedDatabase | null = null;
 		if (!env.DATABASE_URL) {
@@ -145,6 +164,7 @@ export async function startFacet<Target extends DiscordTarget>({
 			);
 			const db = embedded;
 			shutdown.add('embedded database', () => db.stop());
+			phases.mark('embedded database');
 		}
 		const ormOptions = {
 			clientUrl: env.DATABASE_URL ?? embedded!.url,
@@ -159,6 +179,7 @@ export async function startFacet<Target extends DiscordTarget>({
 			const { applied, adopted } = await migrateUnlimited(ormOptions);
 			if (adopted.length) logger.info({ migrations: adopted }, 'migrations recorded under their owner');
 			if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+			phases.mark('migrations');
 		}
 		// A database that does not answer reaches people as "unreachable, try again", not as a bug.
 		registerDatabaseErrors();
@@ -171,6 +192,7 @@ export async function startFacet<Target extends DiscordTarget>({
 		// Closing the pool waits for every checked-out connection; against a database that went away (whose work the
 		// plugins already spilled) that wait can outlast the shutdown budget and skip the steps after it.
 		shutdown.add('database', () => orm.close(), { limitMs: DATABASE_CLOSE_MS });
+		phases.mark('database');
 		// With MIGRATE_ON_START=false the pending list is read while the plugin service loads its state (both wait on
 		// the database; about 20 ms each). Nothing writes before the answer: pending migrations stop the start with
 		// their names, ahead of whatever the plugin service ran into on a schema that is not there yet.
@@ -198,6 +220,7 @@ export async function startFacet<Target extends DiscordTarget>({
 			throw error;
 		});
 		await refuseIfPending();
+		phases.mark('plugin state');
 		const pluginOwnership = new PluginOwnership(manifests);
 		Object.assign(container, { plugins, pluginOwnership, guildFacts: new GuildFactsService(manifests) });
 
@@ -277,11 +300,13 @@ export async function startFacet<Target extends DiscordTarget>({
 		else health.add({ name: 'discord', check: () => directory.ready() });
 		health.detail('commandSync', () => commandSync.status());
 
+		phases.mark('client');
 		for (const manifest of manifests) {
 			await manifest.start?.({ env, orm, redis, client, logger: logger.child({ plugin: manifest.name }) });
 			// Runs after the client step (added later, so earlier in the sequence) and before the database closes.
 			if (manifest.stop) shutdown.add(`plugin ${manifest.name}`, () => manifest.stop!());
 		}
+		phases.mark('plugin start');
 		shutdown.add('scheduled tasks', async () => {
 			await container.tasks?.close().catch(() => undefined);
 		});
@@ -301,6 +326,12 @@ export async function startFacet<Target extends DiscordTarget>({
 			if (!drained) logger.error({ pending: work.size }, 'in-flight work did not finish before the deadline');
 		});
 
+		if (gateway) {
+			// Sapphire loads the stores at login, then discord.js connects: READY closes that phase, the last
+			// GUILD_CREATE (discord.js' ready) the next; what follows is the global command scope.
+			client.ws.once(GatewayDispatchEvents.Ready, () => phases.mark('pieces and connect'));
+			client.once(Events.ClientReady, () => phases.mark('guilds'));
+		}
 		if (gateway && sessions) {
 			await resolveShards(client, env, target.token);
 			const shardIds = client.options.shards as number[];
@@ -320,10 +351,11 @@ export async function startFacet<Target extends DiscordTarget>({
 			// This process syncs the commands of a guild whose plugins it switched (the bots only refresh their cache).
 			await commandSync.collect(client.stores.get('commands'), client.application!.id);
 		}
+		phases.mark(gateway ? 'commands' : 'rest login');
 		apiGate.open();
 		shutdown.add('memory compaction', compactAfterStart(env.MEMORY_COMPACT_AFTER_MS, logger));
 		const readyMs = Math.round(performance.now() - started);
-		return { client, orm, redis, target, embedded, shutdown, readyMs };
+		return { client, orm, redis, target, embedded, shutdown, readyMs, phasesMs: phases.phasesMs };
 	} catch (error) {
 		await shutdown.run('start failed');
 		throw error;

@@ -60,7 +60,10 @@ export async function run({ plugins: builtIn, discord }: RunOptions): Promise<vo
 	if (exiting) return;
 
 	const rss = Math.round(process.memoryUsage().rss / 1024 / 1024);
-	logger.info({ readyMs: handle.readyMs, rssMiB: rss, mode: env.mode, plugins: plugins.map((p) => p.name) }, 'Facet is ready');
+	logger.info(
+		{ readyMs: handle.readyMs, phasesMs: handle.phasesMs, rssMiB: rss, mode: env.mode, plugins: plugins.map((p) => p.name) },
+		'Facet is ready'
+	);
 	if (handle.target.banner) process.stdout.write(`${handle.target.banner}\n`);
 	// Where an operator's psql or `DATABASE_URL=… npm run migrate` reaches the embedded database (its port is random).
 	if (handle.embedded) process.stdout.write(`Embedded database (psql, DATABASE_URL=… npm run migrate): ${handle.embedded.url}\n`);

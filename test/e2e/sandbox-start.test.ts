@@ -30,8 +30,12 @@ async function startSandbox() {
 	running.push(proc);
 	await proc.waitFor(/Facet is ready/, 90_000);
 	const readyMs = performance.now() - started;
-	const ready = jsonLines(proc.lines).find((line) => line.msg === 'Facet is ready') as { rssMiB: number };
-	return { proc, emulatorPort, apiPort, readyMs, rssMiB: ready.rssMiB };
+	const ready = jsonLines(proc.lines).find((line) => line.msg === 'Facet is ready') as {
+		rssMiB: number;
+		readyMs: number;
+		phasesMs: Record<string, number>;
+	};
+	return { proc, emulatorPort, apiPort, readyMs, rssMiB: ready.rssMiB, ready };
 }
 
 async function stop(proc: RunningProcess) {
@@ -55,6 +59,23 @@ describe('npm start with no token (the sandbox)', () => {
 		// The one URL to open: the dashboard the API serves at `/`.
 		expect(output).toContain(`Dashboard (log in as ada, the owner):  http://localhost:${first.apiPort}/`);
 		expect(output).toMatch(/curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/_emulator\/interactions/);
+		// Where the start's time went, in start order, adding up to the readiness it reports (each rounded to 1 ms).
+		const { phasesMs, readyMs } = first.ready;
+		expect(Object.keys(phasesMs)).toEqual([
+			'target',
+			'redis',
+			'embedded database',
+			'migrations',
+			'database',
+			'plugin state',
+			'client',
+			'plugin start',
+			'pieces and connect',
+			'guilds',
+			'commands'
+		]);
+		const total = Object.values(phasesMs).reduce((sum, ms) => sum + ms, 0);
+		expect(Math.abs(total - readyMs)).toBeLessThanOrEqual(Object.keys(phasesMs).length);
 
 		const state = (await (await fetch(`http://127.0.0.1:${first.emulatorPort}/_emulator/state`)).json()) as {
 			guilds: { id: string; name: string; channels: { id: string; name: string }[] }[];
