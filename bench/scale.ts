@@ -257,15 +257,16 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
 	// More starts at the largest count, alternating who goes first: P7 is the median of the pairs' ratios.
 	const trials = [{ facetMs: facet.readyMs, bareMs: bare.readyMs }];
 	for (let i = 1; i < READY_TRIALS; i++) {
+		const facetStart = () => withFacet(most, (options) => readyTrial('facet', most, options));
+		const bareStart = () => readyTrial('bare', most, bareOptions);
 		const trial = { facetMs: 0, bareMs: 0 };
-		const runFacet = async () => {
-			trial.facetMs = await withFacet(most, (options) => readyTrial('facet', most, options));
-		};
-		const runBare = async () => {
-			trial.bareMs = await readyTrial('bare', most, bareOptions);
-		};
-		if (i % 2 === 1) await runBare().then(runFacet);
-		else await runFacet().then(runBare);
+		if (i % 2 === 1) {
+			trial.bareMs = await bareStart();
+			trial.facetMs = await facetStart();
+		} else {
+			trial.facetMs = await facetStart();
+			trial.bareMs = await bareStart();
+		}
 		console.log(
 			`ready trial ${i + 1}/${READY_TRIALS}, ${most} guilds: Facet ${trial.facetMs} ms, bare ${trial.bareMs} ms (load ${load()})`
 		);

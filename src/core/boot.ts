@@ -85,7 +85,7 @@ function phaseClock(started: number) {
 		phasesMs,
 		mark(phase: string) {
 			const at = performance.now();
-			phasesMs[phase] = Math.round((phasesMs[phase] ?? 0) + at - last);
+			phasesMs[phase] = Math.round(at - last);
 			last = at;
 		}
 	};

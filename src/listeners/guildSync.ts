@@ -9,13 +9,13 @@ export class CoreReadyGuildSync extends Listener<typeof Events.ClientReady> {
 	}
 
 	public run(client: Client<true>) {
-		const rows = client.guilds.cache.map((guild) => ({ id: guild.id, name: guild.name }));
-		this.container.log.info({ guilds: rows.length, user: client.user.tag }, 'gateway ready');
-		if (rows.length === 0) return;
+		const guilds = [...client.guilds.cache.values()];
+		this.container.log.info({ guilds: guilds.length, user: client.user.tag }, 'gateway ready');
+		if (guilds.length === 0) return;
 		return this.container.work.track(async () => {
 			// After the global command scope: readiness waits for that, not for these rows (one big statement to build).
 			await this.container.commandSync.globalSettled;
-			await recordGuilds(this.container.orm, rows);
+			await recordGuilds(this.container.orm, guilds);
 		});
 	}
 }

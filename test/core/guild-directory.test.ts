@@ -41,7 +41,7 @@ describe('recordGuilds (the READY and join write of core_guild)', () => {
 		expect(rows[0]!.joined_at.toISOString()).toBe(new Date('2025-01-01').toISOString());
 	});
 
-	it('GIVEN the same guilds again THEN no row is added; GIVEN none THEN nothing is sent', async () => {
+	it('GIVEN a known guild again THEN no row is added and its name is updated; GIVEN none THEN nothing changes', async () => {
 		await recordGuilds(orm, [{ id: '100', name: 'renamed again' }]);
 		await recordGuilds(orm, []);
 		const [count] = await query<{ n: string }>(db.url, 'select count(*) as n from core_guild');

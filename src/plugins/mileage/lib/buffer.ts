@@ -45,8 +45,8 @@ export class AwardBuffer {
 	 * event already holds (their hashes are cached on the strings) cost less than building and hashing a joined key.
 	 */
 	#open = new Map<string, Map<string, Map<MileageReason, BatchRow>>>();
+	/** Rows in {@link #open}: the flush threshold is checked against it on every award. */
 	#openRows = 0;
-	#sealedRows = 0;
 	#voice = new Map<string, VoiceCheckpoint>();
 	/** Per shard, the lowest event sequence with points in the open rows. */
 	#openFirst = new Map<number, number>();
@@ -62,7 +62,7 @@ export class AwardBuffer {
 
 	/** Keys held: open plus sealed-but-unapplied. */
 	public get size(): number {
-		return this.#openRows + this.#sealedRows;
+		return this.#openRows + this.#sealed.reduce((sum, batch) => sum + batch.rows.length, 0);
 	}
 
 	/** Points added since the last seal, per key. */
@@ -99,16 +99,6 @@ export class AwardBuffer {
 		return true;
 	}
 
-	*#openRowsOf(guildId?: string, userId?: string): IterableIterator<BatchRow> {
-		for (const [guild, members] of this.#open) {
-			if (guildId !== undefined && guild !== guildId) continue;
-			for (const [user, reasons] of members) {
-				if (userId !== undefined && user !== userId) continue;
-				yield* reasons.values();
-			}
-		}
-	}
-
 	#noteEvent(from: EventRef): void {
 		const first = this.#openFirst.get(from.shardId);
 		if (first === undefined || from.sequence < first) this.#openFirst.set(from.shardId, from.sequence);
@@ -132,7 +122,7 @@ export class AwardBuffer {
 	/** Points of a member not yet applied (open and sealed), for an up-to-date `/mileage show`. */
 	public pending(guildId: string, userId: string): number {
 		let sum = 0;
-		for (const row of this.#openRowsOf(guildId, userId)) sum += row.delta;
+		for (const row of this.#open.get(guildId)?.get(userId)?.values() ?? []) sum += row.delta;
 		for (const batch of this.#sealed) for (const row of batch.rows) if (row.guildId === guildId && row.userId === userId) sum += row.delta;
 		return sum;
 	}
@@ -140,7 +130,9 @@ export class AwardBuffer {
 	/** Closes the open rows into a batch with a fresh id (or returns null when there is nothing to write). */
 	public seal(now: number): Batch | null {
 		if (this.#openRows === 0 && this.#voice.size === 0) return null;
-		const rows = [...this.#openRowsOf()].filter((row) => row.delta !== 0);
+		const rows: BatchRow[] = [];
+		for (const members of this.#open.values())
+			for (const reasons of members.values()) for (const row of reasons.values()) if (row.delta !== 0) rows.push(row);
 		const batch: Batch = {
 			id: randomUUID(),
 			rows,
@@ -151,7 +143,6 @@ export class AwardBuffer {
 		};
 		this.#open = new Map();
 		this.#openRows = 0;
-		this.#sealedRows += rows.length;
 		this.#voice = new Map();
 		this.#openFirst = new Map();
 		this.#sealed.push(batch);
@@ -166,8 +157,6 @@ export class AwardBuffer {
 	/** Forgets a batch once it is applied. */
 	public applied(batch: Batch): void {
 		const index = this.#sealed.indexOf(batch);
-		if (index === -1) return;
-		this.#sealed.splice(index, 1);
-		this.#sealedRows -= batch.rows.length;
+		if (index !== -1) this.#sealed.splice(index, 1);
 	}
 }
