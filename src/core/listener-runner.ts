@@ -1,5 +1,6 @@
 import { Events, type Listener } from '@sapphire/framework';
 import type { Store } from '@sapphire/pieces';
+import { type ListenerGate, ListenerGateKey } from './plugins/gate.ts';
 
 /** What this reads and replaces of a listener piece (`_listener` is private in Sapphire's types). */
 interface RunnableListener {
@@ -7,6 +8,8 @@ interface RunnableListener {
 	once: boolean;
 	run: (...args: unknown[]) => unknown;
 	container: Listener['container'];
+	/** Set by the plugin gate on a plugin's listener (see {@link ListenerGateKey}). */
+	[ListenerGateKey]?: ListenerGate;
 }
 
 /**
@@ -24,10 +27,15 @@ export function installListenerRunner(store: Store<Listener> | undefined): void 
 		const listener = piece as unknown as RunnableListener;
 		if (listener._listener && !listener.once) {
 			const fail = (error: unknown) => listener.container.client.emit(Events.ListenerError, error as Error, { piece });
+			// A gated piece (the gate's insert ran first): its check and its own run, applied here in one call.
+			const gate = listener[ListenerGateKey];
 			listener._listener = (...args: unknown[]) => {
 				let result: unknown;
 				try {
-					result = listener.run(...args);
+					if (gate) {
+						if (!gate.allows(args)) return;
+						result = gate.run.apply(listener, args);
+					} else result = listener.run(...args);
 				} catch (error) {
 					fail(error);
 					return;

@@ -2,6 +2,9 @@ import { EventEmitter, once } from 'node:events';
 import { container, Events, Listener, ListenerStore } from '@sapphire/framework';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installListenerRunner } from '../../src/core/listener-runner.ts';
+import { installPluginGate } from '../../src/core/plugins/gate.ts';
+import type { PluginManifest } from '../../src/core/plugins/manifest.ts';
+import { PluginOwnership } from '../../src/core/plugins/ownership.ts';
 
 type Run = (...args: unknown[]) => unknown;
 
@@ -81,5 +84,47 @@ describe('the listener runner', () => {
 		await new Promise((resolve) => setTimeout(resolve, 20));
 		expect(calls).toBe(1);
 		expect(store.has('once')).toBe(false);
+	});
+
+	it('GIVEN the plugin gate installed after the runner (as at boot) THEN a plugin listener runs only where its plugin is on', async () => {
+		const { client, store, make } = setup();
+		const enabled = new Set(['on-guild']);
+		const skips: string[] = [];
+		installPluginGate({
+			stores: { get: (name) => (name === 'listeners' ? (store as never) : ({ insert: () => undefined } as never)) },
+			ownership: new PluginOwnership([{ name: 'demo', directory: '/plugins/demo' } as PluginManifest]),
+			switches: { isEnabled: (guildId, plugin) => plugin === 'demo' && enabled.has(guildId) },
+			guildIds: () => [],
+			onSkip: (plugin, kind) => skips.push(`${plugin}:${kind}`)
+		});
+		const seen: unknown[][] = [];
+		class DemoListener extends Listener {
+			public override run(...args: unknown[]) {
+				seen.push(args);
+			}
+		}
+		const piece = new DemoListener(
+			{ name: 'demo', root: '/plugins/demo', path: '/plugins/demo/listeners/demo.js', store },
+			{ emitter: client, event: 'thing' }
+		);
+		const core = make('core', (...args) => void seen.push(['core', ...args]));
+		await store.insert(piece);
+		await store.insert(core);
+		client.emit('thing', { guildId: 'on-guild' }, 2);
+		client.emit('thing', { guildId: 'off-guild' });
+		client.emit('thing', { guildId: null });
+		client.emit('thing', 'no guild at all');
+		expect(seen).toEqual([
+			[{ guildId: 'on-guild' }, 2],
+			['core', { guildId: 'on-guild' }, 2],
+			['core', { guildId: 'off-guild' }],
+			['core', { guildId: null }],
+			['no guild at all'],
+			['core', 'no guild at all']
+		]);
+		expect(skips).toEqual(['demo:listener', 'demo:listener']);
+		// Called directly, the piece's run is gated too.
+		await piece.run({ guildId: 'off-guild' });
+		expect(seen).toHaveLength(6);
 	});
 });
