@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { feedsPollBench } from './feeds-poll.ts';
 import { leaderboardBench } from './leaderboard.ts';
-import { load, QUICK, ROOT } from './lib.ts';
+import { load, QUICK, ROOT, settle } from './lib.ts';
 import { mileageThroughput } from './mileage-throughput.ts';
 import { pingBench } from './ping.ts';
 import { barChart, type Figure, lineChart, markdown } from './report.ts';
@@ -29,7 +29,11 @@ const loads: Record<string, number> = {};
 const started = performance.now();
 for (const [name, run] of benchmarks) {
 	if (only && !only.includes(name)) continue;
-	console.log(`\n=== ${name} (load average ${load()}) ===`);
+	// Each starts on a quiet machine, not in the tail of the one before.
+	const quiet = await settle();
+	console.log(
+		`\n=== ${name} (load average ${load()}; waited ${quiet.waitedMs} ms for the CPU to settle, ${Math.round((quiet.busy ?? 0) * 100)} % busy) ===`
+	);
 	const began = performance.now();
 	results[name] = { ...(await run()), seconds: Number(((performance.now() - began) / 1_000).toFixed(1)) };
 	loads[name] = load();
