@@ -13,7 +13,7 @@ import { createOrmConfig } from '../src/core/database/config.ts';
 import { dailiesPlugin } from '../src/plugins/dailies/index.ts';
 import { createScratchDatabase, query } from '../test/helpers/postgres.ts';
 import { type FixtureItem, FixtureServer, makeItems } from '../test/plugins/dailies/fixture-server.ts';
-import { QUICK } from './lib.ts';
+import { benchMain, QUICK } from './lib.ts';
 
 const FEEDS = Number(process.env.BENCH_FEEDS ?? (QUICK ? 300 : 1_000));
 const LATENCY = Number(process.env.BENCH_FEED_LATENCY_MS ?? 20);
@@ -124,4 +124,4 @@ export async function feedsPollBench(): Promise<Record<string, unknown>> {
 	}
 }
 
-if (import.meta.main) await feedsPollBench();
+if (import.meta.main) await benchMain(feedsPollBench);

@@ -13,7 +13,7 @@ import { hiddenAmong } from '../src/plugins/mileage/lib/privacy.ts';
 import { loadRankTable, RankCache } from '../src/plugins/mileage/lib/ranks.ts';
 import { leaderboardPage } from '../src/plugins/mileage/lib/store.ts';
 import { createScratchDatabase } from '../test/helpers/postgres.ts';
-import { load, percentile, QUICK } from './lib.ts';
+import { benchMain, load, percentile, QUICK } from './lib.ts';
 
 const MEMBERS = Number(process.env.BENCH_LEADERBOARD_MEMBERS ?? 100_000);
 const RATE = Number(process.env.BENCH_LEADERBOARD_RATE ?? 100);
@@ -173,4 +173,4 @@ export async function leaderboardBench(): Promise<Record<string, unknown>> {
 	}
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await leaderboardBench();
+if (import.meta.main) await benchMain(leaderboardBench);

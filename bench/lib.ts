@@ -1,7 +1,7 @@
 // What the benchmarks share: forking a target process with an emulator of its own, and the statistics.
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Emulator, type EmulatorOptions } from '../src/sandbox/index.ts';
@@ -195,4 +195,15 @@ export function migrateWithBuild(databaseUrl: string): void {
 		env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
 		stdio: ['ignore', 'ignore', 'inherit']
 	});
+}
+
+/**
+ * The end of a benchmark module run as a script (`node bench/<name>.ts`): runs it, and writes what it returns to
+ * BENCH_JSON when set. `npm run bench` runs every benchmark this way, each in a process of its own.
+ */
+export async function benchMain(run: () => Promise<Record<string, unknown>>): Promise<void> {
+	const result = await run();
+	if (process.env.BENCH_JSON) await writeFile(process.env.BENCH_JSON, `${JSON.stringify(result, null, 2)}\n`);
+	// Pools and sockets a benchmark leaves open must not keep the process alive.
+	process.exit(0);
 }

@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Emulator } from '../src/sandbox/index.ts';
 import { createScratchDatabase, query } from '../test/helpers/postgres.ts';
-import { facetTargetEnv, median, QUICK, report, STEADY_STATE_ENV, startTarget, type Target } from './lib.ts';
+import { benchMain, facetTargetEnv, median, QUICK, report, STEADY_STATE_ENV, startTarget, type Target } from './lib.ts';
 import { now } from './targets/protocol.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? (QUICK ? 10_000 : 20_000));
@@ -216,7 +216,6 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 				`flush transactions ${String(facetStats.flushTransactions)}`
 		);
 		if (summary.ledgerPoints !== sent) throw new Error(`the ledger holds ${summary.ledgerPoints} points for ${sent} messages`);
-		if (import.meta.main && process.env.BENCH_JSON) await writeFile(process.env.BENCH_JSON, `${JSON.stringify(summary, null, 2)}\n`);
 		return summary;
 	} finally {
 		for (const target of targets) if (target.child.exitCode === null) target.child.kill('SIGKILL');
@@ -226,4 +225,4 @@ export async function mileageThroughput(): Promise<Record<string, unknown>> {
 	}
 }
 
-if (import.meta.main) await mileageThroughput();
+if (import.meta.main) await benchMain(mileageThroughput);

@@ -11,6 +11,7 @@ import { Emulator } from '../src/sandbox/index.ts';
 import { freePort } from '../test/helpers/ports.ts';
 import { createScratchDatabase } from '../test/helpers/postgres.ts';
 import {
+	benchMain,
 	buildProduction,
 	facetTargetEnv,
 	imageNodeOptions,
@@ -290,7 +291,4 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
 	};
 }
 
-if (import.meta.main) {
-	console.log(JSON.stringify(await scaleBench(), null, 2));
-	process.exit(0);
-}
+if (import.meta.main) await benchMain(scaleBench);
