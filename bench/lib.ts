@@ -1,7 +1,7 @@
 // What the benchmarks share: forking a target process with an emulator of its own, and the statistics.
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Emulator, type EmulatorOptions } from '../src/sandbox/index.ts';
@@ -139,36 +139,6 @@ export const percentile = (sorted: readonly number[], p: number): number =>
 
 /** The 1-minute load average, rounded: printed beside every figure. */
 export const load = (): number => Number(loadavg()[0]!.toFixed(2));
-
-/** Busy and total CPU ticks of the whole machine (every core), from /proc/stat; null where there is none. */
-async function cpuTicks(): Promise<{ busy: number; total: number } | null> {
-	const stat = await readFile('/proc/stat', 'utf8').catch(() => null);
-	const fields = stat?.split('\n', 1)[0]?.trim().split(/\s+/).slice(1).map(Number);
-	if (!fields || fields.length < 5) return null;
-	const total = fields.reduce((sum, n) => sum + n, 0);
-	// idle and iowait
-	return { busy: total - fields[3]! - fields[4]!, total };
-}
-
-/**
- * Waits until the machine is quiet: the share of CPU busy over half a second below `busyBelow` (every core
- * counted), or `maxMs` passed. A benchmark that starts while the last one's processes, or PostgreSQL's
- * after-work (dropped databases, checkpoints), still run measures them too: P5's p99 was 10.7 and 16 ms right
- * after the scale benchmark, and 3.9 ms alone. Returns what it waited and the last share seen.
- */
-export async function settle(busyBelow = 0.15, maxMs = 20_000): Promise<{ waitedMs: number; busy: number | null }> {
-	const started = performance.now();
-	let busy: number | null = null;
-	for (;;) {
-		const before = await cpuTicks();
-		await new Promise((resolve) => setTimeout(resolve, 500));
-		const after = await cpuTicks();
-		if (!before || !after || after.total === before.total) return { waitedMs: 0, busy: null };
-		busy = (after.busy - before.busy) / (after.total - before.total);
-		const waitedMs = Math.round(performance.now() - started);
-		if (busy < busyBelow || waitedMs >= maxMs) return { waitedMs, busy: Number(busy.toFixed(2)) };
-	}
-}
 
 /** `--quick` on the command line or BENCH_QUICK=1: smaller inputs, for a check before a change. */
 export const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';

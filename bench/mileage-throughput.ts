@@ -4,7 +4,7 @@
 //   npm run bench                      # every benchmark (bench/run.ts)
 //   node bench/mileage-throughput.ts   # this one; BENCH_EVENTS, BENCH_ROUNDS, BENCH_JSON=path to keep the figures
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Emulator } from '../src/sandbox/index.ts';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load, QUICK, ROOT, settle } from './lib.ts';
+import { load, QUICK, ROOT } from './lib.ts';
 import { barChart, type Figure, lineChart, markdown } from './report.ts';
 import type { ScalePoint } from './scale.ts';
 
@@ -14,7 +14,7 @@ import type { ScalePoint } from './scale.ts';
 type Result = Record<string, any>;
 /** Each runs as `node bench/<name>.ts` in a process of its own: no benchmark measures the garbage, heap or open
  * handles of the ones before it (the scale benchmark's emulator of 1,000 guilds lived in this process before, and
- * P5's p99 went from 3.9 ms alone to 10.7 and 16 ms after it). */
+ * P5's p99 was 3.9 ms alone, and 16.0, 10.7 and 5.9 ms after it). */
 const benchmarks = ['mileage-throughput', 'ping', 'scale', 'leaderboard', 'feeds-poll'];
 
 /** Runs one benchmark's script, its output shown as it comes, and returns the figures it wrote. */
@@ -45,11 +45,7 @@ const loads: Record<string, number> = {};
 const started = performance.now();
 for (const name of benchmarks) {
 	if (only && !only.includes(name)) continue;
-	// Each starts on a quiet machine, not in the tail of the one before.
-	const quiet = await settle();
-	console.log(
-		`\n=== ${name} (load average ${load()}; waited ${quiet.waitedMs} ms for the CPU to settle, ${Math.round((quiet.busy ?? 0) * 100)} % busy) ===`
-	);
+	console.log(`\n=== ${name} (load average ${load()}) ===`);
 	const began = performance.now();
 	results[name] = { ...(await runBenchmark(name)), seconds: Number(((performance.now() - began) / 1_000).toFixed(1)) };
 	loads[name] = load();
